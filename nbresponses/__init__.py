@@ -1,0 +1,99 @@
+"""nbresponses: the OpenAI Responses API, native in Jupyter.
+
+In a notebook: ``%load_ext nbresponses`` and a ``%%respond`` cell. From Python::
+
+    import nbresponses
+    client = nbresponses.Client()
+    print(client.responses.create(model="gpt-4.1", input="Hello").output_text)
+
+Heavy parts (pydantic models, httpx2) load on first use, so ``import nbresponses`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._accumulator import ResponseAccumulator
+    from ._client import AsyncClient, Client
+    from ._exceptions import (
+        APIConnectionError,
+        APIError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        ConflictError,
+        InternalServerError,
+        InvalidParamsError,
+        NBResponsesError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        ResponseFailedError,
+        StreamError,
+        StreamTimeoutError,
+        UnprocessableEntityError,
+    )
+    from ._stream import AsyncResponseStream, ResponseStream
+    from .types.events import ResponseStreamEvent
+    from .types.response import Response, ResponseUsage
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AsyncResponseStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ConfigurationError",
+    "ConflictError",
+    "InternalServerError",
+    "InvalidParamsError",
+    "NBResponsesError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Response",
+    "ResponseAccumulator",
+    "ResponseFailedError",
+    "ResponseStream",
+    "ResponseStreamEvent",
+    "ResponseUsage",
+    "StreamError",
+    "StreamTimeoutError",
+    "UnprocessableEntityError",
+    "__version__",
+]
+
+_LAZY = {
+    "Client": "._client",
+    "AsyncClient": "._client",
+    "ResponseStream": "._stream",
+    "AsyncResponseStream": "._stream",
+    "ResponseAccumulator": "._accumulator",
+    "Response": ".types.response",
+    "ResponseUsage": ".types.response",
+    "ResponseStreamEvent": ".types.events",
+}
+_EXCEPTIONS = {name for name in __all__ if name.endswith("Error")}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name) or ("._exceptions" if name in _EXCEPTIONS else None)
+    if module is None:
+        raise AttributeError(f"module 'nbresponses' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,387 @@
+"""`Client` and `AsyncClient`: the Responses API with the same call shape as the official SDK.
+
+```python
+client = nbresponses.Client()                        # OPENAI_API_KEY / OPENAI_BASE_URL from the environment
+response = client.responses.create(model="gpt-4.1", input="Hello")
+print(response.output_text)
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Literal, TypeVar, overload
+
+import httpx2
+from pydantic import BaseModel, ValidationError
+
+from . import _resources as specs
+from ._config import ClientConfig, resolve_config
+from ._exceptions import APIError
+from ._http import RequestSpec, send_async, send_sync
+from ._stream import AsyncResponseStream, ResponseStream
+from .types.items import ItemResource
+from .types.response import CompactResource, DeletedResponse, InputTokenCount, Response, ResponseItemList
+
+__all__ = ["AsyncClient", "Client"]
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _parse(model: type[_M], response: httpx2.Response) -> _M:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError:
+        preview = response.text[:200]
+        raise APIError(
+            f"The server answered {response.status_code} with a body that is not a {model.__name__}: {preview!r}",
+            status=response.status_code,
+            request_id=response.headers.get("x-request-id"),
+        ) from None
+
+
+class _ClientBase:
+    _config: ClientConfig
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL requests go to (e.g. ``https://api.openai.com/v1``)."""
+        return self._config.base_url
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a failed request is retried before its error is raised."""
+        return self._config.max_retries
+
+    @property
+    def timeout(self) -> httpx2.Timeout:
+        """Connect and read timeouts of every request."""
+        return self._config.timeout
+
+    @property
+    def has_api_key(self) -> bool:
+        """Whether a key is configured (the key itself is never exposed)."""
+        return bool(self._config.api_key)
+
+    def __repr__(self) -> str:
+        key = "set" if self._config.api_key else "none"
+        return f"{type(self).__name__}(base_url={self._config.base_url!r}, api_key=<{key}>)"
+
+
+class Client(_ClientBase):
+    """A synchronous Responses API client.
+
+    Args:
+        api_key: bearer key; defaults to ``OPENAI_API_KEY``. Not needed for gateways that take none.
+        base_url: API root; defaults to ``OPENAI_BASE_URL``, then ``https://api.openai.com/v1``.
+        organization: ``OpenAI-Organization`` header; defaults to ``OPENAI_ORG_ID``.
+        project: ``OpenAI-Project`` header; defaults to ``OPENAI_PROJECT_ID``.
+        timeout: read timeout in seconds (between two chunks of a stream), or an ``httpx2.Timeout``.
+        connect_timeout: connect timeout in seconds.
+        max_retries: retries of connection errors, 408, 409, 429 and 5xx before any byte was read.
+        default_headers: extra headers sent with every request.
+        http_client: an ``httpx2.Client`` to use (e.g. with a ``MockTransport`` or a proxy); not closed by us.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        timeout: float | httpx2.Timeout | None = None,
+        connect_timeout: float | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx2.Client | None = None,
+    ) -> None:
+        self._config = resolve_config(
+            api_key=api_key,
+            base_url=base_url,
+            organization=organization,
+            project=project,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx2.Client()
+        self.responses = Responses(self)
+
+    def close(self) -> None:
+        """Close the connection pool (only if this client created it)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _send(self, spec: RequestSpec) -> httpx2.Response:
+        return send_sync(self._http, self._config, spec)
+
+    def _stream(self, spec: RequestSpec) -> ResponseStream:
+        return ResponseStream(self._send(spec), secrets=self._config.secrets)
+
+
+class Responses:
+    """``client.responses``: create, stream, retrieve, delete, cancel, compact; input items and token counts."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.input_items = InputItems(client)
+        self.input_tokens = InputTokens(client)
+
+    @overload
+    def create(self, *, stream: Literal[True], **params: Any) -> ResponseStream: ...
+    @overload
+    def create(self, *, stream: Literal[False] = False, **params: Any) -> Response: ...
+    @overload
+    def create(self, *, stream: bool, **params: Any) -> Response | ResponseStream: ...
+    def create(self, *, stream: bool = False, **params: Any) -> Response | ResponseStream:
+        """``POST /responses``. Returns the `Response`, or a `ResponseStream` with ``stream=True``.
+
+        Parameters are those of the API (``model``, ``input``, ``instructions``, ``tools``, ...); unknown ones
+        are sent as given. ``None`` values are left out.
+        """
+        spec = specs.create_spec(params, stream=stream)
+        if stream:
+            return self._client._stream(spec)
+        return _parse(Response, self._client._send(spec))
+
+    def stream(self, **params: Any) -> ResponseStream:
+        """Start a streamed response; use it as a context manager and iterate its typed events."""
+        return self._client._stream(specs.create_spec(params, stream=True))
+
+    @overload
+    def retrieve(
+        self, response_id: str, *, stream: Literal[False] = False, include: list[str] | None = None
+    ) -> Response: ...
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        starting_after: int | None = None,
+        include: list[str] | None = None,
+    ) -> ResponseStream: ...
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: bool = False,
+        starting_after: int | None = None,
+        include: list[str] | None = None,
+    ) -> Response | ResponseStream:
+        """``GET /responses/{id}``; with ``stream=True`` replays (or resumes after ``starting_after``) its events."""
+        spec = specs.retrieve_spec(response_id, stream=stream, starting_after=starting_after, include=include)
+        if stream:
+            return self._client._stream(spec)
+        return _parse(Response, self._client._send(spec))
+
+    def delete(self, response_id: str) -> DeletedResponse:
+        """``DELETE /responses/{id}``."""
+        return _parse(DeletedResponse, self._client._send(specs.delete_spec(response_id)))
+
+    def cancel(self, response_id: str) -> Response:
+        """``POST /responses/{id}/cancel``: stop a background response."""
+        return _parse(Response, self._client._send(specs.cancel_spec(response_id)))
+
+    def compact(self, **params: Any) -> CompactResource:
+        """``POST /responses/compact``: shrink a conversation into a compaction item."""
+        return _parse(CompactResource, self._client._send(specs.compact_spec(params)))
+
+
+class InputItems:
+    """``client.responses.input_items``."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def list(
+        self,
+        response_id: str,
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        after: str | None = None,
+        include: list[str] | None = None,
+    ) -> ResponseItemList:
+        """One page of the input items of a response."""
+        spec = specs.input_items_spec(response_id, limit=limit, order=order, after=after, include=include)
+        return _parse(ResponseItemList, self._client._send(spec))
+
+    def iter(self, response_id: str, *, order: str | None = None, page_size: int = 100) -> Iterator[ItemResource]:
+        """Every input item of a response, following the pages."""
+        after: str | None = None
+        while True:
+            page = self.list(response_id, limit=page_size, order=order, after=after)
+            yield from page.data
+            if not page.has_more or not page.last_id:
+                return
+            after = page.last_id
+
+
+class InputTokens:
+    """``client.responses.input_tokens``."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def count(self, **params: Any) -> InputTokenCount:
+        """``POST /responses/input_tokens``: how many input tokens these parameters would use."""
+        return _parse(InputTokenCount, self._client._send(specs.input_tokens_spec(params)))
+
+
+class AsyncClient(_ClientBase):
+    """The asyncio twin of `Client`; same arguments, awaitable methods."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        timeout: float | httpx2.Timeout | None = None,
+        connect_timeout: float | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx2.AsyncClient | None = None,
+    ) -> None:
+        self._config = resolve_config(
+            api_key=api_key,
+            base_url=base_url,
+            organization=organization,
+            project=project,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx2.AsyncClient()
+        self.responses = AsyncResponses(self)
+
+    async def close(self) -> None:
+        """Close the connection pool (only if this client created it)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def _send(self, spec: RequestSpec) -> httpx2.Response:
+        return await send_async(self._http, self._config, spec)
+
+    async def _stream(self, spec: RequestSpec) -> AsyncResponseStream:
+        return AsyncResponseStream(await self._send(spec), secrets=self._config.secrets)
+
+
+class AsyncResponses:
+    """``client.responses`` of `AsyncClient`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self.input_items = AsyncInputItems(client)
+        self.input_tokens = AsyncInputTokens(client)
+
+    @overload
+    async def create(self, *, stream: Literal[True], **params: Any) -> AsyncResponseStream: ...
+    @overload
+    async def create(self, *, stream: Literal[False] = False, **params: Any) -> Response: ...
+    @overload
+    async def create(self, *, stream: bool, **params: Any) -> Response | AsyncResponseStream: ...
+    async def create(self, *, stream: bool = False, **params: Any) -> Response | AsyncResponseStream:
+        """``POST /responses``; see `Responses.create`."""
+        spec = specs.create_spec(params, stream=stream)
+        if stream:
+            return await self._client._stream(spec)
+        return _parse(Response, await self._client._send(spec))
+
+    async def stream(self, **params: Any) -> AsyncResponseStream:
+        """Start a streamed response (``async with await client.responses.stream(...) as stream``)."""
+        return await self._client._stream(specs.create_spec(params, stream=True))
+
+    async def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: bool = False,
+        starting_after: int | None = None,
+        include: list[str] | None = None,
+    ) -> Response | AsyncResponseStream:
+        """``GET /responses/{id}``; see `Responses.retrieve`."""
+        spec = specs.retrieve_spec(response_id, stream=stream, starting_after=starting_after, include=include)
+        if stream:
+            return await self._client._stream(spec)
+        return _parse(Response, await self._client._send(spec))
+
+    async def delete(self, response_id: str) -> DeletedResponse:
+        """``DELETE /responses/{id}``."""
+        return _parse(DeletedResponse, await self._client._send(specs.delete_spec(response_id)))
+
+    async def cancel(self, response_id: str) -> Response:
+        """``POST /responses/{id}/cancel``."""
+        return _parse(Response, await self._client._send(specs.cancel_spec(response_id)))
+
+    async def compact(self, **params: Any) -> CompactResource:
+        """``POST /responses/compact``."""
+        return _parse(CompactResource, await self._client._send(specs.compact_spec(params)))
+
+
+class AsyncInputItems:
+    """``client.responses.input_items`` of `AsyncClient`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def list(
+        self,
+        response_id: str,
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        after: str | None = None,
+        include: list[str] | None = None,
+    ) -> ResponseItemList:
+        """One page of the input items of a response."""
+        spec = specs.input_items_spec(response_id, limit=limit, order=order, after=after, include=include)
+        return _parse(ResponseItemList, await self._client._send(spec))
+
+    async def iter(
+        self, response_id: str, *, order: str | None = None, page_size: int = 100
+    ) -> AsyncIterator[ItemResource]:
+        """Every input item of a response, following the pages."""
+        after: str | None = None
+        while True:
+            page = await self.list(response_id, limit=page_size, order=order, after=after)
+            for item in page.data:
+                yield item
+            if not page.has_more or not page.last_id:
+                return
+            after = page.last_id
+
+
+class AsyncInputTokens:
+    """``client.responses.input_tokens`` of `AsyncClient`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def count(self, **params: Any) -> InputTokenCount:
+        """``POST /responses/input_tokens``."""
+        return _parse(InputTokenCount, await self._client._send(specs.input_tokens_spec(params)))

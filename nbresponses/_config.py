@@ -1,0 +1,129 @@
+"""Client configuration: keyword arguments > environment > defaults, and the headers sent.
+
+The API key is held in a `Secret`, whose repr and str never show it; it leaves this module only inside the
+``Authorization`` header.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import httpx2
+
+from ._exceptions import ConfigurationError
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "ClientConfig",
+    "Secret",
+    "resolve_config",
+]
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_TIMEOUT = 600.0
+"""Seconds to wait for each read (for a stream: between two chunks), as the official SDK does."""
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_MAX_RETRIES = 2
+
+
+class Secret:
+    """A string that does not show itself in reprs, logs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret value; call it only where the value must leave (the Authorization header)."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Resolved settings of a client."""
+
+    base_url: str
+    api_key: Secret | None = field(repr=False)
+    organization: str | None = None
+    project: str | None = None
+    timeout: httpx2.Timeout = field(default_factory=lambda: httpx2.Timeout(DEFAULT_TIMEOUT))
+    max_retries: int = DEFAULT_MAX_RETRIES
+    default_headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must be redacted from anything shown to the user."""
+        return (self.api_key.reveal(),) if self.api_key else ()
+
+    def url(self, path: str) -> str:
+        """The absolute URL of an API path such as ``/responses``."""
+        return self.base_url + path
+
+    def headers(self) -> dict[str, str]:
+        """Headers of every request, including the bearer key when one is set."""
+        headers = {"User-Agent": f"nbresponses/{__version__}", "Accept": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key.reveal()}"
+        if self.organization:
+            headers["OpenAI-Organization"] = self.organization
+        if self.project:
+            headers["OpenAI-Project"] = self.project
+        headers.update(self.default_headers)
+        return headers
+
+
+def resolve_config(
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    organization: str | None,
+    project: str | None,
+    timeout: float | httpx2.Timeout | None,
+    connect_timeout: float | None,
+    max_retries: int | None,
+    default_headers: Mapping[str, str] | None,
+    environ: Mapping[str, str] | None = None,
+) -> ClientConfig:
+    """Resolve settings: keyword arguments, then ``OPENAI_*`` environment variables, then defaults."""
+    env = os.environ if environ is None else environ
+    key = api_key if api_key is not None else env.get("OPENAI_API_KEY")
+    url = (base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"base_url must start with http:// or https://, got {url!r}.")
+    if not key and url == DEFAULT_BASE_URL:
+        raise ConfigurationError(
+            "No API key: set the OPENAI_API_KEY environment variable or pass api_key=... "
+            "(in a notebook: %respond login). Without a key, use the offline backend (nbresponses.offline)."
+        )
+    if isinstance(timeout, httpx2.Timeout):
+        resolved_timeout = timeout
+    else:
+        read = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+        resolved_timeout = httpx2.Timeout(read, connect=connect_timeout or min(DEFAULT_CONNECT_TIMEOUT, read))
+    retries = DEFAULT_MAX_RETRIES if max_retries is None else max_retries
+    if retries < 0:
+        raise ConfigurationError("max_retries must be 0 or more.")
+    return ClientConfig(
+        base_url=url,
+        api_key=Secret(key.strip()) if key else None,
+        organization=organization or env.get("OPENAI_ORG_ID") or None,
+        project=project or env.get("OPENAI_PROJECT_ID") or None,
+        timeout=resolved_timeout,
+        max_retries=retries,
+        default_headers=dict(default_headers or {}),
+    )

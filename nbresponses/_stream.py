@@ -1,0 +1,290 @@
+"""Streamed responses over HTTP: bytes in, typed events out, the connection always released.
+
+`ResponseStream` (sync) and `AsyncResponseStream` differ only in how they read bytes; everything else lives in
+`_EventPump`, which turns chunks into events, folds them into a `ResponseAccumulator`, and decides how the
+stream ended:
+
+- ``response.completed`` / ``response.incomplete``: the final response (status ``incomplete`` keeps its reason);
+- ``error`` and/or ``response.failed``: `ResponseFailedError` carrying the partial response;
+- bytes that are not a valid event: `StreamError` carrying the partial response;
+- the body ending (or the connection dropping, or a read timeout) before a terminal event: `StreamError`.
+
+The HTTP response is closed in a ``finally``: on normal end, on ``break`` out of the loop, on an exception,
+and on ``KeyboardInterrupt`` (a kernel interrupt), so nothing is left holding a connection.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from types import TracebackType
+from typing import Any
+
+import httpx2
+from pydantic import ValidationError
+
+from ._accumulator import TERMINAL_EVENTS, ResponseAccumulator
+from ._exceptions import ResponseFailedError, StreamError, StreamTimeoutError, redact
+from ._sse import SSEDecoder
+from .types.events import ResponseStreamEvent, parse_event
+from .types.response import Response
+
+__all__ = ["AsyncResponseStream", "ResponseStream"]
+
+_DONE = b"[DONE]"
+
+
+class _EventPump:
+    """Turns body chunks into events and keeps the accumulated response (no I/O)."""
+
+    def __init__(self, *, request_id: str | None, secrets: tuple[str, ...]) -> None:
+        self.accumulator = ResponseAccumulator()
+        self.decoder = SSEDecoder()
+        self.request_id = request_id
+        self.secrets = secrets
+        self.finished = False
+
+    def feed(self, chunk: bytes) -> list[ResponseStreamEvent]:
+        return self._events(self.decoder.feed(chunk))
+
+    def flush(self) -> list[ResponseStreamEvent]:
+        return self._events(self.decoder.flush())
+
+    def _events(self, messages: list[Any]) -> list[ResponseStreamEvent]:
+        events: list[ResponseStreamEvent] = []
+        add = self.accumulator.add
+        for message in messages:
+            if self.finished:
+                break
+            data = message.data
+            if data == _DONE:
+                self.finished = True
+                break
+            try:
+                event = parse_event(data)
+            except ValidationError:
+                raise self._malformed(data) from None
+            add(event)
+            events.append(event)
+            if event.type in TERMINAL_EVENTS:
+                self.finished = True
+        return events
+
+    def json_body(self, body: bytes) -> list[ResponseStreamEvent]:
+        """A gateway that ignored ``stream: true`` and sent a JSON response: replay it as one event."""
+        try:
+            response = Response.model_validate_json(body)
+        except ValidationError:
+            raise self._malformed(body[:200]) from None
+        kind = "response.incomplete" if response.status == "incomplete" else "response.completed"
+        if response.status == "failed":
+            kind = "response.failed"
+        payload = {"type": kind, "sequence_number": 0, "response": response.to_dict()}
+        return self._events([_Message(json.dumps(payload).encode())])
+
+    def _malformed(self, data: bytes) -> StreamError:
+        preview = redact(data[:120].decode("utf-8", "replace"), self.secrets)
+        return StreamError(
+            f"The stream sent an event that is not valid JSON: {preview!r}",
+            response=self._partial(),
+            request_id=self.request_id,
+        )
+
+    def _partial(self) -> Response | None:
+        try:
+            return self.accumulator.snapshot()
+        except ValidationError:
+            return None
+
+    def broken(self, reason: str, *, timeout: bool = False) -> StreamError:
+        """The error for a stream that stopped before its end (``reason`` says how)."""
+        received = self.accumulator.event_count
+        message = f"The stream stopped before the response was complete ({reason}; {received} events received)."
+        error_class = StreamTimeoutError if timeout else StreamError
+        return error_class(message, response=self._partial(), request_id=self.request_id)
+
+    def final(self) -> Response:
+        """The final response, or the error that ended the stream."""
+        acc = self.accumulator
+        if acc.error is not None or (acc.done and acc.snapshot().status == "failed"):
+            response = self._partial()
+            error: dict[str, Any] = dict(acc.error or {})
+            if response is not None and response.error is not None:
+                for key, value in response.error.to_dict().items():
+                    error.setdefault(key, value)
+            message = str(error.get("message") or "The response failed.")
+            raise ResponseFailedError(
+                redact(message, self.secrets),
+                response=response,
+                type=error.get("type"),
+                code=error.get("code"),
+                param=error.get("param"),
+                request_id=self.request_id,
+            )
+        if not acc.done:
+            reason = "the server ended the body" if self.finished else "the body ended"
+            raise self.broken(f"{reason} without a terminal event")
+        return acc.snapshot()
+
+
+class _Message:
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+def _is_json(http_response: httpx2.Response) -> bool:
+    return http_response.headers.get("content-type", "").split(";")[0].strip().endswith("json")
+
+
+class _StreamBase:
+    _pump: _EventPump
+    _http: httpx2.Response
+
+    @property
+    def response_id(self) -> str | None:
+        """The id of the response, once the first event arrived."""
+        return self._pump.accumulator.response_id
+
+    @property
+    def accumulator(self) -> ResponseAccumulator:
+        """The accumulator holding the state built so far."""
+        return self._pump.accumulator
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` of the HTTP response."""
+        return self._pump.request_id
+
+    def snapshot(self) -> Response:
+        """The response as built from the events received so far."""
+        return self._pump.accumulator.snapshot()
+
+
+class ResponseStream(_StreamBase):
+    """A streamed response: iterate it for typed events, or call `get_final_response`.
+
+    Use it as a context manager so the connection is released even when you stop early::
+
+        with client.responses.stream(model="gpt-4.1", input="Hi") as stream:
+            for event in stream:
+                if event.type == "response.output_text.delta":
+                    print(event.delta, end="")
+            response = stream.get_final_response()
+    """
+
+    def __init__(self, http_response: httpx2.Response, *, secrets: tuple[str, ...] = ()) -> None:
+        self._http = http_response
+        self._pump = _EventPump(request_id=http_response.headers.get("x-request-id"), secrets=secrets)
+        self._iterator = self._iterate()
+
+    def __iter__(self) -> Iterator[ResponseStreamEvent]:
+        return self._iterator
+
+    def __next__(self) -> ResponseStreamEvent:
+        return next(self._iterator)
+
+    def __enter__(self) -> ResponseStream:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the HTTP connection. Safe to call more than once."""
+        self._http.close()
+
+    def until_done(self) -> ResponseStream:
+        """Consume the remaining events."""
+        for _ in self._iterator:
+            pass
+        return self
+
+    def get_final_response(self) -> Response:
+        """Consume the rest of the stream and return the final response (or raise what ended it)."""
+        self.until_done()
+        return self._pump.final()
+
+    def _iterate(self) -> Iterator[ResponseStreamEvent]:
+        pump = self._pump
+        try:
+            if _is_json(self._http):
+                yield from pump.json_body(self._http.read())
+            else:
+                for chunk in self._http.iter_bytes():
+                    yield from pump.feed(chunk)
+                    if pump.finished:
+                        break
+                else:
+                    yield from pump.flush()
+        except httpx2.TimeoutException:
+            raise pump.broken("no data within the read timeout", timeout=True) from None
+        except httpx2.TransportError as exc:
+            raise pump.broken(f"connection lost: {type(exc).__name__}") from None
+        finally:
+            self.close()
+        pump.final()
+
+
+class AsyncResponseStream(_StreamBase):
+    """The asyncio twin of `ResponseStream` (``async for`` / ``async with``)."""
+
+    def __init__(self, http_response: httpx2.Response, *, secrets: tuple[str, ...] = ()) -> None:
+        self._http = http_response
+        self._pump = _EventPump(request_id=http_response.headers.get("x-request-id"), secrets=secrets)
+        self._iterator = self._iterate()
+
+    def __aiter__(self) -> AsyncIterator[ResponseStreamEvent]:
+        return self._iterator
+
+    async def __anext__(self) -> ResponseStreamEvent:
+        return await self._iterator.__anext__()
+
+    async def __aenter__(self) -> AsyncResponseStream:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Release the HTTP connection. Safe to call more than once."""
+        await self._http.aclose()
+
+    async def until_done(self) -> AsyncResponseStream:
+        """Consume the remaining events."""
+        async for _ in self._iterator:
+            pass
+        return self
+
+    async def get_final_response(self) -> Response:
+        """Consume the rest of the stream and return the final response (or raise what ended it)."""
+        await self.until_done()
+        return self._pump.final()
+
+    async def _iterate(self) -> AsyncIterator[ResponseStreamEvent]:
+        pump = self._pump
+        try:
+            if _is_json(self._http):
+                for event in pump.json_body(await self._http.aread()):
+                    yield event
+            else:
+                async for chunk in self._http.aiter_bytes():
+                    for event in pump.feed(chunk):
+                        yield event
+                    if pump.finished:
+                        break
+                else:
+                    for event in pump.flush():
+                        yield event
+        except httpx2.TimeoutException:
+            raise pump.broken("no data within the read timeout", timeout=True) from None
+        except httpx2.TransportError as exc:
+            raise pump.broken(f"connection lost: {type(exc).__name__}") from None
+        finally:
+            await self.close()
+        pump.final()

@@ -1,0 +1,243 @@
+"""The options of ``%%respond`` / ``%respond``: one argparse parser, parsed into a typed object.
+
+Parsing happens before anything is sent: a bad option or value raises IPython's ``UsageError`` (a short
+message, no traceback), and so does an API key typed on the magic line (it would be saved in the notebook).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from argparse import ArgumentTypeError
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic_arguments import MagicArgumentParser
+
+__all__ = ["SUBCOMMANDS", "RespondOptions", "build_parser", "parse_cell_options", "parse_line", "usage"]
+
+SUBCOMMANDS = frozenset(
+    {"config", "login", "logout", "threads", "history", "reset", "fork", "tools", "usage", "count", "help"}
+)
+"""Words that, first on a ``%respond`` line, run a subcommand instead of sending a prompt."""
+
+# Key shapes of OpenAI and common gateways; a long opaque token after an api-key-like flag also counts.
+_KEY_ON_LINE = re.compile(r"(\bsk-[A-Za-z0-9_\-]{8,})|(--?api[-_]?key\b)|(\bapi[-_]?key\s*=)", re.IGNORECASE)
+
+
+@dataclass
+class RespondOptions:
+    """Everything the magic line can say, typed. ``None`` means "use the configured default"."""
+
+    model: str | None = None
+    instructions: str | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    max_output_tokens: int | None = None
+    reasoning: str | None = None
+    summary: str | None = None
+    json: bool = False
+    schema: str | None = None
+    tools: list[str] = field(default_factory=list)
+    tool_json: list[str] = field(default_factory=list)
+    web_search: bool = False
+    file_search: list[str] = field(default_factory=list)
+    code_interpreter: bool = False
+    tool_choice: str | None = None
+    parallel_tools: bool = True
+    approve: bool = False
+    max_tool_rounds: int | None = None
+    store: bool | None = None
+    background: bool = False
+    thread: str | None = None
+    new: bool = False
+    conversation: str | None = None
+    out: str | None = None
+    stream: bool = True
+    interpolate: bool = True
+    images: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+    budget: float | None = None
+    quiet: bool = False
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise ArgumentTypeError(f"expected a number above 0, got {value}")
+    return value
+
+
+def _unit_float(low: float, high: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not low <= value <= high:
+            raise ArgumentTypeError(f"expected a number from {low:g} to {high:g}, got {value:g}")
+        return value
+
+    return parse
+
+
+def _metadata(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ArgumentTypeError(f"takes KEY=VALUE, got {text!r}")
+    return key.strip(), value
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def build_parser() -> MagicArgumentParser:
+    """The parser shared by the cell and the line magic (its help is the magic's docstring)."""
+    p = MagicArgumentParser(
+        prog="%%respond", description="Send the cell to the Responses API and stream the answer."
+    )
+    add = p.add_argument
+    add("-m", "--model", help="model name (default: RespondMagics.model)")
+    add("-i", "--instructions", help="system/developer instructions for this turn")
+    add("--temperature", type=_unit_float(0, 2), help="sampling temperature, 0 to 2")
+    add("--top-p", dest="top_p", type=_unit_float(0, 1), help="nucleus sampling, 0 to 1")
+    add("--max-output-tokens", dest="max_output_tokens", type=_positive_int, help="cap on output tokens")
+    add("--reasoning", choices=["minimal", "low", "medium", "high"], help="reasoning effort")
+    add("--summary", choices=["auto", "concise", "detailed"], help="reasoning summary to stream")
+    add("--json", action="store_true", help="ask for a JSON object; the result's .parsed is a dict")
+    add(
+        "--schema",
+        metavar="NAME",
+        help="pydantic model or JSON-schema dict in the namespace for structured output",
+    )
+    add("--tools", type=_names, metavar="NAMES", help="comma-separated notebook functions the model may call")
+    add("--tool", dest="tool_json", action="append", metavar="JSON", help="any tool as JSON (repeatable)")
+    add("--web-search", dest="web_search", action="store_true", help="enable the hosted web search tool")
+    add(
+        "--file-search",
+        dest="file_search",
+        type=_names,
+        metavar="VECTOR_STORE_IDS",
+        help="hosted file search",
+    )
+    add("--code-interpreter", dest="code_interpreter", action="store_true", help="hosted code interpreter")
+    add(
+        "--tool-choice",
+        dest="tool_choice",
+        metavar="auto|none|required|NAME",
+        help="force or forbid tool use",
+    )
+    add("--no-parallel-tools", dest="parallel_tools", action="store_false", help="one tool call at a time")
+    add("--approve", action="store_true", help="ask before running each tool call")
+    add("--max-tool-rounds", dest="max_tool_rounds", type=_positive_int, help="tool rounds before stopping")
+    store = p.add_mutually_exclusive_group()
+    store.add_argument(
+        "--store", dest="store", action="store_true", default=None, help="keep the response on the server"
+    )
+    store.add_argument(
+        "--no-store", dest="store", action="store_false", help="store=false: history kept locally"
+    )
+    add("--background", action="store_true", help="run as a background response (resumable, cancellable)")
+    add("--thread", metavar="NAME", help="conversation thread of this notebook (default: main)")
+    add("--new", action="store_true", help="start the thread afresh")
+    add("--conversation", metavar="ID", help="use a server-side conversation (Conversations API)")
+    add("--out", metavar="NAME", help="also bind the Response to this variable")
+    add("--no-stream", dest="stream", action="store_false", help="wait for the whole answer")
+    add("--no-interpolate", dest="interpolate", action="store_false", help="send {braces} as typed")
+    add(
+        "--image",
+        dest="images",
+        action="append",
+        metavar="SRC",
+        help="image path, URL or variable (repeatable)",
+    )
+    add(
+        "--file", dest="files", action="append", metavar="SRC", help="file path, URL or variable (repeatable)"
+    )
+    add("--metadata", action="append", type=_metadata, metavar="K=V", help="response metadata (repeatable)")
+    add(
+        "--budget",
+        type=_unit_float(0, 1e9),
+        metavar="USD",
+        help="stop when the notebook's spend reaches this",
+    )
+    add("-q", "--quiet", action="store_true", help="no live view; bind the result only")
+    return p
+
+
+def usage() -> str:
+    """The help text of the magic."""
+    return build_parser().format_help()
+
+
+def refuse_keys(line: str) -> None:
+    """Raise `UsageError` if the magic line carries an API key (it would be saved in the notebook)."""
+    if _KEY_ON_LINE.search(line):
+        raise UsageError(
+            "Do not put an API key on the magic line: it would be saved in the notebook. "
+            "Set OPENAI_API_KEY in the environment, or run %respond login to type it privately."
+        )
+
+
+def _to_options(namespace: Any) -> RespondOptions:
+    fields = RespondOptions.__dataclass_fields__
+    values = {key: value for key, value in vars(namespace).items() if key in fields and value is not None}
+    values["metadata"] = dict(values.get("metadata") or [])
+    return RespondOptions(**values)
+
+
+def parse_cell_options(line: str) -> RespondOptions:
+    """Parse the options line of a ``%%respond`` cell."""
+    refuse_keys(line)
+    parser = build_parser()
+    try:
+        argv = shlex.split(line, posix=True)  # IPython's arg_split keeps the quotes on POSIX
+    except ValueError as exc:
+        raise UsageError(f"could not read the options: {exc}") from None
+    return _to_options(parser.parse_args(argv))
+
+
+def parse_line(line: str) -> tuple[RespondOptions, str]:
+    """Split a ``%respond`` line into its leading options and the prompt after them.
+
+    Prompts are free text (apostrophes, quotes, braces), so only the leading ``-x``/``--xx`` tokens and
+    their values are parsed as options; the rest of the line is the prompt exactly as typed.
+    """
+    refuse_keys(line)
+    parser = build_parser()
+    takes_value = {
+        option for action in parser._actions if action.nargs != 0 for option in action.option_strings
+    }
+    lexer = shlex.shlex(line, posix=True)
+    lexer.whitespace_split = True
+    tokens: list[str] = []
+    prompt_start = len(line)
+    expecting_value = False
+    while True:
+        position = lexer.instream.tell()  # type: ignore[attr-defined]
+        try:
+            token = lexer.get_token()
+        except ValueError:  # an unbalanced quote: it belongs to the prompt
+            prompt_start = position
+            break
+        if token is None or token == lexer.eof:
+            prompt_start = len(line)
+            break
+        if expecting_value:
+            tokens.append(token)
+            expecting_value = False
+        elif token.startswith("-") and len(token) > 1:
+            tokens.append(token)
+            expecting_value = token.split("=", 1)[0] in takes_value and "=" not in token
+        else:
+            prompt_start = position
+            break
+    namespace = parser.parse_args(tokens)
+    return _to_options(namespace), line[prompt_start:].strip()

@@ -1,0 +1,241 @@
+"""Tests of nbresponses._client over httpx2.MockTransport: endpoints, parameters, retries, errors."""
+
+from __future__ import annotations
+
+import json
+
+import httpx2
+import pytest
+
+import nbresponses
+from nbresponses import _exceptions as exc
+from tests.sse_fixtures import (
+    RESPONSE_ID,
+    RecordingStream,
+    Recorder,
+    json_reply,
+    response_object,
+    sse,
+    sse_reply,
+    text_events,
+)
+
+KEY = "sk-test-MARKER-5f3c9a1e7b"
+BASE = "https://gateway.example/v1"
+
+
+def make_client(recorder: Recorder, **kwargs: object) -> nbresponses.Client:
+    http = httpx2.Client(transport=httpx2.MockTransport(recorder))
+    options: dict[str, object] = {"api_key": KEY, "base_url": BASE, "http_client": http}
+    options.update(kwargs)
+    return nbresponses.Client(**options)  # type: ignore[arg-type]
+
+
+def completed(text: str = "Hello!") -> dict[str, object]:
+    item = {"id": "msg_1", "type": "message", "status": "completed", "role": "assistant",
+            "content": [{"type": "output_text", "text": text, "annotations": []}]}
+    return response_object("completed", [item])
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record retry sleeps instead of sleeping."""
+    slept: list[float] = []
+    monkeypatch.setattr("nbresponses._http.time.sleep", slept.append)
+    return slept
+
+
+def test_create_sends_flat_tools_and_auth_and_parses_response() -> None:
+    recorder = Recorder(json_reply(200, completed()))
+    client = make_client(recorder)
+    response = client.responses.create(
+        model="gpt-4.1",
+        input="What's the weather like in Beijing?",
+        instructions="You are a helpful weather assistant.",
+        temperature=None,
+        tools=[{"type": "function", "function": {"name": "get_weather", "description": "Weather",
+                                                  "parameters": {"type": "object", "properties": {}}}}],
+        custom_gateway_flag=True,
+    )
+    assert isinstance(response, nbresponses.Response)
+    assert response.output_text == "Hello!"
+    request = recorder.requests[0]
+    assert str(request.url) == f"{BASE}/responses"
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+    body = json.loads(request.content)
+    assert body["tools"] == [{"type": "function", "name": "get_weather", "description": "Weather",
+                              "parameters": {"type": "object", "properties": {}}}]
+    assert "temperature" not in body and "stream" not in body
+    assert body["custom_gateway_flag"] is True
+
+
+def test_invalid_params_send_nothing() -> None:
+    recorder = Recorder(json_reply(200, completed()))
+    client = make_client(recorder)
+    with pytest.raises(exc.InvalidParamsError, match="temperature"):
+        client.responses.create(model="gpt-4.1", input="x", temperature="very hot")
+    assert recorder.requests == []
+
+
+def test_endpoints_paths_and_models() -> None:
+    deleted = {"id": RESPONSE_ID, "object": "response.deleted", "deleted": True}
+    items = {"object": "list", "data": [{"id": "msg_in", "type": "message", "role": "user",
+                                         "content": [{"type": "input_text", "text": "hi"}]}],
+             "first_id": "msg_in", "last_id": "msg_in", "has_more": False}
+    recorder = Recorder(
+        json_reply(200, completed()),
+        json_reply(200, deleted),
+        json_reply(200, response_object("cancelled")),
+        json_reply(200, items),
+        json_reply(200, {"object": "response.input_tokens", "input_tokens": 11}),
+    )
+    client = make_client(recorder)
+    assert client.responses.retrieve(RESPONSE_ID).output_text == "Hello!"
+    assert client.responses.delete(RESPONSE_ID).deleted is True
+    assert client.responses.cancel(RESPONSE_ID).status == "cancelled"
+    page = client.responses.input_items.list(RESPONSE_ID, limit=5, order="asc")
+    assert page.data[0].id == "msg_in"
+    assert client.responses.input_tokens.count(model="gpt-4.1", input="hi").input_tokens == 11
+    methods_paths = [(r.method, r.url.path) for r in recorder.requests]
+    assert methods_paths == [
+        ("GET", f"/v1/responses/{RESPONSE_ID}"),
+        ("DELETE", f"/v1/responses/{RESPONSE_ID}"),
+        ("POST", f"/v1/responses/{RESPONSE_ID}/cancel"),
+        ("GET", f"/v1/responses/{RESPONSE_ID}/input_items"),
+        ("POST", "/v1/responses/input_tokens"),
+    ]
+    assert recorder.requests[3].url.params["limit"] == "5"
+
+
+def test_input_items_iter_follows_pages() -> None:
+    def page(ids: list[str], more: bool) -> httpx2.Response:
+        data = [{"id": i, "type": "message", "role": "user", "content": []} for i in ids]
+        return json_reply(200, {"object": "list", "data": data, "first_id": ids[0], "last_id": ids[-1],
+                                "has_more": more})
+
+    recorder = Recorder(page(["a", "b"], True), page(["c"], False))
+    client = make_client(recorder)
+    assert [item.id for item in client.responses.input_items.iter(RESPONSE_ID, page_size=2)] == ["a", "b", "c"]
+    assert recorder.requests[1].url.params["after"] == "b"
+
+
+def test_retrieve_stream_resumes_after_sequence_number() -> None:
+    events = text_events(["Hi"])[3:]
+    recorder = Recorder(sse_reply(sse(events)))
+    client = make_client(recorder)
+    stream = client.responses.retrieve(RESPONSE_ID, stream=True, starting_after=2)
+    assert stream.get_final_response().output_text == "Hi"
+    assert recorder.requests[0].url.params["stream"] == "true"
+    assert recorder.requests[0].url.params["starting_after"] == "2"
+
+
+def test_429_with_retry_after_is_retried_then_succeeds(fast_retries: list[float]) -> None:
+    limited = json_reply(429, {"error": {"message": "Rate limit", "type": "requests", "code": "rate_limit_exceeded",
+                                         "param": None}}, {"retry-after-ms": "1500"})
+    recorder = Recorder(limited, json_reply(200, completed()))
+    client = make_client(recorder)
+    assert client.responses.create(model="m", input="x").output_text == "Hello!"
+    assert len(recorder.requests) == 2
+    assert fast_retries == [1.5]
+
+
+def test_5xx_exhausts_retries_then_raises(fast_retries: list[float]) -> None:
+    recorder = Recorder(json_reply(503, {"error": {"message": "overloaded", "type": "server_error", "code": None,
+                                                   "param": None}}, {"x-request-id": "req_42"}))
+    client = make_client(recorder, max_retries=3)
+    with pytest.raises(exc.InternalServerError) as info:
+        client.responses.create(model="m", input="x")
+    assert len(recorder.requests) == 4
+    assert len(fast_retries) == 3
+    assert info.value.status == 503 and info.value.request_id == "req_42"
+
+
+@pytest.mark.parametrize(
+    ("status", "cls", "code"),
+    [(400, exc.BadRequestError, "invalid_value"), (401, exc.AuthenticationError, "invalid_api_key"),
+     (403, exc.PermissionDeniedError, None), (404, exc.NotFoundError, "previous_response_not_found"),
+     (422, exc.UnprocessableEntityError, None), (429, exc.RateLimitError, "insufficient_quota")],
+)
+def test_status_errors_are_not_retried_and_carry_details(status: int, cls: type, code: str | None) -> None:
+    body = {"error": {"message": f"Incorrect API key provided: {KEY}.", "type": "invalid_request_error",
+                      "code": code, "param": "input"}}
+    recorder = Recorder(json_reply(status, body, {"x-request-id": "req_7"}))
+    client = make_client(recorder)
+    with pytest.raises(cls) as info:
+        client.responses.create(model="m", input="x")
+    error = info.value
+    assert len(recorder.requests) == 1
+    assert (error.status, error.code, error.param, error.request_id) == (status, code, "input", "req_7")
+    for text in (str(error), repr(error), json.dumps(error.body)):
+        assert KEY not in text
+
+
+def test_non_json_error_body() -> None:
+    recorder = Recorder(httpx2.Response(404, text="<html>Not Found</html>"))
+    with pytest.raises(exc.NotFoundError, match="Not Found"):
+        make_client(recorder).responses.create(model="m", input="x")
+
+
+def test_connection_errors_are_retried_then_raised(fast_retries: list[float]) -> None:
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("connection refused", request=request)
+
+    recorder = Recorder(refuse)
+    with pytest.raises(exc.APIConnectionError, match="refused") as info:
+        make_client(recorder, max_retries=2).responses.create(model="m", input="x")
+    assert not isinstance(info.value, exc.APITimeoutError)
+    assert len(recorder.requests) == 3 and len(fast_retries) == 2
+
+
+def test_timeouts_raise_api_timeout_error() -> None:
+    def slow(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ReadTimeout("timed out", request=request)
+
+    with pytest.raises(exc.APITimeoutError):
+        make_client(Recorder(slow), max_retries=0).responses.create(model="m", input="x")
+
+
+def test_stream_is_never_retried_once_started() -> None:
+    body = sse(text_events(["Hel", "lo"]))
+    stream_body = RecordingStream([body[:400]], fail_with=httpx2.ReadError("connection reset"))
+    recorder = Recorder(sse_reply(stream_body))
+    client = make_client(recorder, max_retries=5)
+    with pytest.raises(exc.StreamError), client.responses.stream(model="m", input="x") as stream:
+        stream.get_final_response()
+    assert len(recorder.requests) == 1
+    assert stream_body.closed
+
+
+def test_create_stream_true_and_stream_are_the_same() -> None:
+    recorder = Recorder(sse_reply(sse(text_events(["Hel", "lo", "!"]))))
+    client = make_client(recorder)
+    stream = client.responses.create(model="m", input="x", stream=True)
+    assert isinstance(stream, nbresponses.ResponseStream)
+    types = [event.type for event in stream]
+    assert types.count("response.output_text.delta") == 3
+    assert stream.get_final_response().output_text == "Hello!"
+    assert json.loads(recorder.requests[0].content)["stream"] is True
+    assert recorder.requests[0].headers["accept"] == "text/event-stream"
+
+
+def test_client_repr_hides_key() -> None:
+    client = make_client(Recorder(json_reply(200, completed())))
+    assert KEY not in repr(client) and "api_key=<set>" in repr(client)
+    assert client.has_api_key and client.base_url == BASE
+
+
+@pytest.mark.anyio
+async def test_async_client_create_and_stream() -> None:
+    replies = [json_reply(200, completed("Async!")), sse_reply(sse(text_events(["A", "B"])))]
+
+    async def handler(request: httpx2.Request) -> httpx2.Response:
+        return replies.pop(0)
+
+    http = httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
+    async with nbresponses.AsyncClient(api_key=KEY, base_url=BASE, http_client=http) as client:
+        response = await client.responses.create(model="m", input="x")
+        assert response.output_text == "Async!"
+        async with await client.responses.stream(model="m", input="x") as stream:
+            deltas = [event.delta async for event in stream if event.type == "response.output_text.delta"]
+            assert deltas == ["A", "B"]
+            assert (await stream.get_final_response()).output_text == "AB"
