@@ -37,45 +37,110 @@ def synthetic_stream(deltas: int) -> tuple[bytes, str]:
     """The SSE body of a response with ``deltas`` text deltas, and its full text."""
     words = ["The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", "."]
     base = {
-        "id": RESPONSE_ID, "object": "response", "created_at": 1757718500, "status": "in_progress",
-        "background": False, "error": None, "incomplete_details": None, "instructions": None,
-        "max_output_tokens": None, "max_tool_calls": None, "model": "gpt-4.1-2025-04-14", "output": [],
-        "parallel_tool_calls": True, "previous_response_id": None, "prompt_cache_key": None,
-        "reasoning": {"effort": None, "summary": None}, "safety_identifier": None, "service_tier": "auto",
-        "store": True, "temperature": 1.0, "text": {"format": {"type": "text"}, "verbosity": "medium"},
-        "tool_choice": "auto", "tools": [], "top_logprobs": 0, "top_p": 1.0, "truncation": "disabled",
-        "usage": None, "user": None, "metadata": {},
+        "id": RESPONSE_ID,
+        "object": "response",
+        "created_at": 1757718500,
+        "status": "in_progress",
+        "background": False,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "max_output_tokens": None,
+        "max_tool_calls": None,
+        "model": "gpt-4.1-2025-04-14",
+        "output": [],
+        "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "prompt_cache_key": None,
+        "reasoning": {"effort": None, "summary": None},
+        "safety_identifier": None,
+        "service_tier": "auto",
+        "store": True,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": "auto",
+        "tools": [],
+        "top_logprobs": 0,
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": None,
+        "user": None,
+        "metadata": {},
     }
     seq = 0
     out: list[bytes] = []
 
     def emit(payload: dict[str, object]) -> None:
         nonlocal seq
-        payload = {"type": payload["type"], "sequence_number": seq, **{k: v for k, v in payload.items() if k != "type"}}
+        payload = {
+            "type": payload["type"],
+            "sequence_number": seq,
+            **{k: v for k, v in payload.items() if k != "type"},
+        }
         seq += 1
-        out.append(f"event: {payload['type']}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n".encode())
+        out.append(
+            f"event: {payload['type']}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
+        )
 
     emit({"type": "response.created", "response": base})
     emit({"type": "response.in_progress", "response": base})
     item = {"id": ITEM_ID, "type": "message", "status": "in_progress", "content": [], "role": "assistant"}
     emit({"type": "response.output_item.added", "output_index": 0, "item": item})
     part = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
-    emit({"type": "response.content_part.added", "item_id": ITEM_ID, "output_index": 0, "content_index": 0, "part": part})
+    emit(
+        {
+            "type": "response.content_part.added",
+            "item_id": ITEM_ID,
+            "output_index": 0,
+            "content_index": 0,
+            "part": part,
+        }
+    )
     pieces = []
     for index in range(deltas):
         delta = words[index % len(words)]
         pieces.append(delta)
-        emit({"type": "response.output_text.delta", "item_id": ITEM_ID, "output_index": 0, "content_index": 0,
-              "delta": delta, "logprobs": [], "obfuscation": "q8Zr1kBvXy"[: 10 - len(delta) % 10]})
+        emit(
+            {
+                "type": "response.output_text.delta",
+                "item_id": ITEM_ID,
+                "output_index": 0,
+                "content_index": 0,
+                "delta": delta,
+                "logprobs": [],
+                "obfuscation": "q8Zr1kBvXy"[: 10 - len(delta) % 10],
+            }
+        )
     text = "".join(pieces)
-    emit({"type": "response.output_text.done", "item_id": ITEM_ID, "output_index": 0, "content_index": 0,
-          "text": text, "logprobs": []})
+    emit(
+        {
+            "type": "response.output_text.done",
+            "item_id": ITEM_ID,
+            "output_index": 0,
+            "content_index": 0,
+            "text": text,
+            "logprobs": [],
+        }
+    )
     done_part = {**part, "text": text}
-    emit({"type": "response.content_part.done", "item_id": ITEM_ID, "output_index": 0, "content_index": 0, "part": done_part})
+    emit(
+        {
+            "type": "response.content_part.done",
+            "item_id": ITEM_ID,
+            "output_index": 0,
+            "content_index": 0,
+            "part": done_part,
+        }
+    )
     done_item = {**item, "status": "completed", "content": [done_part]}
     emit({"type": "response.output_item.done", "output_index": 0, "item": done_item})
-    usage = {"input_tokens": 12, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": deltas,
-             "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 12 + deltas}
+    usage = {
+        "input_tokens": 12,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": deltas,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": 12 + deltas,
+    }
     final = {**base, "status": "completed", "output": [done_item], "usage": usage, "completed_at": 1757718510}
     emit({"type": "response.completed", "response": final})
     return b"".join(out), text

@@ -46,7 +46,11 @@ _STATUS_EVENTS = {
 
 # delta event type -> (item field the deltas build, done event type, field of the done event with the full value)
 _ITEM_STRING_FIELDS = {
-    "response.function_call_arguments.delta": ("arguments", "response.function_call_arguments.done", "arguments"),
+    "response.function_call_arguments.delta": (
+        "arguments",
+        "response.function_call_arguments.done",
+        "arguments",
+    ),
     "response.custom_tool_call_input.delta": ("input", "response.custom_tool_call_input.done", "input"),
     "response.mcp_call_arguments.delta": ("arguments", "response.mcp_call_arguments.done", "arguments"),
     "response.code_interpreter_call_code.delta": ("code", "response.code_interpreter_call_code.done", "code"),
@@ -292,7 +296,9 @@ class ResponseAccumulator:
         self._item(event).part(event.content_index or 0, "text", "output_text").append(event.delta)
         if event.logprobs:
             part = self._item(event).parts[event.content_index or 0][0]
-            part.setdefault("logprobs", []).extend(lp.to_dict() if hasattr(lp, "to_dict") else lp for lp in event.logprobs)
+            part.setdefault("logprobs", []).extend(
+                lp.to_dict() if hasattr(lp, "to_dict") else lp for lp in event.logprobs
+            )
 
     def _on_text_done(self, event: Any) -> None:
         self._set_part_text(event, "text", "output_text", event.text)

@@ -219,7 +219,9 @@ class InputItems:
         spec = specs.input_items_spec(response_id, limit=limit, order=order, after=after, include=include)
         return _parse(ResponseItemList, self._client._send(spec))
 
-    def iter(self, response_id: str, *, order: str | None = None, page_size: int = 100) -> Iterator[ItemResource]:
+    def iter(
+        self, response_id: str, *, order: str | None = None, page_size: int = 100
+    ) -> Iterator[ItemResource]:
         """Every input item of a response, following the pages."""
         after: str | None = None
         while True:

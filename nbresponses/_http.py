@@ -36,7 +36,9 @@ class RequestSpec:
     stream: bool = False
 
 
-def _build(client: httpx2.Client | httpx2.AsyncClient, config: ClientConfig, spec: RequestSpec) -> httpx2.Request:
+def _build(
+    client: httpx2.Client | httpx2.AsyncClient, config: ClientConfig, spec: RequestSpec
+) -> httpx2.Request:
     headers = config.headers()
     content = None
     if spec.body is not None:

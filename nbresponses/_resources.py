@@ -23,7 +23,9 @@ __all__ = [
 ]
 
 
-def _body(model: type[ResponseCreateParams | InputTokensParams | ResponseCompactParams], params: Mapping[str, Any]) -> dict[str, Any]:
+def _body(
+    model: type[ResponseCreateParams | InputTokensParams | ResponseCompactParams], params: Mapping[str, Any]
+) -> dict[str, Any]:
     # None means "not given" (as keyword defaults do): leave it out rather than send an explicit null,
     # which several gateways reject.
     given = {key: value for key, value in params.items() if value is not None}

@@ -11,7 +11,14 @@ import email.utils
 import random
 from collections.abc import Mapping
 
-__all__ = ["INITIAL_DELAY", "MAX_DELAY", "MAX_RETRY_AFTER", "backoff_delay", "retry_after", "should_retry_status"]
+__all__ = [
+    "INITIAL_DELAY",
+    "MAX_DELAY",
+    "MAX_RETRY_AFTER",
+    "backoff_delay",
+    "retry_after",
+    "should_retry_status",
+]
 
 INITIAL_DELAY = 0.5
 """Seconds before the first retry when the server does not say."""

@@ -99,7 +99,9 @@ class _EventPump:
     def broken(self, reason: str, *, timeout: bool = False) -> StreamError:
         """The error for a stream that stopped before its end (``reason`` says how)."""
         received = self.accumulator.event_count
-        message = f"The stream stopped before the response was complete ({reason}; {received} events received)."
+        message = (
+            f"The stream stopped before the response was complete ({reason}; {received} events received)."
+        )
         error_class = StreamTimeoutError if timeout else StreamError
         return error_class(message, response=self._partial(), request_id=self.request_id)
 

@@ -12,7 +12,9 @@ RESPONSE_ID = "resp_test0001"
 ITEM_ID = "msg_test0001"
 
 
-def response_object(status: str = "in_progress", output: list[Any] | None = None, **extra: Any) -> dict[str, Any]:
+def response_object(
+    status: str = "in_progress", output: list[Any] | None = None, **extra: Any
+) -> dict[str, Any]:
     """A Response object as the API sends it."""
     return {
         "id": RESPONSE_ID,
@@ -36,21 +38,48 @@ def text_events(text_pieces: Iterable[str], *, status: str = "completed") -> lis
         {"type": "response.created", "response": response_object()},
         {"type": "response.in_progress", "response": response_object()},
         {"type": "response.output_item.added", "output_index": 0, "item": item},
-        {"type": "response.content_part.added", "item_id": ITEM_ID, "output_index": 0, "content_index": 0,
-         "part": part},
+        {
+            "type": "response.content_part.added",
+            "item_id": ITEM_ID,
+            "output_index": 0,
+            "content_index": 0,
+            "part": part,
+        },
     ]
     for piece in pieces:
-        events.append({"type": "response.output_text.delta", "item_id": ITEM_ID, "output_index": 0,
-                       "content_index": 0, "delta": piece})
+        events.append(
+            {
+                "type": "response.output_text.delta",
+                "item_id": ITEM_ID,
+                "output_index": 0,
+                "content_index": 0,
+                "delta": piece,
+            }
+        )
     done_part = {**part, "text": text}
     done_item = {**item, "status": "completed", "content": [done_part]}
-    usage = {"input_tokens": 5, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": len(pieces),
-             "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 5 + len(pieces)}
+    usage = {
+        "input_tokens": 5,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": len(pieces),
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": 5 + len(pieces),
+    }
     events += [
-        {"type": "response.output_text.done", "item_id": ITEM_ID, "output_index": 0, "content_index": 0,
-         "text": text},
-        {"type": "response.content_part.done", "item_id": ITEM_ID, "output_index": 0, "content_index": 0,
-         "part": done_part},
+        {
+            "type": "response.output_text.done",
+            "item_id": ITEM_ID,
+            "output_index": 0,
+            "content_index": 0,
+            "text": text,
+        },
+        {
+            "type": "response.content_part.done",
+            "item_id": ITEM_ID,
+            "output_index": 0,
+            "content_index": 0,
+            "part": done_part,
+        },
         {"type": "response.output_item.done", "output_index": 0, "item": done_item},
         {"type": f"response.{status}", "response": response_object(status, [done_item], usage=usage)},
     ]

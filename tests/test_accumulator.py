@@ -49,13 +49,29 @@ def test_terminal_with_empty_output_is_filled_from_events() -> None:
 
 
 def test_function_call_arguments_from_deltas() -> None:
-    item = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "get_weather", "arguments": "",
-            "status": "in_progress"}
+    item = {
+        "type": "function_call",
+        "id": "fc_1",
+        "call_id": "call_1",
+        "name": "get_weather",
+        "arguments": "",
+        "status": "in_progress",
+    }
     events = [
         {"type": "response.created", "response": response_object()},
         {"type": "response.output_item.added", "output_index": 0, "item": item},
-        {"type": "response.function_call_arguments.delta", "item_id": "fc_1", "output_index": 0, "delta": '{"ci'},
-        {"type": "response.function_call_arguments.delta", "item_id": "fc_1", "output_index": 0, "delta": 'ty":"Paris"}'},
+        {
+            "type": "response.function_call_arguments.delta",
+            "item_id": "fc_1",
+            "output_index": 0,
+            "delta": '{"ci',
+        },
+        {
+            "type": "response.function_call_arguments.delta",
+            "item_id": "fc_1",
+            "output_index": 0,
+            "delta": 'ty":"Paris"}',
+        },
     ]
     snapshot = fold(events).snapshot()
     call = snapshot.function_calls[0]
@@ -65,26 +81,67 @@ def test_function_call_arguments_from_deltas() -> None:
 def test_reasoning_summary_and_refusal_and_annotations() -> None:
     reasoning = {"type": "reasoning", "id": "rs_1", "summary": []}
     message = {"type": "message", "id": ITEM_ID, "role": "assistant", "status": "in_progress", "content": []}
-    annotation = {"type": "url_citation", "url": "https://example.org", "title": "Ex", "start_index": 0,
-                  "end_index": 4}
+    annotation = {
+        "type": "url_citation",
+        "url": "https://example.org",
+        "title": "Ex",
+        "start_index": 0,
+        "end_index": 4,
+    }
     events = [
         {"type": "response.created", "response": response_object()},
         {"type": "response.output_item.added", "output_index": 0, "item": reasoning},
-        {"type": "response.reasoning_summary_part.added", "item_id": "rs_1", "output_index": 0, "summary_index": 0,
-         "part": {"type": "summary_text", "text": ""}},
-        {"type": "response.reasoning_summary_text.delta", "item_id": "rs_1", "output_index": 0, "summary_index": 0,
-         "delta": "**Thinking** "},
-        {"type": "response.reasoning_summary_text.delta", "item_id": "rs_1", "output_index": 0, "summary_index": 0,
-         "delta": "hard"},
+        {
+            "type": "response.reasoning_summary_part.added",
+            "item_id": "rs_1",
+            "output_index": 0,
+            "summary_index": 0,
+            "part": {"type": "summary_text", "text": ""},
+        },
+        {
+            "type": "response.reasoning_summary_text.delta",
+            "item_id": "rs_1",
+            "output_index": 0,
+            "summary_index": 0,
+            "delta": "**Thinking** ",
+        },
+        {
+            "type": "response.reasoning_summary_text.delta",
+            "item_id": "rs_1",
+            "output_index": 0,
+            "summary_index": 0,
+            "delta": "hard",
+        },
         {"type": "response.output_item.added", "output_index": 1, "item": message},
-        {"type": "response.output_text.delta", "item_id": ITEM_ID, "output_index": 1, "content_index": 0,
-         "delta": "Text"},
-        {"type": "response.output_text.annotation.added", "item_id": ITEM_ID, "output_index": 1, "content_index": 0,
-         "annotation_index": 0, "annotation": annotation},
-        {"type": "response.refusal.delta", "item_id": ITEM_ID, "output_index": 1, "content_index": 1,
-         "delta": "I can't"},
-        {"type": "response.refusal.delta", "item_id": ITEM_ID, "output_index": 1, "content_index": 1,
-         "delta": " help."},
+        {
+            "type": "response.output_text.delta",
+            "item_id": ITEM_ID,
+            "output_index": 1,
+            "content_index": 0,
+            "delta": "Text",
+        },
+        {
+            "type": "response.output_text.annotation.added",
+            "item_id": ITEM_ID,
+            "output_index": 1,
+            "content_index": 0,
+            "annotation_index": 0,
+            "annotation": annotation,
+        },
+        {
+            "type": "response.refusal.delta",
+            "item_id": ITEM_ID,
+            "output_index": 1,
+            "content_index": 1,
+            "delta": "I can't",
+        },
+        {
+            "type": "response.refusal.delta",
+            "item_id": ITEM_ID,
+            "output_index": 1,
+            "content_index": 1,
+            "delta": " help.",
+        },
     ]
     snapshot = fold(events).snapshot()
     assert snapshot.reasoning_summary == "**Thinking** hard"
@@ -97,19 +154,48 @@ def test_reasoning_summary_and_refusal_and_annotations() -> None:
 def test_hosted_tool_status_events_and_partial_images() -> None:
     events = [
         {"type": "response.created", "response": response_object()},
-        {"type": "response.output_item.added", "output_index": 0,
-         "item": {"type": "web_search_call", "id": "ws_1", "status": "in_progress"}},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {"type": "web_search_call", "id": "ws_1", "status": "in_progress"},
+        },
         {"type": "response.web_search_call.searching", "item_id": "ws_1", "output_index": 0},
-        {"type": "response.output_item.added", "output_index": 1,
-         "item": {"type": "image_generation_call", "id": "ig_1", "status": "in_progress", "result": None}},
-        {"type": "response.image_generation_call.partial_image", "item_id": "ig_1", "output_index": 1,
-         "partial_image_index": 0, "partial_image_b64": "aGVsbG8="},
-        {"type": "response.output_item.added", "output_index": 2,
-         "item": {"type": "code_interpreter_call", "id": "ci_1", "status": "in_progress", "code": "",
-                  "container_id": "cntr_1", "outputs": None}},
-        {"type": "response.code_interpreter_call_code.delta", "item_id": "ci_1", "output_index": 2,
-         "delta": "print(1"},
-        {"type": "response.code_interpreter_call_code.delta", "item_id": "ci_1", "output_index": 2, "delta": ")"},
+        {
+            "type": "response.output_item.added",
+            "output_index": 1,
+            "item": {"type": "image_generation_call", "id": "ig_1", "status": "in_progress", "result": None},
+        },
+        {
+            "type": "response.image_generation_call.partial_image",
+            "item_id": "ig_1",
+            "output_index": 1,
+            "partial_image_index": 0,
+            "partial_image_b64": "aGVsbG8=",
+        },
+        {
+            "type": "response.output_item.added",
+            "output_index": 2,
+            "item": {
+                "type": "code_interpreter_call",
+                "id": "ci_1",
+                "status": "in_progress",
+                "code": "",
+                "container_id": "cntr_1",
+                "outputs": None,
+            },
+        },
+        {
+            "type": "response.code_interpreter_call_code.delta",
+            "item_id": "ci_1",
+            "output_index": 2,
+            "delta": "print(1",
+        },
+        {
+            "type": "response.code_interpreter_call_code.delta",
+            "item_id": "ci_1",
+            "output_index": 2,
+            "delta": ")",
+        },
         {"type": "response.code_interpreter_call.interpreting", "item_id": "ci_1", "output_index": 2},
     ]
     acc = fold(events)
@@ -121,8 +207,12 @@ def test_hosted_tool_status_events_and_partial_images() -> None:
 
 
 def test_unknown_events_are_counted_not_fatal() -> None:
-    acc = fold([{"type": "response.created", "response": response_object()},
-                {"type": "response.hologram.delta", "output_index": 0, "delta": "?"}])
+    acc = fold(
+        [
+            {"type": "response.created", "response": response_object()},
+            {"type": "response.hologram.delta", "output_index": 0, "delta": "?"},
+        ]
+    )
     assert acc.event_count == 2
     assert acc.snapshot().output == []
 

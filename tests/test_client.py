@@ -11,8 +11,8 @@ import nbresponses
 from nbresponses import _exceptions as exc
 from tests.sse_fixtures import (
     RESPONSE_ID,
-    RecordingStream,
     Recorder,
+    RecordingStream,
     json_reply,
     response_object,
     sse,
@@ -32,8 +32,13 @@ def make_client(recorder: Recorder, **kwargs: object) -> nbresponses.Client:
 
 
 def completed(text: str = "Hello!") -> dict[str, object]:
-    item = {"id": "msg_1", "type": "message", "status": "completed", "role": "assistant",
-            "content": [{"type": "output_text", "text": text, "annotations": []}]}
+    item = {
+        "id": "msg_1",
+        "type": "message",
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text, "annotations": []}],
+    }
     return response_object("completed", [item])
 
 
@@ -53,8 +58,16 @@ def test_create_sends_flat_tools_and_auth_and_parses_response() -> None:
         input="What's the weather like in Beijing?",
         instructions="You are a helpful weather assistant.",
         temperature=None,
-        tools=[{"type": "function", "function": {"name": "get_weather", "description": "Weather",
-                                                  "parameters": {"type": "object", "properties": {}}}}],
+        tools=[
+            {
+                "type": "function",
+                "function": {
+                    "name": "get_weather",
+                    "description": "Weather",
+                    "parameters": {"type": "object", "properties": {}},
+                },
+            }
+        ],
         custom_gateway_flag=True,
     )
     assert isinstance(response, nbresponses.Response)
@@ -63,8 +76,14 @@ def test_create_sends_flat_tools_and_auth_and_parses_response() -> None:
     assert str(request.url) == f"{BASE}/responses"
     assert request.headers["authorization"] == f"Bearer {KEY}"
     body = json.loads(request.content)
-    assert body["tools"] == [{"type": "function", "name": "get_weather", "description": "Weather",
-                              "parameters": {"type": "object", "properties": {}}}]
+    assert body["tools"] == [
+        {
+            "type": "function",
+            "name": "get_weather",
+            "description": "Weather",
+            "parameters": {"type": "object", "properties": {}},
+        }
+    ]
     assert "temperature" not in body and "stream" not in body
     assert body["custom_gateway_flag"] is True
 
@@ -79,9 +98,20 @@ def test_invalid_params_send_nothing() -> None:
 
 def test_endpoints_paths_and_models() -> None:
     deleted = {"id": RESPONSE_ID, "object": "response.deleted", "deleted": True}
-    items = {"object": "list", "data": [{"id": "msg_in", "type": "message", "role": "user",
-                                         "content": [{"type": "input_text", "text": "hi"}]}],
-             "first_id": "msg_in", "last_id": "msg_in", "has_more": False}
+    items = {
+        "object": "list",
+        "data": [
+            {
+                "id": "msg_in",
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "hi"}],
+            }
+        ],
+        "first_id": "msg_in",
+        "last_id": "msg_in",
+        "has_more": False,
+    }
     recorder = Recorder(
         json_reply(200, completed()),
         json_reply(200, deleted),
@@ -110,12 +140,17 @@ def test_endpoints_paths_and_models() -> None:
 def test_input_items_iter_follows_pages() -> None:
     def page(ids: list[str], more: bool) -> httpx2.Response:
         data = [{"id": i, "type": "message", "role": "user", "content": []} for i in ids]
-        return json_reply(200, {"object": "list", "data": data, "first_id": ids[0], "last_id": ids[-1],
-                                "has_more": more})
+        return json_reply(
+            200, {"object": "list", "data": data, "first_id": ids[0], "last_id": ids[-1], "has_more": more}
+        )
 
     recorder = Recorder(page(["a", "b"], True), page(["c"], False))
     client = make_client(recorder)
-    assert [item.id for item in client.responses.input_items.iter(RESPONSE_ID, page_size=2)] == ["a", "b", "c"]
+    assert [item.id for item in client.responses.input_items.iter(RESPONSE_ID, page_size=2)] == [
+        "a",
+        "b",
+        "c",
+    ]
     assert recorder.requests[1].url.params["after"] == "b"
 
 
@@ -130,8 +165,18 @@ def test_retrieve_stream_resumes_after_sequence_number() -> None:
 
 
 def test_429_with_retry_after_is_retried_then_succeeds(fast_retries: list[float]) -> None:
-    limited = json_reply(429, {"error": {"message": "Rate limit", "type": "requests", "code": "rate_limit_exceeded",
-                                         "param": None}}, {"retry-after-ms": "1500"})
+    limited = json_reply(
+        429,
+        {
+            "error": {
+                "message": "Rate limit",
+                "type": "requests",
+                "code": "rate_limit_exceeded",
+                "param": None,
+            }
+        },
+        {"retry-after-ms": "1500"},
+    )
     recorder = Recorder(limited, json_reply(200, completed()))
     client = make_client(recorder)
     assert client.responses.create(model="m", input="x").output_text == "Hello!"
@@ -140,8 +185,13 @@ def test_429_with_retry_after_is_retried_then_succeeds(fast_retries: list[float]
 
 
 def test_5xx_exhausts_retries_then_raises(fast_retries: list[float]) -> None:
-    recorder = Recorder(json_reply(503, {"error": {"message": "overloaded", "type": "server_error", "code": None,
-                                                   "param": None}}, {"x-request-id": "req_42"}))
+    recorder = Recorder(
+        json_reply(
+            503,
+            {"error": {"message": "overloaded", "type": "server_error", "code": None, "param": None}},
+            {"x-request-id": "req_42"},
+        )
+    )
     client = make_client(recorder, max_retries=3)
     with pytest.raises(exc.InternalServerError) as info:
         client.responses.create(model="m", input="x")
@@ -152,13 +202,24 @@ def test_5xx_exhausts_retries_then_raises(fast_retries: list[float]) -> None:
 
 @pytest.mark.parametrize(
     ("status", "cls", "code"),
-    [(400, exc.BadRequestError, "invalid_value"), (401, exc.AuthenticationError, "invalid_api_key"),
-     (403, exc.PermissionDeniedError, None), (404, exc.NotFoundError, "previous_response_not_found"),
-     (422, exc.UnprocessableEntityError, None), (429, exc.RateLimitError, "insufficient_quota")],
+    [
+        (400, exc.BadRequestError, "invalid_value"),
+        (401, exc.AuthenticationError, "invalid_api_key"),
+        (403, exc.PermissionDeniedError, None),
+        (404, exc.NotFoundError, "previous_response_not_found"),
+        (422, exc.UnprocessableEntityError, None),
+        (429, exc.RateLimitError, "insufficient_quota"),
+    ],
 )
 def test_status_errors_are_not_retried_and_carry_details(status: int, cls: type, code: str | None) -> None:
-    body = {"error": {"message": f"Incorrect API key provided: {KEY}.", "type": "invalid_request_error",
-                      "code": code, "param": "input"}}
+    body = {
+        "error": {
+            "message": f"Incorrect API key provided: {KEY}.",
+            "type": "invalid_request_error",
+            "code": code,
+            "param": "input",
+        }
+    }
     recorder = Recorder(json_reply(status, body, {"x-request-id": "req_7"}))
     client = make_client(recorder)
     with pytest.raises(cls) as info:

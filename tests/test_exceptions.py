@@ -29,10 +29,18 @@ def test_tree() -> None:
 
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(400, exc.BadRequestError), (401, exc.AuthenticationError), (403, exc.PermissionDeniedError),
-     (404, exc.NotFoundError), (409, exc.ConflictError), (422, exc.UnprocessableEntityError),
-     (429, exc.RateLimitError), (500, exc.InternalServerError), (503, exc.InternalServerError),
-     (418, exc.APIStatusError)],
+    [
+        (400, exc.BadRequestError),
+        (401, exc.AuthenticationError),
+        (403, exc.PermissionDeniedError),
+        (404, exc.NotFoundError),
+        (409, exc.ConflictError),
+        (422, exc.UnprocessableEntityError),
+        (429, exc.RateLimitError),
+        (500, exc.InternalServerError),
+        (503, exc.InternalServerError),
+        (418, exc.APIStatusError),
+    ],
 )
 def test_status_classes(status: int, cls: type) -> None:
     assert exc.status_error_class(status) is cls
@@ -42,7 +50,12 @@ def test_fields_and_str() -> None:
     error = exc.RateLimitError(
         "Slow down", status=429, type="requests", code="rate_limit_exceeded", param=None, request_id="req_1"
     )
-    assert (error.status, error.code, error.type, error.request_id) == (429, "rate_limit_exceeded", "requests", "req_1")
+    assert (error.status, error.code, error.type, error.request_id) == (
+        429,
+        "rate_limit_exceeded",
+        "requests",
+        "req_1",
+    )
     assert str(error) == "Slow down (HTTP 429, code=rate_limit_exceeded, request_id=req_1)"
     assert "wait" in error.hint.lower()
 

@@ -11,7 +11,7 @@ from nbresponses.magics._options import RespondOptions, parse_cell_options, pars
 def test_every_documented_option_parses() -> None:
     line = (
         "-m gpt-4.1 -i 'Be terse.' --temperature 0.2 --top-p 0.9 --max-output-tokens 300 --reasoning low "
-        "--summary auto --json --schema Person --tools f,g --tool '{\"type\":\"image_generation\"}' --web-search "
+        '--summary auto --json --schema Person --tools f,g --tool \'{"type":"image_generation"}\' --web-search '
         "--file-search vs_1,vs_2 --code-interpreter --tool-choice required --no-parallel-tools --approve "
         "--max-tool-rounds 3 --no-store --background --thread research --new --conversation conv_1 --out r "
         "--no-stream --no-interpolate --image a.png --image https://x/y.jpg --file doc.pdf --metadata team=ml "
@@ -19,13 +19,37 @@ def test_every_documented_option_parses() -> None:
     )
     options = parse_cell_options(line)
     assert options == RespondOptions(
-        model="gpt-4.1", instructions="Be terse.", temperature=0.2, top_p=0.9, max_output_tokens=300,
-        reasoning="low", summary="auto", json=True, schema="Person", tools=["f", "g"],
-        tool_json=['{"type":"image_generation"}'], web_search=True, file_search=["vs_1", "vs_2"],
-        code_interpreter=True, tool_choice="required", parallel_tools=False, approve=True, max_tool_rounds=3,
-        store=False, background=True, thread="research", new=True, conversation="conv_1", out="r", stream=False,
-        interpolate=False, images=["a.png", "https://x/y.jpg"], files=["doc.pdf"],
-        metadata={"team": "ml", "run": "7"}, budget=2.5, quiet=True,
+        model="gpt-4.1",
+        instructions="Be terse.",
+        temperature=0.2,
+        top_p=0.9,
+        max_output_tokens=300,
+        reasoning="low",
+        summary="auto",
+        json=True,
+        schema="Person",
+        tools=["f", "g"],
+        tool_json=['{"type":"image_generation"}'],
+        web_search=True,
+        file_search=["vs_1", "vs_2"],
+        code_interpreter=True,
+        tool_choice="required",
+        parallel_tools=False,
+        approve=True,
+        max_tool_rounds=3,
+        store=False,
+        background=True,
+        thread="research",
+        new=True,
+        conversation="conv_1",
+        out="r",
+        stream=False,
+        interpolate=False,
+        images=["a.png", "https://x/y.jpg"],
+        files=["doc.pdf"],
+        metadata={"team": "ml", "run": "7"},
+        budget=2.5,
+        quiet=True,
     )
 
 
@@ -53,7 +77,9 @@ def test_bad_options_are_usage_errors(line: str, message: str) -> None:
         parse_cell_options(line)
 
 
-@pytest.mark.parametrize("line", ["--api-key sk-abcdefghijklmnop", "api_key=xyz", "-m gpt-4.1 sk-proj-AAAABBBBCCCC1234"])
+@pytest.mark.parametrize(
+    "line", ["--api-key sk-abcdefghijklmnop", "api_key=xyz", "-m gpt-4.1 sk-proj-AAAABBBBCCCC1234"]
+)
 def test_keys_on_the_line_are_refused_without_echo(line: str) -> None:
     with pytest.raises(UsageError) as info:
         parse_cell_options(line)
@@ -64,10 +90,10 @@ def test_keys_on_the_line_are_refused_without_echo(line: str) -> None:
 
 
 def test_line_magic_keeps_the_prompt_as_typed() -> None:
-    options, prompt = parse_line("--model o3 --temperature 0 What's {x} in \"quotes\" --not-an-option?")
+    options, prompt = parse_line('--model o3 --temperature 0 What\'s {x} in "quotes" --not-an-option?')
     assert options.model == "o3" and options.temperature == 0
-    assert prompt == "What's {x} in \"quotes\" --not-an-option?"
-    assert parse_line("  plain question  ") [1] == "plain question"
+    assert prompt == 'What\'s {x} in "quotes" --not-an-option?'
+    assert parse_line("  plain question  ")[1] == "plain question"
     assert parse_line("--model=o3 hi")[0].model == "o3"
 
 

@@ -9,12 +9,14 @@ import pytest
 
 import nbresponses
 from nbresponses import _exceptions as exc
-from tests.sse_fixtures import RecordingStream, Recorder, response_object, sse, sse_reply, split, text_events
+from tests.sse_fixtures import Recorder, RecordingStream, response_object, split, sse, text_events
 
 BASE = "http://127.0.0.1:9/v1"
 
 
-def open_stream(body: bytes | RecordingStream, content_type: str = "text/event-stream") -> nbresponses.ResponseStream:
+def open_stream(
+    body: bytes | RecordingStream, content_type: str = "text/event-stream"
+) -> nbresponses.ResponseStream:
     if isinstance(body, RecordingStream):
         reply = httpx2.Response(200, headers={"content-type": content_type}, stream=body)
     else:
@@ -58,8 +60,18 @@ def test_incomplete_keeps_reason() -> None:
 
 def test_error_then_failed_raises_response_failed_with_partial() -> None:
     events = text_events(["Half an ans"])[:5]
-    events.append({"type": "error", "sequence_number": 5, "error": {"type": "insufficient_quota",
-                   "code": "insufficient_quota", "message": "You exceeded your current quota.", "param": None}})
+    events.append(
+        {
+            "type": "error",
+            "sequence_number": 5,
+            "error": {
+                "type": "insufficient_quota",
+                "code": "insufficient_quota",
+                "message": "You exceeded your current quota.",
+                "param": None,
+            },
+        }
+    )
     failed = response_object("failed", error={"code": "insufficient_quota", "message": "quota"})
     events.append({"type": "response.failed", "sequence_number": 6, "response": failed})
     stream = open_stream(sse(events))
@@ -80,7 +92,9 @@ def test_malformed_event_is_a_stream_error_with_partial() -> None:
 
 
 def test_connection_drop_mid_stream() -> None:
-    body = RecordingStream([sse(text_events(["one ", "two"])[:5])], fail_with=httpx2.RemoteProtocolError("peer closed"))
+    body = RecordingStream(
+        [sse(text_events(["one ", "two"])[:5])], fail_with=httpx2.RemoteProtocolError("peer closed")
+    )
     with pytest.raises(exc.StreamError, match="connection lost") as info:
         open_stream(body).get_final_response()
     assert info.value.partial_text == "one "
@@ -117,8 +131,13 @@ def test_keyboard_interrupt_releases_connection_and_propagates() -> None:
 
 
 def test_gateway_that_ignores_stream_true_and_sends_json() -> None:
-    item = {"id": "msg_1", "type": "message", "role": "assistant", "status": "completed",
-            "content": [{"type": "output_text", "text": "plain JSON", "annotations": []}]}
+    item = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "output_text", "text": "plain JSON", "annotations": []}],
+    }
     body = json.dumps(response_object("completed", [item])).encode()
     stream = open_stream(body, content_type="application/json")
     assert [event.type for event in stream] == ["response.completed"]
@@ -126,7 +145,7 @@ def test_gateway_that_ignores_stream_true_and_sends_json() -> None:
 
 
 def test_events_after_terminal_are_ignored() -> None:
-    body = sse(text_events(["done"])) + b"data: {\"type\": \"response.output_text.delta\"}\n\n"
+    body = sse(text_events(["done"])) + b'data: {"type": "response.output_text.delta"}\n\n'
     stream = open_stream(body)
     types = [event.type for event in stream]
     assert types[-1] == "response.completed"

@@ -43,8 +43,18 @@ def test_flat_tools_and_hosted_tools_are_unchanged() -> None:
         {"type": "web_search_preview"},
         {"type": "file_search", "vector_store_ids": ["vs_1"]},
         {"type": "code_interpreter", "container": {"type": "auto"}},
-        {"type": "mcp", "server_label": "deepwiki", "server_url": "https://mcp.example/sse", "require_approval": "never"},
-        {"type": "computer_use_preview", "display_width": 1024, "display_height": 768, "environment": "browser"},
+        {
+            "type": "mcp",
+            "server_label": "deepwiki",
+            "server_url": "https://mcp.example/sse",
+            "require_approval": "never",
+        },
+        {
+            "type": "computer_use_preview",
+            "display_width": 1024,
+            "display_height": 768,
+            "environment": "browser",
+        },
     ]
     params = ResponseCreateParams.model_validate({"tools": tools})
     assert dump(params)["tools"] == tools
@@ -52,7 +62,10 @@ def test_flat_tools_and_hosted_tools_are_unchanged() -> None:
 
 
 def test_tool_choice_nested_function_is_flattened() -> None:
-    assert normalize_tool_choice({"type": "function", "function": {"name": "f"}}) == {"type": "function", "name": "f"}
+    assert normalize_tool_choice({"type": "function", "function": {"name": "f"}}) == {
+        "type": "function",
+        "name": "f",
+    }
     assert normalize_tool_choice("required") == "required"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Discriminator, Field, Tag, field_validator
 
 from ._base import APIModel, UnknownModel
 
@@ -119,17 +119,35 @@ class UnknownToolParam(UnknownModel):
     """Any other tool type (computer, shell, apply_patch, ... and those added later), passed through as is."""
 
 
-_KnownTool = Annotated[
-    FunctionToolParam
-    | FileSearchToolParam
-    | WebSearchToolParam
-    | CodeInterpreterToolParam
-    | ImageGenerationToolParam
-    | MCPToolParam
-    | CustomToolParam,
-    Field(discriminator="type"),
+_WEB_SEARCH_TYPES = (
+    "web_search",
+    "web_search_2025_08_26",
+    "web_search_preview",
+    "web_search_preview_2025_03_11",
+)
+_KNOWN_TOOL_TYPES = {
+    name: name
+    for name in ("function", "file_search", "code_interpreter", "image_generation", "mcp", "custom")
+} | dict.fromkeys(_WEB_SEARCH_TYPES, "web_search")
+
+
+def _tool_tag(value: Any) -> str:
+    # A known type with a wrong shape must be an error, not silently an unknown tool.
+    tag = value.get("type") if isinstance(value, Mapping) else getattr(value, "type", None)
+    return _KNOWN_TOOL_TYPES.get(tag, "unknown") if isinstance(tag, str) else "unknown"
+
+
+ToolParam = Annotated[
+    Annotated[FunctionToolParam, Tag("function")]
+    | Annotated[FileSearchToolParam, Tag("file_search")]
+    | Annotated[WebSearchToolParam, Tag("web_search")]
+    | Annotated[CodeInterpreterToolParam, Tag("code_interpreter")]
+    | Annotated[ImageGenerationToolParam, Tag("image_generation")]
+    | Annotated[MCPToolParam, Tag("mcp")]
+    | Annotated[CustomToolParam, Tag("custom")]
+    | Annotated[UnknownToolParam, Tag("unknown")],
+    Discriminator(_tool_tag),
 ]
-ToolParam = Annotated[_KnownTool | UnknownToolParam, Field(union_mode="left_to_right")]
 """One entry of ``tools``."""
 
 

@@ -1,0 +1,598 @@
+"""The SQLite history of turns: every request a notebook sends, with its response, usage, timings and errors.
+
+One file per user (:func:`default_history_path`), stdlib ``sqlite3`` in WAL mode: kernels write at once.
+
+- A *notebook* is a key chosen by the caller (its path when the frontend gives one, else its kernel).
+- A *thread* (``"default"`` unless named) has a ``mode`` (``"server"``: ``previous_response_id``;
+  ``"client"``: stored items are resent), a ``generation`` (bumped by :meth:`~HistoryStore.reset`) and a
+  ``head_id``: the turn the next request continues from (for a new fork, its source turn).
+- A *turn* is one request, written ``in_progress`` before it is sent; ``parent_id`` links it to the turn it
+  continued, so turns form a tree. A thread's *active path* is the chain from its head back to the root; a
+  fork's runs on into its source thread (copy by reference).
+
+The parent rule (:meth:`~HistoryStore.parent_for`): if the cell has a turn on the active path, the re-run
+replaces it and continues from that turn's parent; otherwise it continues from the head (turns without a
+cell id append). Only ``completed`` and ``incomplete`` turns can be parents, and only they move the head. A
+completed turn becomes the head; the old path's turns after its parent, and every turn of the same thread
+built on them, get ``superseded_by`` = it (kept, off the path). A turn completing after its parent left the
+path (a concurrent re-run) is kept superseded; one completing after a reset stays in its old generation.
+
+No API key is stored: text and JSON pass through :func:`scrub` first. The schema is versioned by ``PRAGMA
+user_version``; ``_MIGRATIONS[n]`` takes a file from version ``n`` to ``n + 1`` in one write transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal, cast
+
+__all__ = [
+    "DEFAULT_THREAD",
+    "SCHEMA_VERSION",
+    "HistoryStore",
+    "ThreadMode",
+    "ThreadRecord",
+    "TurnRecord",
+    "TurnStatus",
+    "UsageRow",
+    "default_history_path",
+    "scrub",
+]
+
+TurnStatus = Literal["in_progress", "completed", "incomplete", "failed", "interrupted", "cancelled"]
+ThreadMode = Literal["server", "client"]
+DEFAULT_THREAD = "default"
+SCHEMA_VERSION = 1
+_CONTINUABLE = frozenset({"completed", "incomplete"})
+_FINAL = frozenset({"completed", "incomplete", "failed", "interrupted", "cancelled"})
+_BUSY_TIMEOUT_S = 10.0
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE threads (
+            notebook TEXT NOT NULL, name TEXT NOT NULL,
+            mode TEXT NOT NULL DEFAULT 'server' CHECK (mode IN ('server', 'client')),
+            generation INTEGER NOT NULL DEFAULT 0, head_id INTEGER, forked_from INTEGER,
+            created_at REAL NOT NULL, reset_at REAL, PRIMARY KEY (notebook, name))""",
+        """CREATE TABLE turns (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            notebook TEXT NOT NULL, thread TEXT NOT NULL, generation INTEGER NOT NULL,
+            cell_id TEXT, parent_id INTEGER REFERENCES turns(id), superseded_by INTEGER REFERENCES turns(id),
+            status TEXT NOT NULL CHECK (status IN
+                ('in_progress', 'completed', 'incomplete', 'failed', 'interrupted', 'cancelled')),
+            prompt TEXT, model TEXT, response_id TEXT, previous_response_id TEXT,
+            input_tokens INTEGER, cached_tokens INTEGER, output_tokens INTEGER, reasoning_tokens INTEGER,
+            total_tokens INTEGER, cost_usd REAL,
+            started_at REAL NOT NULL, first_token_at REAL, finished_at REAL,
+            error_type TEXT, error_code TEXT, error_message TEXT,
+            request_json TEXT, response_json TEXT, input_items_json TEXT, output_items_json TEXT)""",
+        "CREATE INDEX turns_thread ON turns (notebook, thread, id)",
+        "CREATE INDEX turns_response ON turns (response_id)",
+        "CREATE INDEX turns_cell ON turns (notebook, cell_id)",
+        "CREATE INDEX turns_parent ON turns (parent_id)",
+    ),
+)
+
+_SECRET_FIELD = re.compile(r"(proxy-)?authorization|(x-|openai[-_])?api[-_]?key", re.IGNORECASE)
+_KEY_PATTERN = re.compile(r"\bsk-[A-Za-z0-9_-]{16,}|\b[Bb]earer\s+[A-Za-z0-9._~+/=-]{16,}")
+_SUSPECT = ("sk-", "bearer", "authorization", "api_key", "api-key", "apikey")  # cheap test before scrubbing
+_REDACTED = "[redacted]"
+
+
+def default_history_path(environ: Mapping[str, str] | None = None, *, platform: str | None = None) -> Path:
+    """Where the history lives: ``$NBRESPONSES_HISTORY``, else the platform's user data directory.
+
+    Linux and others: ``$XDG_DATA_HOME/nbresponses/history.sqlite3`` (``~/.local/share`` by default); macOS:
+    ``~/Library/Application Support/nbresponses/``; Windows: ``%LOCALAPPDATA%\\nbresponses\\``."""
+    env = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if env.get("NBRESPONSES_HISTORY"):
+        return Path(env["NBRESPONSES_HISTORY"]).expanduser()
+    home = Path(env.get("HOME") or Path.home())
+    if platform == "darwin":
+        base = home / "Library" / "Application Support"
+    elif platform == "win32":
+        base = Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    else:
+        xdg = env.get("XDG_DATA_HOME", "")
+        base = Path(xdg) if os.path.isabs(xdg) else home / ".local" / "share"
+    return base / "nbresponses" / "history.sqlite3"
+
+
+def scrub(value: Any, secrets: tuple[str, ...] = (), *, _field: str = "") -> Any:
+    """A copy of JSON-like ``value`` with ``Authorization``/``api_key``-like fields, ``sk-...`` and ``Bearer``
+    tokens and the exact ``secrets`` redacted (``encrypted_content``, opaque, resent as is, keeps tokens)."""
+    if isinstance(value, str):
+        for secret in secrets:
+            if len(secret) >= 8:
+                value = value.replace(secret, _REDACTED)
+        return value if _field == "encrypted_content" else _KEY_PATTERN.sub(_REDACTED, value)
+    if isinstance(value, Mapping):
+        return {
+            k: _REDACTED if v and _SECRET_FIELD.fullmatch(str(k)) else scrub(v, secrets, _field=str(k))
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [scrub(v, secrets) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One turn. JSON columns are kept as text; the properties parse them."""
+
+    id: int
+    notebook: str
+    thread: str
+    generation: int
+    cell_id: str | None
+    parent_id: int | None
+    superseded_by: int | None
+    status: TurnStatus
+    prompt: str | None
+    model: str | None
+    response_id: str | None
+    previous_response_id: str | None
+    input_tokens: int | None
+    cached_tokens: int | None
+    output_tokens: int | None
+    reasoning_tokens: int | None
+    total_tokens: int | None
+    cost_usd: float | None
+    started_at: float
+    first_token_at: float | None
+    finished_at: float | None
+    error_type: str | None
+    error_code: str | None
+    error_message: str | None
+    request_json: str | None = field(repr=False)
+    response_json: str | None = field(repr=False)
+    input_items_json: str | None = field(repr=False)
+    output_items_json: str | None = field(repr=False)
+
+    @property
+    def continuable(self) -> bool:
+        """Whether a later turn may continue from this one (completed or incomplete)."""
+        return self.status in _CONTINUABLE
+
+    @property
+    def request(self) -> dict[str, Any] | None:
+        """The request body as sent (scrubbed)."""
+        return cast("dict[str, Any] | None", _loads(self.request_json))
+
+    @property
+    def response(self) -> dict[str, Any] | None:
+        """The final response, or the partial one of an interrupted or failed turn."""
+        return cast("dict[str, Any] | None", _loads(self.response_json))
+
+    @property
+    def input_items(self) -> list[Any]:
+        """The input items this turn added to the conversation."""
+        return cast("list[Any]", _loads(self.input_items_json) or [])
+
+    @property
+    def output_items(self) -> list[Any]:
+        """The output items received: the stored ones, else the response's ``output``."""
+        if self.output_items_json is not None:
+            return cast("list[Any]", _loads(self.output_items_json))
+        return list((self.response or {}).get("output") or [])
+
+
+@dataclass(frozen=True)
+class ThreadRecord:
+    """A thread of a notebook; the counts cover all its generations."""
+
+    notebook: str
+    name: str
+    mode: ThreadMode
+    generation: int
+    head_id: int | None
+    forked_from: int | None
+    created_at: float
+    reset_at: float | None
+    turn_count: int
+    last_turn_at: float | None
+    total_tokens: int
+    head_response_id: str | None
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """Usage of one finished turn (missing counts are 0), for totals per notebook, thread and model."""
+
+    turn_id: int
+    notebook: str
+    thread: str
+    model: str | None
+    status: TurnStatus
+    started_at: float
+    input_tokens: int
+    cached_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    total_tokens: int
+    cost_usd: float | None
+
+
+_COLUMNS = ", ".join(f"t.{f.name}" for f in fields(TurnRecord))  # of "turns t"
+# A turn and its ancestors, nearest first; a parent's id is always lower than its child's.
+_PATH = """WITH RECURSIVE path(id, parent_id, cell_id) AS (
+    SELECT id, parent_id, cell_id FROM turns WHERE id = ?
+    UNION ALL SELECT t.id, t.parent_id, t.cell_id FROM turns t JOIN path p ON t.id = p.parent_id)"""
+_SUPERSEDE = """WITH RECURSIVE seg(id, parent_id) AS (SELECT id, parent_id FROM turns WHERE id = :head
+        UNION ALL SELECT t.id, t.parent_id FROM turns t JOIN seg s ON t.id = s.parent_id
+        WHERE s.parent_id IS NOT :parent),
+    doomed(id) AS (SELECT id FROM seg UNION SELECT t.id FROM turns t JOIN doomed d ON t.parent_id = d.id
+        WHERE t.notebook = :nb AND t.thread = :th)
+    UPDATE turns SET superseded_by = :new WHERE id IN (SELECT id FROM doomed)
+    AND notebook = :nb AND thread = :th AND superseded_by IS NULL AND id != :new"""
+_THREADS = """SELECT th.notebook, th.name, th.mode, th.generation, th.head_id, th.forked_from, th.created_at,
+    th.reset_at, COUNT(t.id), MAX(t.started_at), COALESCE(SUM(t.total_tokens), 0),
+    (SELECT h.response_id FROM turns h WHERE h.id = th.head_id) FROM threads th
+    LEFT JOIN turns t ON t.notebook = th.notebook AND t.thread = th.name WHERE th.notebook = ?"""
+_INSERT_TURN = """INSERT INTO turns (notebook, thread, generation, cell_id, parent_id, status, prompt, model,
+    previous_response_id, started_at, request_json, input_items_json)
+    VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?)"""
+_FINISH_TURN = """UPDATE turns SET status = ?, response_json = COALESCE(?, response_json),
+    response_id = COALESCE(?, response_id), model = COALESCE(?, model), input_tokens = ?, cached_tokens = ?,
+    output_tokens = ?, reasoning_tokens = ?, total_tokens = ?, cost_usd = ?, output_items_json = ?,
+    first_token_at = COALESCE(first_token_at, ?), finished_at = ?, error_type = ?, error_code = ?,
+    error_message = ? WHERE id = ?"""
+_USAGE = """SELECT id, notebook, thread, model, status, started_at, COALESCE(input_tokens, 0),
+    COALESCE(cached_tokens, 0), COALESCE(output_tokens, 0), COALESCE(reasoning_tokens, 0),
+    COALESCE(total_tokens, 0), cost_usd FROM turns WHERE status != 'in_progress'"""
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _json_default(obj: object) -> Any:
+    if callable(dump := getattr(obj, "model_dump", None)):
+        return dump(mode="json")
+    raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+
+
+def _where(sql: str, **filters: object) -> tuple[str, list[object]]:
+    given = {column: value for column, value in filters.items() if value is not None}
+    return sql + "".join(f" AND {column} = ?" for column in given), list(given.values())
+
+
+class HistoryStore:
+    """The turn history of every notebook in one SQLite file (``path``, default :func:`default_history_path`).
+
+    Thread-safe, one connection per object. ``secrets`` (the API key) are scrubbed from all it writes;
+    ``clock`` gives timestamps. Raises :class:`RuntimeError` if a newer nbresponses wrote the file.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        secrets: Iterable[str] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = default_history_path() if path is None else Path(path)
+        self.secrets = tuple(s for s in secrets if s)
+        self._clock = clock
+        self._lock = threading.RLock()
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not self.path.exists():
+                # Prompts are private: create the file user-only (SQLite gives -wal and -shm the same mode).
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        self._conn = sqlite3.connect(
+            str(self.path), timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        try:
+            for _ in range(400):  # unlike writes, the switch to WAL does not wait for a busy file: retry
+                try:
+                    self._conn.execute("PRAGMA journal_mode = WAL")
+                    break
+                except sqlite3.OperationalError:
+                    time.sleep(0.025)
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (idempotent). Every write is already committed."""
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front, so a busy file waits (busy_timeout) instead of deadlocking.
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _read(self, sql: str, params: Iterable[object] = ()) -> list[Any]:
+        with self._lock:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def _migrate(self) -> None:
+        with self._write() as conn:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(f"{self.path}: schema {version} is from a newer nbresponses; upgrade it.")
+            for statements in _MIGRATIONS[version:]:
+                for statement in statements:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _json(self, value: object) -> str | None:
+        """JSON text of a JSON-like value, JSON text or pydantic model, scrubbed."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = json.loads(value)
+        text = json.dumps(value, default=_json_default, ensure_ascii=False)
+        lowered = text.lower()
+        if any(word in lowered for word in _SUSPECT) or any(s in text for s in self.secrets):
+            text = json.dumps(scrub(json.loads(text), self.secrets), ensure_ascii=False)
+        return text
+
+    def _text(self, value: str | None) -> str | None:
+        return None if value is None else cast(str, scrub(value, self.secrets))
+
+    # ----- threads -----
+
+    def _ensure_thread(self, db: sqlite3.Connection, notebook: str, thread: str, mode: str = "server") -> int:
+        """Create the thread if needed; returns its current generation."""
+        if not thread:
+            raise ValueError("A thread needs a non-empty name.")
+        sql = "INSERT OR IGNORE INTO threads (notebook, name, mode, created_at) VALUES (?, ?, ?, ?)"
+        db.execute(sql, (notebook, thread, mode, self._clock()))
+        sql = "SELECT generation FROM threads WHERE notebook = ? AND name = ?"
+        return int(db.execute(sql, (notebook, thread)).fetchone()[0])
+
+    def set_mode(self, notebook: str, thread: str, mode: ThreadMode) -> None:
+        """Choose how the thread carries context (``"server"`` or ``"client"``); creates it if needed."""
+        if mode not in ("server", "client"):
+            raise ValueError(f"mode must be 'server' or 'client', not {mode!r}.")
+        with self._write() as conn:
+            self._ensure_thread(conn, notebook, thread, mode)
+            sql = "UPDATE threads SET mode = ? WHERE notebook = ? AND name = ?"
+            conn.execute(sql, (mode, notebook, thread))
+
+    def threads(self, notebook: str) -> list[ThreadRecord]:
+        """The notebook's threads, oldest first."""
+        rows = self._read(f"{_THREADS} GROUP BY th.name ORDER BY th.created_at, th.name", (notebook,))
+        return [ThreadRecord(*row) for row in rows]
+
+    def reset(self, notebook: str, thread: str = DEFAULT_THREAD) -> int:
+        """Start the thread afresh (a new generation, no head); old turns are kept. Returns the generation."""
+        with self._write() as conn:
+            self._ensure_thread(conn, notebook, thread)
+            sql = """UPDATE threads SET generation = generation + 1, head_id = NULL, forked_from = NULL,
+                reset_at = ? WHERE notebook = ? AND name = ?"""
+            conn.execute(sql, (self._clock(), notebook, thread))
+            return self._ensure_thread(conn, notebook, thread)
+
+    def fork(
+        self, notebook: str, source: int | str, new_thread: str, *, mode: ThreadMode | None = None
+    ) -> ThreadRecord:
+        """Create ``new_thread`` continuing from ``source``, a response, cell or turn id (:meth:`resolve`).
+
+        The fork's path is the source's chain, by reference: its first turn's parent is the source turn. Its
+        mode is the source thread's unless given. Raises :class:`LookupError` for an unknown source and
+        :class:`ValueError` if ``new_thread`` exists or the source turn did not complete.
+        """
+        turn = self.resolve(notebook, source)
+        if not turn.continuable:
+            raise ValueError(f"Turn {turn.id} is {turn.status}; only a completed turn can be forked.")
+        with self._write() as conn:
+            sql = "SELECT mode FROM threads WHERE notebook = ? AND name = ?"
+            if conn.execute(sql, (notebook, new_thread)).fetchone():
+                raise ValueError(f"Thread {new_thread!r} already exists; choose a new name.")
+            source_mode = conn.execute(sql, (turn.notebook, turn.thread)).fetchone()
+            self._ensure_thread(conn, notebook, new_thread, mode or (source_mode or ["server"])[0])
+            sql = "UPDATE threads SET head_id = ?, forked_from = ? WHERE notebook = ? AND name = ?"
+            conn.execute(sql, (turn.id, turn.id, notebook, new_thread))
+        return next(t for t in self.threads(notebook) if t.name == new_thread)
+
+    # ----- writing turns -----
+
+    def begin_turn(
+        self,
+        notebook: str,
+        thread: str = DEFAULT_THREAD,
+        *,
+        parent_id: int | None,
+        cell_id: str | None = None,
+        prompt: str | None = None,
+        request: object = None,
+        input_items: object = None,
+    ) -> TurnRecord:
+        """Record a turn as ``in_progress`` (creating the thread if needed). Call it *before* sending.
+
+        ``parent_id`` is normally ``parent_for(...).id`` and must be a completed or incomplete turn
+        (:class:`ValueError` otherwise; :class:`LookupError` if unknown). ``request`` is the body as sent
+        (JSON-like, JSON text or pydantic models; its ``model`` and ``previous_response_id`` are recorded);
+        ``input_items`` are the items this turn adds (in client mode those only, not the resent history).
+        ``cell_id`` is None where there is none (terminal IPython): such turns append.
+        """
+        request_text = self._json(request)
+        body = _loads(request_text) or {}
+        if parent_id is not None and not (parent := self.get_turn(parent_id)).continuable:
+            raise ValueError(f"Turn {parent_id} is {parent.status}; only a completed turn can be continued.")
+        with self._write() as conn:
+            generation = self._ensure_thread(conn, notebook, thread)
+            where = (notebook, thread, generation, cell_id, parent_id, self._text(prompt))
+            what = (body.get("model"), body.get("previous_response_id"), self._clock(), request_text)
+            params = (*where, *what, self._json(input_items))
+            turn_id = cast(int, conn.execute(_INSERT_TURN, params).lastrowid)
+        return self.get_turn(turn_id)
+
+    def finish_turn(
+        self,
+        turn_id: int,
+        *,
+        status: TurnStatus,
+        response: object = None,
+        usage: Mapping[str, Any] | None = None,
+        output_items: object = None,
+        cost_usd: float | None = None,
+        first_token_at: float | None = None,
+        error: BaseException | None = None,
+    ) -> TurnRecord:
+        """Close a running turn with its status, response (final or partial), usage, timings and error.
+
+        The response id and model come from the response, ``usage`` (API JSON shape) by default too; ``error``
+        is stored as its class name, ``code`` attribute and message. A completed or incomplete turn becomes
+        the thread's head and supersedes the part of the path it replaced. Raises :class:`LookupError` for an
+        unknown turn and :class:`ValueError` if it is not in progress or ``status`` is not final.
+        """
+        if status not in _FINAL:
+            raise ValueError(f"A turn cannot finish as {status!r}.")
+        response_text = self._json(response)
+        body = _loads(response_text) or {}
+        if not isinstance(body, dict):
+            raise ValueError("response must be a JSON object.")
+        u: Mapping[str, Any] = usage if usage is not None else (body.get("usage") or {})
+        cached = (u.get("input_tokens_details") or {}).get("cached_tokens")
+        reasoning = (u.get("output_tokens_details") or {}).get("reasoning_tokens")
+        counts = (u.get("input_tokens"), cached, u.get("output_tokens"), reasoning, u.get("total_tokens"))
+        code = getattr(error, "code", None)
+        errors = (type(error).__name__, code and str(code), self._text(str(error))) if error else ()
+        given = (status, response_text, body.get("id"), body.get("model"), *counts, cost_usd)
+        rest = (self._json(output_items), first_token_at, self._clock(), *(errors or (None,) * 3), turn_id)
+        with self._write() as conn:
+            columns = "status, notebook, thread, generation, parent_id, superseded_by"
+            row = conn.execute(f"SELECT {columns} FROM turns WHERE id = ?", (turn_id,)).fetchone()
+            if row is None:
+                raise LookupError(f"No turn {turn_id}.")
+            if row[0] != "in_progress":
+                raise ValueError(f"Turn {turn_id} already finished as {row[0]}.")
+            conn.execute(_FINISH_TURN, (*given, *rest))
+            if status in _CONTINUABLE and row[5] is None:
+                self._advance(conn, turn_id, row[1:5])
+        return self.get_turn(turn_id)
+
+    def _advance(self, conn: sqlite3.Connection, turn_id: int, where: tuple[Any, ...]) -> None:
+        """Make a just-completed turn the head, superseding what it replaced."""
+        notebook, thread, generation, parent_id = where
+        sql = "SELECT generation, head_id FROM threads WHERE notebook = ? AND name = ?"
+        current, head = conn.execute(sql, (notebook, thread)).fetchone()
+        if current != generation:
+            return  # the thread was reset while this turn ran: it stays in its own generation
+        if not (
+            head is None
+            or parent_id in (None, head)
+            or conn.execute(f"{_PATH} SELECT 1 FROM path WHERE id = ? LIMIT 1", (head, parent_id)).fetchone()
+        ):
+            # The parent left the path while this turn ran (a concurrent re-run): keep the turn, off the path.
+            (by,) = conn.execute("SELECT superseded_by FROM turns WHERE id = ?", (parent_id,)).fetchone()
+            conn.execute("UPDATE turns SET superseded_by = ? WHERE id = ?", (by or head, turn_id))
+            return
+        if head is not None and parent_id != head:
+            params = {"head": head, "parent": parent_id, "nb": notebook, "th": thread, "new": turn_id}
+            conn.execute(_SUPERSEDE, params)
+        sql = "UPDATE threads SET head_id = ? WHERE notebook = ? AND name = ?"
+        conn.execute(sql, (turn_id, notebook, thread))
+
+    # ----- reading -----
+
+    def get_turn(self, turn_id: int) -> TurnRecord:
+        """One turn by id. Raises :class:`LookupError` if unknown."""
+        rows = self._read(f"SELECT {_COLUMNS} FROM turns t WHERE id = ?", (turn_id,))
+        if not rows:
+            raise LookupError(f"No turn {turn_id}.")
+        return TurnRecord(*rows[0])
+
+    def chain(self, turn_id: int | None) -> list[TurnRecord]:
+        """The turn and its ancestors, oldest first (empty for None)."""
+        if turn_id is None:
+            return []
+        sql = f"{_PATH} SELECT {_COLUMNS} FROM turns t WHERE t.id IN (SELECT id FROM path) ORDER BY t.id"
+        return [TurnRecord(*row) for row in self._read(sql, (turn_id,))]
+
+    def _head(self, notebook: str, thread: str) -> int | None:
+        rows = self._read("SELECT head_id FROM threads WHERE notebook = ? AND name = ?", (notebook, thread))
+        return cast("int | None", rows[0][0]) if rows else None
+
+    def active_path(self, notebook: str, thread: str = DEFAULT_THREAD) -> list[TurnRecord]:
+        """The turns the thread's next request continues, oldest first (through a fork's source)."""
+        return self.chain(self._head(notebook, thread))
+
+    def parent_for(
+        self, notebook: str, thread: str = DEFAULT_THREAD, cell_id: str | None = None
+    ) -> TurnRecord | None:
+        """The turn a new request from ``cell_id`` continues from; None to start a conversation.
+
+        If the cell has a turn on the active path, the re-run replaces it: the parent is that turn's parent.
+        Otherwise (a new cell, a cell whose turn failed or was superseded, no cell id) it is the head.
+        """
+        parent = self._head(notebook, thread)
+        sql = (
+            "SELECT 1 FROM turns WHERE notebook = ? AND cell_id = ? AND status IN ('completed', 'incomplete')"
+        )
+        # Most cells are new: walk the path only for a cell that has completed a turn before.
+        if parent is not None and cell_id is not None and self._read(f"{sql} LIMIT 1", (notebook, cell_id)):
+            rows = self._read(
+                f"{_PATH} SELECT parent_id FROM path WHERE cell_id = ? LIMIT 1", (parent, cell_id)
+            )
+            parent = rows[0][0] if rows else parent
+        return None if parent is None else self.get_turn(parent)
+
+    def context_items(self, turn_id: int | None) -> list[Any]:
+        """Input then output items of each turn of the chain ending at ``turn_id``: client-state context."""
+        return [item for turn in self.chain(turn_id) for item in (*turn.input_items, *turn.output_items)]
+
+    def history(
+        self, notebook: str, thread: str | None = DEFAULT_THREAD, *, include_superseded: bool = True
+    ) -> list[TurnRecord]:
+        """The turns in the order they started, of every generation; of every thread if ``thread`` is None."""
+        sql, params = _where(f"SELECT {_COLUMNS} FROM turns t WHERE notebook = ?", thread=thread)
+        sql += "" if include_superseded else " AND superseded_by IS NULL"
+        return [TurnRecord(*row) for row in self._read(sql + " ORDER BY id", [notebook, *params])]
+
+    def find_turn(
+        self, notebook: str | None = None, *, response_id: str | None = None, cell_id: str | None = None
+    ) -> TurnRecord | None:
+        """The latest turn with this response id or cell id, preferring completed and not superseded ones."""
+        if (response_id is None) == (cell_id is None):
+            raise ValueError("Give exactly one of response_id and cell_id.")
+        base = f"SELECT {_COLUMNS} FROM turns t WHERE 1"
+        sql, params = _where(base, response_id=response_id, cell_id=cell_id, notebook=notebook)
+        sql += " ORDER BY status IN ('completed', 'incomplete') DESC, superseded_by IS NULL DESC, id DESC"
+        rows = self._read(sql + " LIMIT 1", params)
+        return TurnRecord(*rows[0]) if rows else None
+
+    def resolve(self, notebook: str, ref: int | str) -> TurnRecord:
+        """The turn named by a response id (any notebook), a cell id (this notebook) or else a turn id."""
+        ref = str(ref)
+        turn = self.find_turn(response_id=ref) or self.find_turn(notebook, cell_id=ref)
+        if turn is None and not ref.isdigit():
+            raise LookupError(f"No turn with response id or cell id {ref!r} in {notebook!r}.")
+        return turn or self.get_turn(int(ref))
+
+    def usage_rows(self, notebook: str | None = None, thread: str | None = None) -> list[UsageRow]:
+        """Per-turn usage of every finished turn, oldest first, for totals by notebook, thread and model."""
+        sql, params = _where(_USAGE, notebook=notebook, thread=thread)
+        return [UsageRow(*row) for row in self._read(sql + " ORDER BY id", params)]
