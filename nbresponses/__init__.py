@@ -71,6 +71,9 @@ __all__ = [
     "StreamTimeoutError",
     "UnprocessableEntityError",
     "__version__",
+    "last",
+    "load_ipython_extension",
+    "unload_ipython_extension",
 ]
 
 _LAZY = {
@@ -84,6 +87,29 @@ _LAZY = {
     "ResponseStreamEvent": ".types.events",
 }
 _EXCEPTIONS = {name for name in __all__ if name.endswith("Error")}
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext nbresponses``: register the ``%%respond`` magic."""
+    from .magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext nbresponses``: remove the magic and release its resources."""
+    from .magics import unload_ipython_extension as unload
+
+    unload(ipython)
+
+
+def last() -> Response | None:
+    """The `Response` of the last ``%%respond`` cell in this IPython session (None if none)."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    magics = shell.magics_manager.registry.get("RespondMagics") if shell is not None else None
+    return magics.session.last_response if magics is not None else None
 
 
 def __getattr__(name: str) -> Any:

@@ -555,7 +555,9 @@ class HistoryStore:
         # Most cells are new: walk the path only for a cell that has completed a turn before.
         if parent is not None and cell_id is not None and self._read(f"{sql} LIMIT 1", (notebook, cell_id)):
             rows = self._read(
-                f"{_PATH} SELECT parent_id FROM path WHERE cell_id = ? LIMIT 1", (parent, cell_id)
+                # The cell's oldest turn on the path: a cell's tool rounds are one turn each, replaced together.
+                f"{_PATH} SELECT parent_id FROM path WHERE cell_id = ? ORDER BY id LIMIT 1",
+                (parent, cell_id),
             )
             parent = rows[0][0] if rows else parent
         return None if parent is None else self.get_turn(parent)

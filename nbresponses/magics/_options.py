@@ -100,7 +100,7 @@ def _names(text: str) -> list[str]:
 
 def build_parser() -> MagicArgumentParser:
     """The parser shared by the cell and the line magic (its help is the magic's docstring)."""
-    p = MagicArgumentParser(  # type: ignore[no-untyped-call]
+    p = MagicArgumentParser(
         prog="%%respond", description="Send the cell to the Responses API and stream the answer."
     )
     add = p.add_argument

@@ -1,0 +1,289 @@
+"""Conversations that fit notebooks: threads, re-runs that replace a cell's turn, and a log that survives restarts.
+
+`Conversation` is the plain-Python API the ``%%respond`` magic is built on (the seed docs' ``ConversationManager``
+done right). Every turn is written to a `HistoryStore` before it is sent and closed with its final or partial
+response, so nothing is lost and a failed or interrupted turn never becomes the parent of the next one.
+
+Context travels one of two ways, chosen per thread:
+
+- ``server`` (default): ``previous_response_id`` of the parent turn; the server keeps the items.
+- ``client``: ``store=false`` and the whole active path's items are resent (with reasoning's
+  ``encrypted_content`` for reasoning models). A gateway that rejects ``previous_response_id`` or storage
+  switches the thread to client state once, with a notice, and the request is retried.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ._exceptions import APIStatusError, NBResponsesError, ResponseFailedError, StreamError
+from .store import DEFAULT_THREAD, HistoryStore, ThreadMode, TurnRecord, TurnStatus
+
+if TYPE_CHECKING:
+    from ._accumulator import ResponseAccumulator
+    from ._client import Client
+    from .pricing import PriceTable
+    from .types.events import ResponseStreamEvent
+    from .types.response import Response
+
+__all__ = ["Conversation", "EventHandler", "wants_client_state"]
+
+EventHandler = Callable[["ResponseStreamEvent", "ResponseAccumulator"], None]
+"""Called with each stream event and the accumulator holding the response so far."""
+
+_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "codex")
+_STATE_PARAMS = ("previous_response_id", "store")
+_STATE_PHRASES = ("previous_response_id", "previous response", "zero data retention", "store")
+
+
+def wants_client_state(error: BaseException, *, sent_previous_id: bool) -> bool:
+    """Whether an API error means the server or gateway cannot keep conversation state for us."""
+    if not isinstance(error, APIStatusError):
+        return False
+    if error.code == "previous_response_not_found" or error.param in _STATE_PARAMS:
+        return True
+    message = (error.message or "").lower()
+    if error.status == 404 and sent_previous_id and "response" in message:
+        return True
+    return error.status in (400, 422, 501) and any(phrase in message for phrase in _STATE_PHRASES)
+
+
+def _user_items(input: str | Iterable[Any]) -> list[Any]:
+    if isinstance(input, str):
+        return [{"role": "user", "content": input}]
+    items = list(input)
+    if items and all(
+        isinstance(part, Mapping) and str(part.get("type", "")).startswith("input_") for part in items
+    ):
+        return [{"role": "user", "content": items}]  # content parts of one user message
+    return items
+
+
+def _prompt_text(items: list[Any]) -> str:
+    for item in items:
+        content = item.get("content") if isinstance(item, Mapping) else None
+        if isinstance(content, str):
+            return content
+        for part in content or ():
+            if isinstance(part, Mapping) and part.get("type") == "input_text":
+                return str(part.get("text", ""))
+    return ""
+
+
+class Conversation:
+    """One named thread of a notebook, continued turn by turn.
+
+    Args:
+        client: the `Client` requests go through.
+        store: the history log; defaults to the user-level SQLite file (``default_history_path()``).
+        notebook: the key of the notebook (its path, or the kernel id); scripts get ``"script"``.
+        thread: the thread name.
+        mode: ``"server"`` or ``"client"`` state; None keeps the thread's recorded mode.
+        prices: the price table used to log estimated cost (None: no cost logged).
+        defaults: request parameters sent with every turn (``model``, ``instructions``, ``tools`` ...).
+
+    Example::
+
+        chat = Conversation(Client(), model="gpt-4.1")
+        chat.send("My name is Ada.")
+        print(chat.send("What is my name?").output_text)
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        store: HistoryStore | None = None,
+        notebook: str = "script",
+        thread: str = DEFAULT_THREAD,
+        mode: ThreadMode | None = None,
+        prices: PriceTable | None = None,
+        **defaults: Any,
+    ) -> None:
+        self.client = client
+        self.store = store if store is not None else HistoryStore()
+        self.notebook = notebook
+        self.thread = thread
+        self.prices = prices
+        self.defaults = defaults
+        self.notices: list[str] = []
+        self.last_turn: TurnRecord | None = None
+        if mode is not None:
+            self.store.set_mode(notebook, thread, mode)
+
+    @property
+    def mode(self) -> ThreadMode:
+        """How this thread carries context: ``"server"`` or ``"client"``."""
+        for record in self.store.threads(self.notebook):
+            if record.name == self.thread:
+                return record.mode
+        return "server"
+
+    def send(
+        self,
+        input: str | Iterable[Any],
+        *,
+        cell_id: str | None = None,
+        on_event: EventHandler | None = None,
+        stream: bool = True,
+        prompt: str | None = None,
+        continues: bool = False,
+        **params: Any,
+    ) -> Response:
+        """Send one turn and return its response.
+
+        Args:
+            input: the user's text, a list of content parts, or a list of input items.
+            cell_id: the notebook cell making the turn; re-sending from the same cell replaces its turn.
+            on_event: called with each stream event and the accumulator (live views).
+            stream: stream the response (False sends one JSON request).
+            prompt: the text logged as the turn's prompt (defaults to the input's first text).
+            continues: continue from the thread's head even if ``cell_id`` has a turn there (a tool round
+                of the same cell, not a re-run).
+            params: request parameters for this turn, over the conversation's defaults.
+
+        Raises:
+            NBResponsesError: the API error or broken stream, after the turn was logged as failed.
+            KeyboardInterrupt: after the partial turn was logged as interrupted.
+        """
+        items = _user_items(input)
+        parent = self.store.parent_for(self.notebook, self.thread, None if continues else cell_id)
+        if params.get("store") is False and self.mode == "server":
+            # A response the server does not keep cannot be continued by id: this thread must carry its items.
+            self.store.set_mode(self.notebook, self.thread, "client")
+            self.notices.append(
+                f"store=false: thread {self.thread!r} now resends its history with each request."
+            )
+        turn_args: dict[str, Any] = {
+            "cell_id": cell_id,
+            "on_event": on_event,
+            "stream": stream,
+            "prompt": prompt,
+            "params": params,
+        }
+        try:
+            return self._turn(items, parent, **turn_args)
+        except APIStatusError as error:
+            sent_previous = parent is not None and self.mode == "server"
+            if self.mode == "client" or not wants_client_state(error, sent_previous_id=sent_previous):
+                raise
+            self.store.set_mode(self.notebook, self.thread, "client")
+            self.notices.append(
+                f"The server did not accept stored conversation state ({error.status} "
+                f"{error.code or error.__class__.__name__}); thread {self.thread!r} now resends its history "
+                "with each request (store=false)."
+            )
+            return self._turn(items, parent, **turn_args)
+
+    def request_body(
+        self, items: list[Any], parent: TurnRecord | None, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The request a turn sends after ``parent``: defaults, parameters and the thread's context."""
+        body: dict[str, Any] = {**self.defaults, **params}
+        if self.mode == "client":
+            context = self.store.context_items(parent.id) if parent else []
+            body["input"] = [*context, *items]
+            body["store"] = False
+            body.pop("previous_response_id", None)
+            reasoning_model = str(body.get("model", "")).startswith(_REASONING_PREFIXES)
+            include = list(body.get("include") or [])
+            if ("reasoning" in body or reasoning_model) and "reasoning.encrypted_content" not in include:
+                body["include"] = [*include, "reasoning.encrypted_content"]
+        else:
+            body["input"] = items
+            if parent is not None and parent.response_id:
+                body["previous_response_id"] = parent.response_id
+        return body
+
+    def _turn(
+        self,
+        items: list[Any],
+        parent: TurnRecord | None,
+        *,
+        cell_id: str | None,
+        on_event: EventHandler | None,
+        stream: bool,
+        prompt: str | None,
+        params: Mapping[str, Any],
+    ) -> Response:
+        body = self.request_body(items, parent, params)
+        turn = self.store.begin_turn(
+            self.notebook,
+            self.thread,
+            parent_id=parent.id if parent else None,
+            cell_id=cell_id,
+            prompt=prompt if prompt is not None else _prompt_text(items),
+            request=body,
+            input_items=items,
+        )
+        first_token: list[float] = []
+        accumulator: ResponseAccumulator | None = None
+        try:
+            if not stream:
+                response = self.client.responses.create(stream=False, **body)
+            else:
+                with self.client.responses.stream(**body) as events:
+                    accumulator = events.accumulator
+                    for event in events:
+                        if not first_token and event.type.endswith(".delta"):
+                            first_token.append(time.time())
+                        if on_event is not None:
+                            on_event(event, accumulator)
+                    response = events.get_final_response()
+        except BaseException as error:
+            partial = error.response if isinstance(error, (StreamError, ResponseFailedError)) else None
+            if partial is None and accumulator is not None and accumulator.response_id:
+                partial = accumulator.snapshot()
+            status: TurnStatus = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+            if status == "interrupted" and body.get("background") and partial is not None and partial.id:
+                self._cancel(partial.id)
+            self.last_turn = self.store.finish_turn(
+                turn.id,
+                status=status,
+                response=partial,
+                error=error,
+                first_token_at=first_token[0] if first_token else None,
+            )
+            raise
+        self.last_turn = self.store.finish_turn(
+            turn.id,
+            status="incomplete" if response.status == "incomplete" else "completed",
+            response=response,
+            cost_usd=self.prices.cost(response.model, response.usage) if self.prices else None,
+            first_token_at=first_token[0] if first_token else None,
+        )
+        return response
+
+    def _cancel(self, response_id: str) -> None:
+        # Best effort: the interrupt must win even if the server cannot be reached.
+        try:
+            self.client.responses.cancel(response_id)
+            self.notices.append(f"Cancelled background response {response_id} on the server.")
+        except NBResponsesError as error:
+            self.notices.append(f"Could not cancel background response {response_id}: {error}")
+
+    def reset(self) -> None:
+        """Start the thread afresh (earlier turns stay in the history)."""
+        self.store.reset(self.notebook, self.thread)
+
+    def fork(self, source: int | str, new_thread: str) -> Conversation:
+        """A new thread continuing from ``source`` (a response id, cell id or turn id)."""
+        self.store.fork(self.notebook, source, new_thread)
+        return Conversation(
+            self.client,
+            store=self.store,
+            notebook=self.notebook,
+            thread=new_thread,
+            prices=self.prices,
+            **self.defaults,
+        )
+
+    def history(self) -> list[TurnRecord]:
+        """Every turn of this thread, in the order they started (superseded ones included)."""
+        return self.store.history(self.notebook, self.thread)
+
+    def active_path(self) -> list[TurnRecord]:
+        """The turns the next request continues, oldest first."""
+        return self.store.active_path(self.notebook, self.thread)

@@ -1,0 +1,105 @@
+"""``%%respond`` and ``%respond``: the magic class, its settings, and the dispatch to turns and subcommands.
+
+`RespondMagics` is a traitlets ``Configurable`` (IPython's ``Magics`` is one), so every default can be set with
+``%config RespondMagics.model = "gpt-4.1"``. All per-notebook state lives on the instance.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import ExecutionInfo
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from traitlets import Bool, Dict, Enum, Float, Int, Unicode, Union
+
+from ._options import SUBCOMMANDS, parse_cell_options, parse_line, usage
+from ._session import NotebookSession, notebook_key
+
+__all__ = ["RespondMagics"]
+
+
+@magics_class
+class RespondMagics(Magics):
+    """Talk to the OpenAI Responses API (or any compatible gateway) from a notebook.
+
+    ``%%respond [options]`` sends the cell; ``%respond [options] PROMPT`` sends one line; ``%respond SUBCOMMAND``
+    runs one of: config, login, logout, threads, history, reset, fork, tools, usage, count, help.
+    """
+
+    model = Unicode("gpt-4.1", help="Model used when -m is not given.").tag(config=True)
+    instructions = Unicode("", help="Instructions sent with every turn unless -i is given.").tag(config=True)
+    base_url = Unicode(
+        "", help="API root of OpenAI or a compatible gateway (default: OPENAI_BASE_URL, then OpenAI)."
+    ).tag(config=True)
+    display = Enum(
+        ["auto", "widget", "markdown", "text"],
+        "auto",
+        help="Live view: widgets, Markdown updated in place, or plain text.",
+    ).tag(config=True)
+    refresh_per_second = Float(15.0, help="Most live-view updates per second.").tag(config=True)
+    timeout = Float(600.0, help="Seconds to wait for each read (between chunks of a stream).").tag(
+        config=True
+    )
+    connect_timeout = Float(10.0, help="Seconds to wait for a connection.").tag(config=True)
+    max_retries = Int(2, help="Retries of connection errors, 408, 409, 429 and 5xx.").tag(config=True)
+    history_path = Unicode(
+        "", help="SQLite history file (default: NBRESPONSES_HISTORY, then user data dir)."
+    ).tag(config=True)
+    thread = Unicode("default", help="Thread used when --thread is not given.").tag(config=True)
+    store = Bool(True, help="Ask the server to store responses (False: history kept locally).").tag(
+        config=True
+    )
+    max_rows = Int(20, help="DataFrame rows sent when a DataFrame is interpolated.").tag(config=True)
+    max_tool_rounds = Int(10, help="Tool-call rounds before a turn stops.").tag(config=True)
+    budget_usd = Float(
+        None, allow_none=True, help="Stop sending once the notebook's spend reaches this."
+    ).tag(config=True)
+    prices = Union(
+        [Dict(), Unicode()],
+        default_value={},
+        help="Price overrides: {model: {input, output, cached_input}} or a file.",
+    ).tag(config=True)
+    raise_on_error = Bool(
+        True, help="After showing an error, stop the cell (so Run All stops) with a one-line message."
+    ).tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self.session = NotebookSession()
+        self.cell_id: str | None = None
+        if shell is not None:
+            shell.events.register("pre_run_cell", self._pre_run_cell)
+            self.session.notebook = notebook_key(shell.user_ns)
+
+    def _pre_run_cell(self, info: ExecutionInfo) -> None:
+        self.cell_id = getattr(info, "cell_id", None) or None
+
+    @line_cell_magic
+    def respond(self, line: str, cell: str | None = None) -> None:
+        """Send a prompt to the Responses API and stream the answer (``%respond help`` lists the options)."""
+        from ._run import run_turn
+
+        if cell is None:
+            words = line.split(None, 1)
+            if words and words[0] in SUBCOMMANDS:
+                from ._subcommands import run_subcommand
+
+                run_subcommand(self, words[0], words[1] if len(words) > 1 else "")
+                return
+            options, prompt = parse_line(line)
+            if not prompt.strip():
+                raise UsageError("%respond needs a prompt or a subcommand.\n\n" + usage())
+        else:
+            options, prompt = parse_cell_options(line), cell
+            if not prompt.strip():
+                raise UsageError("The cell is empty: write the prompt below the %%respond line.")
+        run_turn(self, options, prompt, cell_id=self.cell_id)
+
+    def close(self) -> None:
+        """Release the client and the history file (on unload)."""
+        if self.shell is not None:
+            with contextlib.suppress(ValueError):
+                self.shell.events.unregister("pre_run_cell", self._pre_run_cell)
+        self.session.close()

@@ -1,0 +1,97 @@
+"""From parsed magic options to the parameters of a Responses API request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from ._options import RespondOptions
+
+__all__ = ["hosted_tools", "request_params", "text_format"]
+
+
+def text_format(options: RespondOptions, namespace: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ``text.format`` asked for by ``--json`` or ``--schema NAME`` (None for plain text)."""
+    if options.schema:
+        from nbresponses.structured import schema_format
+
+        if options.schema not in namespace:
+            raise UsageError(f"--schema {options.schema}: no such name in the notebook.")
+        try:
+            return schema_format(namespace[options.schema], name=options.schema)
+        except (TypeError, ValueError) as error:
+            raise UsageError(f"--schema {options.schema}: {error}") from None
+    if options.json:
+        return {"type": "json_object"}
+    return None
+
+
+def hosted_tools(options: RespondOptions) -> list[dict[str, Any]]:
+    """The hosted tools switched on by flags, and the ``--tool JSON`` escape hatch."""
+    tools: list[dict[str, Any]] = []
+    if options.web_search:
+        tools.append({"type": "web_search"})
+    if options.file_search:
+        tools.append({"type": "file_search", "vector_store_ids": list(options.file_search)})
+    if options.code_interpreter:
+        tools.append({"type": "code_interpreter", "container": {"type": "auto"}})
+    for text in options.tool_json:
+        try:
+            tool = json.loads(text)
+        except ValueError as error:
+            raise UsageError(f"--tool takes a JSON object: {error}") from None
+        if not isinstance(tool, dict) or "type" not in tool:
+            raise UsageError(
+                '--tool takes a JSON object with a "type", e.g. --tool \'{"type": "image_generation"}\''
+            )
+        tools.append(tool)
+    return tools
+
+
+def _tool_choice(choice: str | None) -> Any:
+    if choice is None or choice in ("auto", "none", "required"):
+        return choice
+    return {"type": "function", "name": choice}
+
+
+def request_params(
+    options: RespondOptions,
+    *,
+    model: str,
+    instructions: str,
+    store: bool,
+    namespace: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Request parameters from the options over the configured defaults (None values are left out)."""
+    params: dict[str, Any] = {
+        "model": options.model or model,
+        "instructions": options.instructions or instructions or None,
+        "temperature": options.temperature,
+        "top_p": options.top_p,
+        "max_output_tokens": options.max_output_tokens,
+        "tool_choice": _tool_choice(options.tool_choice),
+        "background": True if options.background else None,
+        "metadata": dict(options.metadata) or None,
+        "conversation": options.conversation,
+    }
+    if options.reasoning or options.summary:
+        params["reasoning"] = {
+            key: value
+            for key, value in (("effort", options.reasoning), ("summary", options.summary))
+            if value
+        }
+    fmt = text_format(options, namespace)
+    if fmt is not None:
+        params["text"] = {"format": fmt}
+    tools = hosted_tools(options)
+    if tools:
+        params["tools"] = tools
+    if not options.parallel_tools:
+        params["parallel_tool_calls"] = False
+    chosen_store = store if options.store is None else options.store
+    if not chosen_store:
+        params["store"] = False
+    return {key: value for key, value in params.items() if value is not None}

@@ -1,0 +1,134 @@
+"""Per-notebook state of the magic: which backend, which history file, which threads, the last result.
+
+One `NotebookSession` belongs to one `RespondMagics` instance (one per kernel); nothing here is module-level.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nbresponses._config import Secret
+
+if TYPE_CHECKING:
+    from nbresponses._client import Client
+    from nbresponses.conversation import Conversation
+    from nbresponses.pricing import PriceTable
+    from nbresponses.store import HistoryStore
+    from nbresponses.types.response import Response
+
+__all__ = ["OFFLINE_NOTICE", "NotebookSession", "notebook_key"]
+
+OFFLINE_NOTICE = (
+    "No OPENAI_API_KEY and no base_url configured: using the offline backend (simulated answers, no network). "
+    "Set OPENAI_API_KEY, run %respond login, or %config RespondMagics.base_url = '...' to use a real API."
+)
+
+
+def notebook_key(user_ns: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> str:
+    """What identifies this notebook in the history: its path where the frontend tells it, else the kernel."""
+    env = os.environ if environ is None else environ
+    vscode = user_ns.get("__vsc_ipynb_file__")
+    if isinstance(vscode, str) and vscode:
+        return vscode
+    for name in ("JPY_SESSION_NAME", "NBRESPONSES_NOTEBOOK"):
+        if env.get(name):
+            return env[name]
+    try:
+        from ipykernel import get_connection_file  # only inside a kernel
+
+        return "kernel:" + Path(get_connection_file()).stem.removeprefix("kernel-")
+    except Exception:  # not in a kernel (terminal IPython, tests): one key per process
+        return f"ipython:{os.getpid()}"
+
+
+class NotebookSession:
+    """The backend, history and conversations of one notebook."""
+
+    def __init__(self) -> None:
+        self.login_key: Secret | None = None
+        self.notebook: str | None = None
+        self.last_response: Response | None = None
+        self.offline_announced = False
+        self.notices: list[str] = []
+        self._client: Client | None = None
+        self._client_settings: tuple[Any, ...] | None = None
+        self._store: HistoryStore | None = None
+        self._store_path: str | None = None
+        self._conversations: dict[str, Conversation] = {}
+
+    def uses_offline(self, base_url: str, environ: Mapping[str, str] | None = None) -> bool:
+        """No key and no base URL anywhere: the offline backend answers."""
+        env = os.environ if environ is None else environ
+        has_key = bool(self.login_key) or bool(env.get("OPENAI_API_KEY"))
+        return not has_key and not base_url and not env.get("OPENAI_BASE_URL")
+
+    def client(self, *, base_url: str, timeout: float, connect_timeout: float, max_retries: int) -> Client:
+        """The client for the current settings (rebuilt when they change)."""
+        settings = (
+            base_url,
+            timeout,
+            connect_timeout,
+            max_retries,
+            self.login_key,
+            self.uses_offline(base_url),
+        )
+        if self._client is not None and settings == self._client_settings:
+            return self._client
+        if self.uses_offline(base_url):
+            from nbresponses.offline import OfflineServer
+
+            client: Client = OfflineServer().client(timeout=timeout)
+            if not self.offline_announced:
+                self.offline_announced = True
+                self.notices.append(OFFLINE_NOTICE)
+        else:
+            from nbresponses._client import Client
+
+            client = Client(
+                api_key=self.login_key.reveal() if self.login_key else None,
+                base_url=base_url or None,
+                timeout=timeout,
+                connect_timeout=connect_timeout,
+                max_retries=max_retries,
+            )
+        self._client, self._client_settings = client, settings
+        self._conversations.clear()
+        return client
+
+    def store(self, path: str) -> HistoryStore:
+        """The history store at ``path`` ('' = the default user-level file)."""
+        if self._store is None or path != self._store_path:
+            from nbresponses.store import HistoryStore
+
+            if self._store is not None:
+                self._store.close()
+            keys = (self.login_key.reveal() if self.login_key else "", os.environ.get("OPENAI_API_KEY", ""))
+            self._store = HistoryStore(Path(path) if path else None, secrets=keys)
+            self._store_path = path
+            self._conversations.clear()
+        return self._store
+
+    def conversation(
+        self, thread: str, *, client: Client, store: HistoryStore, prices: PriceTable | None
+    ) -> Conversation:
+        """The conversation of ``thread`` in this notebook."""
+        from nbresponses.conversation import Conversation
+
+        found = self._conversations.get(thread)
+        if found is None or found.client is not client or found.store is not store:
+            found = Conversation(client, store=store, notebook=self.notebook or "notebook", thread=thread)
+            self._conversations[thread] = found
+        found.prices = prices
+        return found
+
+    def close(self) -> None:
+        """Release the client and the history file."""
+        if self._client is not None:
+            self._client.close()
+        if self._store is not None:
+            self._store.close()
+        self._client = self._store = None
+        self._conversations.clear()

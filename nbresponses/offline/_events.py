@@ -1,0 +1,147 @@
+"""A response's stream events, in the order and shape of the recorded OpenAI streams (pure).
+
+``response.created`` and ``response.in_progress``; per output item ``output_item.added``, its content or
+summary parts with their deltas and ``*.done`` events, ``output_item.done``; then ``response.completed`` (or
+``incomplete`` / ``failed``) with usage. ``sequence_number`` counts from 0; no ``obfuscation`` fields.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = ["chunks", "response_events"]
+
+_PIECE = re.compile(r"\s*\S+|\s+")
+
+
+def chunks(text: str, *, words: int = 1) -> list[str]:
+    """Word-sized deltas whose concatenation is ``text``."""
+    pieces = _PIECE.findall(text)
+    return ["".join(pieces[i : i + words]) for i in range(0, len(pieces), words)] or ([text] if text else [])
+
+
+def _pending(item: dict[str, Any]) -> dict[str, Any]:
+    """How an item looks in ``output_item.added``: in progress, its streamed fields still empty."""
+    added = copy.deepcopy(item)
+    kind = added.get("type")
+    if "status" in added:
+        added["status"] = "in_progress"
+    if kind == "message":
+        added["content"] = []
+    elif kind == "reasoning":
+        added["summary"] = []
+    elif kind in ("function_call", "custom_tool_call", "mcp_call"):
+        for key in ("arguments", "input"):
+            if key in added:
+                added[key] = ""
+        added.pop("output", None)
+    elif kind == "code_interpreter_call":
+        added["code"], added["outputs"] = "", None
+    elif kind == "image_generation_call":
+        added["result"] = None
+    elif kind == "file_search_call":
+        added["results"] = None
+    return added
+
+
+class _Emitter:
+    def __init__(self) -> None:
+        self.sequence = 0
+
+    def event(self, kind: str, **fields: Any) -> dict[str, Any]:
+        event = {"type": kind, **fields, "sequence_number": self.sequence}
+        self.sequence += 1
+        return event
+
+
+def _item_events(e: _Emitter, item: dict[str, Any], index: int) -> Iterator[dict[str, Any]]:
+    kind, item_id = item.get("type"), item.get("id")
+    where = {"item_id": item_id, "output_index": index}
+    yield e.event("response.output_item.added", output_index=index, item=_pending(item))
+    if kind == "message":
+        for c, part in enumerate(item.get("content") or []):
+            field = "refusal" if part.get("type") == "refusal" else "text"
+            empty = {**part, field: ""}
+            yield e.event("response.content_part.added", **where, content_index=c, part=empty)
+            stem = "response.refusal" if field == "refusal" else "response.output_text"
+            extra: dict[str, Any] = {} if field == "refusal" else {"logprobs": []}
+            for piece in chunks(part.get(field, "")):
+                yield e.event(f"{stem}.delta", **where, content_index=c, delta=piece, **extra)
+            yield e.event(f"{stem}.done", **where, content_index=c, **{field: part.get(field, "")}, **extra)
+            yield e.event("response.content_part.done", **where, content_index=c, part=part)
+    elif kind == "reasoning":
+        for s, part in enumerate(item.get("summary") or []):
+            yield e.event(
+                "response.reasoning_summary_part.added", **where, summary_index=s, part={**part, "text": ""}
+            )
+            for piece in chunks(part.get("text", ""), words=3):
+                yield e.event("response.reasoning_summary_text.delta", **where, summary_index=s, delta=piece)
+            yield e.event(
+                "response.reasoning_summary_text.done", **where, summary_index=s, text=part.get("text", "")
+            )
+            yield e.event("response.reasoning_summary_part.done", **where, summary_index=s, part=part)
+    elif kind == "function_call":
+        for piece in chunks(item.get("arguments", ""), words=2):
+            yield e.event("response.function_call_arguments.delta", **where, delta=piece)
+        yield e.event(
+            "response.function_call_arguments.done",
+            **where,
+            name=item.get("name"),
+            arguments=item.get("arguments"),
+        )
+    elif kind in ("web_search_call", "file_search_call"):
+        stem = f"response.{kind}"
+        for phase in ("in_progress", "searching", "completed"):
+            yield e.event(f"{stem}.{phase}", **where)
+    elif kind == "code_interpreter_call":
+        yield e.event("response.code_interpreter_call.in_progress", **where)
+        for piece in chunks(item.get("code") or "", words=3):
+            yield e.event("response.code_interpreter_call_code.delta", **where, delta=piece)
+        yield e.event("response.code_interpreter_call_code.done", **where, code=item.get("code") or "")
+        yield e.event("response.code_interpreter_call.interpreting", **where)
+        yield e.event("response.code_interpreter_call.completed", **where)
+    elif kind == "image_generation_call":
+        yield e.event("response.image_generation_call.in_progress", **where)
+        yield e.event("response.image_generation_call.generating", **where)
+        if item.get("result"):
+            yield e.event(
+                "response.image_generation_call.partial_image",
+                **where,
+                partial_image_index=0,
+                partial_image_b64=item["result"],
+            )
+        yield e.event("response.image_generation_call.completed", **where)
+    elif kind == "mcp_call":
+        yield e.event("response.mcp_call.in_progress", **where)
+        yield e.event("response.mcp_call_arguments.delta", **where, delta=item.get("arguments", ""))
+        yield e.event("response.mcp_call_arguments.done", **where, arguments=item.get("arguments", ""))
+        yield e.event(
+            "response.mcp_call.completed" if not item.get("error") else "response.mcp_call.failed", **where
+        )
+    yield e.event("response.output_item.done", output_index=index, item=item)
+
+
+def response_events(
+    initial: dict[str, Any], final: dict[str, Any], *, error: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every event of a response, from its in-progress form ``initial`` to its final form ``final``.
+
+    With ``error`` (a failed response), an ``error`` event precedes ``response.failed``, as OpenAI sends them.
+    """
+    e = _Emitter()
+    yield e.event("response.created", response=initial)
+    yield e.event("response.in_progress", response=initial)
+    for index, item in enumerate(final.get("output") or []):
+        yield from _item_events(e, item, index)
+    status = final.get("status")
+    if status == "failed":
+        if error is not None:
+            yield e.event("error", code=error.get("code"), message=error.get("message", ""), param=None)
+        yield e.event("response.failed", response=final)
+    elif status == "incomplete":
+        yield e.event("response.incomplete", response=final)
+    else:
+        yield e.event("response.completed", response=final)

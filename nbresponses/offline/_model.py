@@ -1,0 +1,221 @@
+"""The offline backend's deterministic model: what it answers, as a plan of output items (pure).
+
+It is a stand-in for a model that is useful in demos and tests: it restates the question, lists what it was
+given (variables, tables, images, files), recalls earlier turns, calls a function tool when asked to (with
+arguments valid against the tool's schema), answers after the tool's output, summarizes its "reasoning" when
+reasoning is requested, answers ``json_schema`` / ``json_object`` formats with valid JSON, and stops at
+``max_output_tokens`` with an ``incomplete`` response.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._items import attachment_notes, estimate_tokens, item_texts, user_texts
+from ._schema_values import PromptHints, sample
+
+__all__ = ["DEFAULT_MODEL", "ModelFn", "ModelRequest", "Plan", "default_model"]
+
+DEFAULT_MODEL = "offline-1"
+_RECALL = re.compile(
+    r"\b(earlier|before|first|previous|remember|recall|my name|did i (say|ask|tell))\b", re.I
+)
+_NAME = re.compile(r"\bmy name is ([A-Z][\w\-]*)", re.I)
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$", re.M)
+_CALL_WORDS = re.compile(
+    r"\b(call|use|run|invoke|check|look up|get|fetch|find|search|compute|calculate)\b", re.I
+)
+_REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
+
+
+@dataclass
+class ModelRequest:
+    """What the model sees: the request body, the whole context and the items this request added."""
+
+    body: dict[str, Any]
+    context: list[dict[str, Any]]
+    new_items: list[dict[str, Any]]
+
+    @property
+    def tools(self) -> list[dict[str, Any]]:
+        return [t for t in self.body.get("tools") or [] if isinstance(t, dict)]
+
+    @property
+    def prompt(self) -> str:
+        texts = user_texts(self.new_items) or user_texts(self.context)
+        return texts[-1] if texts else ""
+
+
+@dataclass
+class Plan:
+    """A response to emit: its output items (ids are assigned by the server) and how it ends."""
+
+    output: list[dict[str, Any]] = field(default_factory=list)
+    status: str = "completed"
+    incomplete_reason: str | None = None
+    error: dict[str, Any] | None = None
+    reasoning_tokens: int = 0
+
+
+ModelFn = Callable[[ModelRequest], Plan]
+"""A model: request in, plan out."""
+
+
+def message(text: str) -> dict[str, Any]:
+    """An assistant message item with one output_text part."""
+    part = {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+    return {"type": "message", "role": "assistant", "status": "completed", "content": [part]}
+
+
+def _function_tools(request: ModelRequest) -> list[dict[str, Any]]:
+    tools = []
+    for raw in request.tools:
+        tool = raw
+        if raw.get("type") == "function" and isinstance(raw.get("function"), dict):
+            tool = {**raw, **raw["function"]}  # a Chat-Completions-style tool copied from a gateway doc
+        if tool.get("type") == "function" and tool.get("name"):
+            tools.append(tool)
+    return tools
+
+
+def _chosen_tool(request: ModelRequest) -> dict[str, Any] | None:
+    tools = _function_tools(request)
+    if not tools:
+        return None
+    choice = request.body.get("tool_choice")
+    if choice == "none":
+        return None
+    if isinstance(choice, dict) and choice.get("name"):
+        return next((t for t in tools if t["name"] == choice["name"]), None)
+    prompt = request.prompt.lower()
+    for tool in tools:
+        words = [
+            w for w in re.split(r"[_\W]+", tool["name"].lower()) if len(w) > 2 and w not in ("get", "the")
+        ]
+        if tool["name"].lower() in prompt or (
+            words and any(w in prompt for w in words) and _CALL_WORDS.search(prompt)
+        ):
+            return tool
+    return tools[0] if choice == "required" else None
+
+
+def _function_call(tool: dict[str, Any], request: ModelRequest, index: int) -> dict[str, Any]:
+    schema = tool.get("parameters") or {"type": "object", "properties": {}}
+    arguments = sample(schema, PromptHints(request.prompt))
+    return {
+        "type": "function_call",
+        "status": "completed",
+        "name": tool["name"],
+        "call_id": f"call_offline{index:04d}",
+        "arguments": json.dumps(arguments if isinstance(arguments, dict) else {}, ensure_ascii=False),
+    }
+
+
+def _tool_outputs_answer(request: ModelRequest) -> str | None:
+    outputs = [i for i in request.new_items if i.get("type") == "function_call_output"]
+    if not outputs:
+        return None
+    calls = {i.get("call_id"): i for i in request.context if i.get("type") == "function_call"}
+    lines = []
+    for out in outputs:
+        call = calls.get(out.get("call_id"), {})
+        result = out.get("output")
+        text = result if isinstance(result, str) else " ".join(item_texts({"content": result}))
+        lines.append(
+            f"- `{call.get('name', out.get('call_id'))}({call.get('arguments', '')})` returned: {text[:500]}"
+        )
+    return "Here is what the tools returned:\n\n" + "\n".join(lines)
+
+
+def _describe(request: ModelRequest) -> str:
+    prompt = request.prompt.strip()
+    history = user_texts(request.context)
+    earlier = history[:-1] if history and history[-1] == prompt else history
+    parts: list[str] = []
+    if earlier and _RECALL.search(prompt):
+        names = [m.group(1) for text in earlier for m in _NAME.finditer(text)]
+        if names:
+            parts.append(f"Your name is {names[-1]}.")
+        parts.append(f"Earlier you said: “{earlier[0][:300]}”.")
+        if len(earlier) > 1:
+            parts.append(
+                f"That was {len(earlier)} messages ago; the last one before this was “{earlier[-1][:200]}”."
+            )
+    else:
+        first_line = prompt.splitlines()[0] if prompt else ""
+        parts.append(f"You asked: “{first_line[:300]}”." if first_line else "You sent no text.")
+        rows = _TABLE_ROW.findall(prompt)
+        if len(rows) >= 2:
+            header = [c.strip() for c in rows[0].strip().strip("|").split("|")]
+            parts.append(f"I see a table with {len(rows) - 2} rows and columns {', '.join(header)}.")
+        notes = attachment_notes(request.new_items)
+        if notes:
+            parts.append("You attached " + "; ".join(notes) + ".")
+        if earlier:
+            parts.append(f"This is message {len(earlier) + 1} of our conversation.")
+    instructions = request.body.get("instructions")
+    if isinstance(instructions, str) and instructions.strip():
+        parts.append(f"(Following your instructions: “{instructions.strip()[:120]}”.)")
+    parts.append(
+        "\n\n*Offline backend: a deterministic stand-in for a model. Set `OPENAI_API_KEY` for real answers.*"
+    )
+    return " ".join(parts[:-1]) + parts[-1]
+
+
+def _json_answer(request: ModelRequest, fmt: dict[str, Any]) -> str:
+    if fmt.get("type") == "json_schema":
+        value = sample(fmt.get("schema") or {}, PromptHints(request.prompt))
+    else:
+        value = {"answer": f"You asked: {request.prompt[:200]}", "notes": attachment_notes(request.new_items)}
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _wants_reasoning(request: ModelRequest) -> bool:
+    return bool(request.body.get("reasoning")) or str(request.body.get("model", "")).startswith(
+        _REASONING_MODELS
+    )
+
+
+def _reasoning_item(request: ModelRequest) -> dict[str, Any]:
+    reasoning = request.body.get("reasoning") or {}
+    summary = []
+    if isinstance(reasoning, dict) and reasoning.get("summary"):
+        topic = request.prompt.splitlines()[0][:80] if request.prompt else "the request"
+        summary = [
+            {"type": "summary_text", "text": f"**Reading the request**\n\nThe user asks about “{topic}”."},
+            {
+                "type": "summary_text",
+                "text": "**Planning the answer**\n\nI restate it and list what was given.",
+            },
+        ]
+    return {"type": "reasoning", "summary": summary}
+
+
+def default_model(request: ModelRequest) -> Plan:
+    """The offline backend's answer to a request (see the module docstring)."""
+    plan = Plan()
+    if _wants_reasoning(request):
+        plan.output.append(_reasoning_item(request))
+        plan.reasoning_tokens = 64 + estimate_tokens(request.new_items) // 4
+    fmt = ((request.body.get("text") or {}).get("format")) or {}
+    answer = _tool_outputs_answer(request)
+    tool = None if answer is not None else _chosen_tool(request)
+    if tool is not None:
+        count = 2 if request.body.get("parallel_tool_calls", True) and "both" in request.prompt.lower() else 1
+        plan.output += [_function_call(tool, request, len(request.context) + i) for i in range(count)]
+        return plan
+    if fmt.get("type") in ("json_schema", "json_object"):
+        text = _json_answer(request, fmt)
+    else:
+        text = answer if answer is not None else _describe(request)
+    limit = request.body.get("max_output_tokens")
+    if isinstance(limit, int) and math.ceil(len(text) / 4) + plan.reasoning_tokens > limit:
+        text = text[: max(limit - plan.reasoning_tokens, 0) * 4]
+        plan.status, plan.incomplete_reason = "incomplete", "max_output_tokens"
+    plan.output.append(message(text))
+    return plan
