@@ -47,16 +47,26 @@ def _finished_turn(store: HistoryStore, parent: int | None, text: str, response_
     turn = store.begin_turn(
         "nb", "default", parent_id=parent, prompt=text, input_items=[{"role": "user", "content": text}]
     )
-    output = [{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": f"re: {text}"}]}]
-    store.finish_turn(turn.id, status="completed", response={"id": response_id, "output": output, "model": "m"})
+    output = [
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": f"re: {text}"}]}
+    ]
+    store.finish_turn(
+        turn.id, status="completed", response={"id": response_id, "output": output, "model": "m"}
+    )
     return turn.id
 
 
 def test_server_mode_sends_previous_response_id_and_new_items_only(store: HistoryStore) -> None:
-    chat = Conversation(Client(api_key="sk-test-1", base_url="http://x.invalid/v1"), store=store, notebook="nb")
+    chat = Conversation(
+        Client(api_key="sk-test-1", base_url="http://x.invalid/v1"), store=store, notebook="nb"
+    )
     first = _finished_turn(store, None, "one", "resp_1")
     body = chat.request_body([{"role": "user", "content": "two"}], store.get_turn(first), {"model": "m"})
-    assert body == {"model": "m", "input": [{"role": "user", "content": "two"}], "previous_response_id": "resp_1"}
+    assert body == {
+        "model": "m",
+        "input": [{"role": "user", "content": "two"}],
+        "previous_response_id": "resp_1",
+    }
 
 
 def test_client_mode_resends_the_active_path_with_store_false(store: HistoryStore) -> None:

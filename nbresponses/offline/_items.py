@@ -8,7 +8,15 @@ import math
 import struct
 from typing import Any
 
-__all__ = ["attachment_notes", "estimate_tokens", "item_texts", "normalize_input", "user_texts"]
+__all__ = [
+    "attachment_notes",
+    "estimate_tokens",
+    "expand_compactions",
+    "item_texts",
+    "normalize_input",
+    "pack_items",
+    "user_texts",
+]
 
 _IMAGE_TOKENS = 765  # what OpenAI bills a 1024x1024 image at "auto" detail; a plausible flat estimate
 
@@ -144,3 +152,24 @@ def estimate_tokens(items: list[dict[str, Any]], instructions: str | None = None
         if item.get("type") not in ("message", None):
             chars += len(json.dumps(item, default=str)) // 4
     return math.ceil(chars / 4) + _IMAGE_TOKENS * images + 4 * len(items)
+
+
+def pack_items(items: list[dict[str, Any]]) -> str:
+    """Items as the opaque ``encrypted_content`` of a compaction item (base64 JSON: only this server reads it)."""
+    return base64.b64encode(json.dumps(items, separators=(",", ":")).encode()).decode()
+
+
+def expand_compactions(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Replace each compaction item this server made by the items it packed (others are kept as they are)."""
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if item.get("type") == "compaction" and isinstance(item.get("encrypted_content"), str):
+            try:
+                packed = json.loads(base64.b64decode(item["encrypted_content"], validate=True))
+            except ValueError:
+                packed = None
+            if isinstance(packed, list):
+                out.extend(i for i in packed if isinstance(i, dict))
+                continue
+        out.append(item)
+    return out

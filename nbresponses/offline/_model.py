@@ -98,7 +98,7 @@ def _chosen_tool(request: ModelRequest) -> dict[str, Any] | None:
             w for w in re.split(r"[_\W]+", tool["name"].lower()) if len(w) > 2 and w not in ("get", "the")
         ]
         if tool["name"].lower() in prompt or (
-            words and any(w in prompt for w in words) and _CALL_WORDS.search(prompt)
+            words and any(w in prompt for w in words) and (_CALL_WORDS.search(prompt) or "?" in prompt)
         ):
             return tool
     return tools[0] if choice == "required" else None

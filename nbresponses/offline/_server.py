@@ -20,7 +20,7 @@ from typing import Any
 
 from ._events import response_events
 from ._faults import Fault, Stall
-from ._items import estimate_tokens, item_texts, normalize_input
+from ._items import estimate_tokens, expand_compactions, item_texts, normalize_input, pack_items
 from ._model import DEFAULT_MODEL, ModelRequest, Plan, default_model
 
 __all__ = ["OFFLINE_BASE_URL", "OFFLINE_KEY", "OfflineReply", "OfflineServer", "Responder"]
@@ -155,9 +155,12 @@ class OfflineServer:
             "top_logprobs": body.get("top_logprobs", 0),
             "top_p": body.get("top_p", 1.0),
             "truncation": body.get("truncation", "disabled"),
-            "usage": None,
-            "user": body.get("user"),
+            **({"user": body["user"]} if isinstance(body.get("user"), str) else {}),
             "metadata": body.get("metadata") or {},
+            "presence_penalty": body.get("presence_penalty", 0.0),
+            "frequency_penalty": body.get("frequency_penalty", 0.0),
+            "safety_identifier": body.get("safety_identifier"),
+            "prompt_cache_key": body.get("prompt_cache_key"),
         }
 
     # ----- routing -----
@@ -242,7 +245,9 @@ class OfflineServer:
         if missing is not None:
             return missing
         new_items = self._with_ids(normalize_input(payload.get("input")))
-        request = ModelRequest(body=payload, context=context + new_items, new_items=new_items)
+        request = ModelRequest(
+            body=payload, context=expand_compactions(context + new_items), new_items=new_items
+        )
         answer = self.responder(request)
         if isinstance(answer, Fault) and answer.kind == "status":
             reply: OfflineReply = answer.reply()
@@ -253,16 +258,19 @@ class OfflineServer:
             plan = answer
         response_id = self.new_id("resp")
         background = bool(payload.get("background"))
-        initial = self._response(payload, response_id, "queued" if background else "in_progress")
         final = self._finish(payload, response_id, plan, request)
-        events = list(
-            response_events(self._response(payload, response_id, "in_progress"), final, error=plan.error)
-        )
+        # Before any output the usage is the input alone: OpenAI sends null here, but both specs want an object.
+        usage = final["usage"]
+        pending_usage = {**usage, "output_tokens": 0, "total_tokens": usage["input_tokens"],
+                         "output_tokens_details": {"reasoning_tokens": 0}}  # fmt: skip
+        initial = {**self._response(payload, response_id, "queued" if background else "in_progress"),
+                   "usage": pending_usage}  # fmt: skip
+        in_progress = {**initial, "status": "in_progress"}
+        events = list(response_events(in_progress, final, error=plan.error))
         stored = _Stored(
             response=final,
             input_items=new_items,
-            context=request.context
-            + [i for i in final["output"] if i.get("type") != "reasoning" or i.get("id")],
+            context=request.context + final["output"],
             events=events,
             stored=payload.get("store", True) is not False,
             final=final,
@@ -296,7 +304,7 @@ class OfflineServer:
         output_tokens = text_tokens + plan.reasoning_tokens
         final["usage"] = {
             "input_tokens": input_tokens,
-            "input_tokens_details": {"cached_tokens": cached},
+            "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": 0},
             "output_tokens": output_tokens,
             "output_tokens_details": {"reasoning_tokens": plan.reasoning_tokens},
             "total_tokens": input_tokens + output_tokens,
@@ -382,19 +390,28 @@ class OfflineServer:
         return _json(200, {"object": "response.input_tokens", "input_tokens": count})
 
     def compact(self, payload: dict[str, Any]) -> OfflineReply:
-        """``POST /responses/compact``: the context as one summarizing message."""
+        """``POST /responses/compact``: the context packed into one opaque ``compaction`` item.
+
+        Its ``encrypted_content`` is the context, encoded, so sending the item back as input restores it.
+        """
+        if not isinstance(payload, dict) or not payload.get("model"):
+            return error_reply(400, "Missing required parameter: 'model'.", type="invalid_request_error",
+                               code="missing_required_parameter", param="model")  # fmt: skip
         context, missing = self._context(payload)
         if missing is not None:
             return missing
-        items = context + normalize_input(payload.get("input"))
-        summary = " / ".join(t[:80] for i in items for t in item_texts(i))[:2000]
-        part = {"type": "input_text", "text": f"Summary of earlier turns: {summary}"}
-        output = self._with_ids([{"type": "message", "role": "user", "content": [part]}])
+        items = expand_compactions(context + normalize_input(payload.get("input")))
+        output = [{"type": "compaction", "id": self.new_id("cmp"), "encrypted_content": pack_items(items)}]
         tokens = estimate_tokens(items)
-        usage = {"input_tokens": tokens, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": tokens // 4,
-                 "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": tokens + tokens // 4}  # fmt: skip
-        return _json(200, {"id": self.new_id("cmp"), "object": "response.compaction", "output": output,
-                           "created_at": int(self._clock()), "usage": usage})  # fmt: skip
+        usage = {
+            "input_tokens": tokens,
+            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "output_tokens": tokens // 8,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": tokens + tokens // 8,
+        }
+        body = {"id": self.new_id("cmp"), "object": "response.compaction", "output": output}
+        return _json(200, {**body, "created_at": int(self._clock()), "usage": usage})
 
     def stored_count(self) -> int:
         """How many responses are held."""
