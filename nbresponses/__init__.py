@@ -74,6 +74,7 @@ __all__ = [
     "last",
     "load_ipython_extension",
     "unload_ipython_extension",
+    "usage",
 ]
 
 _LAZY = {
@@ -110,6 +111,42 @@ def last() -> Response | None:
     shell = get_ipython()
     magics = shell.magics_manager.registry.get("RespondMagics") if shell is not None else None
     return magics.session.last_response if magics is not None else None
+
+
+def usage(
+    notebook: str | None = None,
+    *,
+    thread: str | None = None,
+    history_path: str | None = None,
+    as_frame: bool = True,
+) -> Any:
+    """Per-turn usage rows from the history log (tokens, estimated cost), oldest first.
+
+    Args:
+        notebook: the notebook key; default: this IPython session's notebook, else every notebook.
+        thread: only this thread.
+        history_path: the SQLite file (default: ``NBRESPONSES_HISTORY``, then the user data directory).
+        as_frame: return a pandas DataFrame when pandas is installed (else a list of `UsageRow`).
+    """
+    from dataclasses import asdict
+
+    from .store import HistoryStore
+
+    if notebook is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        magics = shell.magics_manager.registry.get("RespondMagics") if shell is not None else None
+        notebook = magics.session.notebook if magics is not None else None
+    with HistoryStore(history_path) as store:
+        rows = store.usage_rows(notebook, thread)
+    if as_frame:
+        try:
+            import pandas as pd
+        except ImportError:
+            return rows
+        return pd.DataFrame([asdict(row) for row in rows])
+    return rows
 
 
 def __getattr__(name: str) -> Any:

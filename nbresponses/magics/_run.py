@@ -90,7 +90,7 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
     """Send one prompt and stream its answer into the cell; bind the `Response` to ``_r`` (and ``--out``)."""
     from nbresponses.inputs import build_input
     from nbresponses.render import TurnOutcome, make_view
-    from nbresponses.usage import TurnStats
+    from nbresponses.usage_stats import TurnStats
 
     namespace = magics.shell.user_ns if magics.shell is not None else {}
     session = magics.session

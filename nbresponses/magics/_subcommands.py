@@ -173,7 +173,7 @@ def _count(m: RespondMagics, args: str) -> None:
 
 
 def _usage(m: RespondMagics, args: str) -> None:
-    from nbresponses.usage import usage_summary_markdown
+    from nbresponses.usage_stats import usage_summary_markdown
 
     display(
         Markdown(

@@ -1,0 +1,90 @@
+"""``{name}``, ``{name.attr}`` and ``{name[key]}`` in a prompt, resolved from a namespace without ``eval`` (pure).
+
+Only placeholders that resolve are replaced; anything else in braces (code, JSON, dict comprehensions, LaTeX,
+a name the notebook does not have) is left exactly as typed, so pasting code into a prompt is safe.
+``{{name}}`` is the escape for a literal ``{name}``. Private names and attributes (leading underscore) are never
+resolved, so a prompt cannot reach ``{obj.__class__.__init__.__globals__}``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Placeholder", "interpolate"]
+
+_NAME = r"[A-Za-z][A-Za-z0-9_]*"
+_INDEX = r"\[(?:-?\d+|'[^'\]]*'|\"[^\"\]]*\"|[A-Za-z0-9_\- ]+)\]"
+_EXPR = rf"{_NAME}(?:\.{_NAME}|{_INDEX})*"
+_PLACEHOLDER = re.compile(rf"\{{\{{({_EXPR})\}}\}}|\{{({_EXPR})\}}")
+_STEP = re.compile(rf"\.({_NAME})|\[(-?\d+)\]|\['([^'\]]*)'\]|\[\"([^\"\]]*)\"\]|\[([A-Za-z0-9_\- ]+)\]")
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A resolved ``{expression}`` and its value."""
+
+    expression: str
+    value: Any
+
+    @property
+    def name(self) -> str:
+        """The variable the expression starts from."""
+        return re.match(_NAME, self.expression).group(0)  # type: ignore[union-attr]
+
+
+def _resolve(expression: str, namespace: Mapping[str, Any]) -> Any:
+    root = re.match(_NAME, expression)
+    assert root is not None
+    value = namespace.get(root.group(0), _MISSING)
+    rest = expression[root.end() :]
+    for step in _STEP.finditer(rest):
+        if value is _MISSING:
+            break
+        attr, number, single, double, bare = step.groups()
+        try:
+            if attr is not None:
+                value = getattr(value, attr) if not attr.startswith("_") else _MISSING
+            elif number is not None:
+                value = value[int(number)]
+            else:
+                key = single if single is not None else double if double is not None else bare
+                value = value[key]
+        except (
+            Exception
+        ):  # a missing key, or the user's property / __getitem__ failed: leave the text as typed
+            value = _MISSING
+    return value
+
+
+def interpolate(text: str, namespace: Mapping[str, Any]) -> tuple[list[str | Placeholder], list[str]]:
+    """Split ``text`` into literal strings and resolved placeholders, and list warnings for names not found."""
+    pieces: list[str | Placeholder] = []
+    warnings: list[str] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(text):
+        escaped, expression = match.group(1), match.group(2)
+        if escaped is not None:
+            pieces.append(text[position : match.start()] + "{" + escaped + "}")
+            position = match.end()
+            continue
+        root = re.match(_NAME, expression).group(0)  # type: ignore[union-attr]
+        value = _resolve(expression, namespace)
+        if value is _MISSING:
+            close = difflib.get_close_matches(root, [k for k in namespace if not k.startswith("_")], n=1)
+            # Single letters are mostly LaTeX or code ({a}/{b}): warn about them only when a near name exists.
+            if root not in namespace and (len(root) > 1 or close):
+                hint = f" Did you mean {{{close[0]}}}?" if close else ""
+                warnings.append(
+                    f"{{{expression}}} is not a variable of this notebook; it was sent as typed.{hint}"
+                )
+            continue
+        pieces.append(text[position : match.start()])
+        pieces.append(Placeholder(expression, value))
+        position = match.end()
+    pieces.append(text[position:])
+    return [p for p in pieces if not (isinstance(p, str) and not p)], warnings

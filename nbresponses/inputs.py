@@ -1,0 +1,268 @@
+"""A prompt and the notebook's values, turned into Responses API input parts (pure: no IPython).
+
+Text stays text; interpolated values become the input a model can use: a DataFrame a Markdown table with its
+shape and dtypes, an array a summary, PIL images, matplotlib figures, image bytes and image files ``input_image``
+parts, PDFs and other documents ``input_file`` parts, anything else a capped ``repr``. Heavy libraries are never
+imported here: values are recognised by their type's module and duck-typed methods.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import mimetypes
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._exceptions import NBResponsesError
+from ._interpolate import Placeholder
+from ._interpolate import interpolate as _interpolate_text
+
+__all__ = ["InputError", "PreparedInput", "build_input", "file_part", "image_part", "value_to_parts"]
+
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_IMAGE_SIDE = 2048
+_IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF87a": "image/gif",
+                b"GIF89a": "image/gif"}  # fmt: skip
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
+
+
+class InputError(NBResponsesError):
+    """An input that cannot be sent (a missing file, a file too large): the user's to fix."""
+
+
+@dataclass
+class PreparedInput:
+    """The parts of one user message, the text as sent, the variables used and warnings to show."""
+
+    content: list[dict[str, Any]] = field(default_factory=list)
+    text: str = ""
+    variables: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _module(value: Any) -> str:
+    return type(value).__module__.split(".")[0]
+
+
+def _image_media(data: bytes) -> str | None:
+    for magic, media in _IMAGE_MAGIC.items():
+        if data.startswith(magic):
+            return media
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _data_url(media: str, data: bytes) -> str:
+    return f"data:{media};base64,{base64.b64encode(data).decode()}"
+
+
+def image_part(data: bytes, media: str, *, detail: str = "auto") -> dict[str, Any]:
+    """An ``input_image`` part from image bytes."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise InputError(
+            f"The image is {len(data) / 1e6:.1f} MB; the API takes images up to 20 MB. Resize it first."
+        )
+    return {"type": "input_image", "image_url": _data_url(media, data), "detail": detail}
+
+
+def file_part(data: bytes, filename: str, media: str | None = None) -> dict[str, Any]:
+    """An ``input_file`` part from a document's bytes."""
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{filename} is {len(data) / 1e6:.1f} MB; the API takes files up to 32 MB.")
+    media = media or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return {"type": "input_file", "filename": filename, "file_data": _data_url(media, data)}
+
+
+def _path_part(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise InputError(f"No such file: {path}")
+    data = path.read_bytes()
+    if path.suffix.lower() in _IMAGE_SUFFIXES:
+        return image_part(data, _image_media(data) or mimetypes.guess_type(path.name)[0] or "image/png")
+    return file_part(data, path.name)
+
+
+def _pil_png(image: Any) -> bytes:
+    if max(image.size) > MAX_IMAGE_SIDE:  # keep the aspect ratio; the API downscales larger images anyway
+        scale = MAX_IMAGE_SIDE / max(image.size)
+        image = image.resize((max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale))))
+    if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+        image = image.convert("RGBA")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _frame_text(name: str, frame: Any, max_rows: int) -> str:
+    rows, cols = frame.shape
+    shown = frame if rows <= max_rows else None
+    index_name = str(frame.index.name or "")
+    header = [index_name, *(str(c) for c in frame.columns)]
+
+    def render(part: Any) -> list[list[str]]:
+        return [
+            [str(idx), *(str(v) for v in values)]
+            for idx, values in zip(part.index, part.itertuples(index=False), strict=True)
+        ]
+
+    if shown is not None:
+        body = render(frame)
+    else:
+        head, tail = max_rows // 2, max_rows - max_rows // 2
+        body = [*render(frame.head(head)), ["…"] * len(header), *render(frame.tail(tail))]
+    dtypes = ", ".join(f"{c}: {t}" for c, t in frame.dtypes.items())
+    note = f" (showing {max_rows} of {rows} rows)" if shown is None else ""
+    return f"DataFrame `{name}`, shape {rows} × {cols}{note}; dtypes: {dtypes}\n\n{_markdown_table(header, body)}\n"
+
+
+def _series_text(name: str, series: Any, max_rows: int) -> str:
+    frame = series.to_frame(name=str(series.name if series.name is not None else name))
+    return _frame_text(name, frame, max_rows).replace("DataFrame", "Series", 1)
+
+
+def _array_text(name: str, array: Any, max_repr: int) -> str:
+    summary = f"array `{name}`: shape {tuple(array.shape)}, dtype {array.dtype}"
+    if array.size and array.dtype.kind in "biuf":
+        summary += f", min {array.min():.6g}, max {array.max():.6g}, mean {array.mean():.6g}"
+    numpy = sys.modules["numpy"]  # the value is a numpy array, so numpy is already imported
+    values = numpy.array2string(array, threshold=50, edgeitems=3)
+    return f"{summary}\n{_capped(values, max_repr)}\n"
+
+
+def _capped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} chars truncated)"
+
+
+def value_to_parts(
+    name: str, value: Any, *, max_rows: int = 20, max_repr: int = 2000
+) -> list[dict[str, Any] | str]:
+    """The input of one value: text (``str``) and/or content parts (dicts)."""
+    module, kind = _module(value), type(value).__name__
+    if isinstance(value, str):
+        if (
+            len(value) < 4096
+            and "\n" not in value
+            and Path(value).suffix.lower() in _IMAGE_SUFFIXES | {".pdf"}
+        ):
+            path = Path(value).expanduser()
+            if path.is_file():
+                return [_path_part(path)]
+        return [value]
+    if isinstance(value, bool | int | float) or value is None:
+        return [str(value)]
+    if isinstance(value, Path):
+        return [_path_part(value.expanduser())]
+    if isinstance(value, bytes | bytearray):
+        data = bytes(value)
+        media = _image_media(data)
+        if media:
+            return [image_part(data, media)]
+        if data.startswith(b"%PDF"):
+            return [file_part(data, f"{name}.pdf", "application/pdf")]
+        return [_capped(repr(data), max_repr)]
+    if module == "pandas" and kind == "DataFrame":
+        return [_frame_text(name, value, max_rows)]
+    if module == "pandas" and kind == "Series":
+        return [_series_text(name, value, max_rows)]
+    if module == "numpy" and hasattr(value, "shape") and hasattr(value, "dtype"):
+        return [_array_text(name, value, max_repr) if getattr(value, "ndim", 0) else str(value)]
+    if module == "PIL" and hasattr(value, "save") and hasattr(value, "size"):
+        return [image_part(_pil_png(value), "image/png")]
+    if module == "matplotlib" and hasattr(value, "savefig"):
+        buffer = io.BytesIO()
+        value.savefig(buffer, format="png", bbox_inches="tight")
+        return [image_part(buffer.getvalue(), "image/png")]
+    if module == "IPython" and isinstance(getattr(value, "data", None), bytes):  # IPython.display.Image
+        media = _image_media(value.data) or f"image/{getattr(value, 'format', 'png')}"
+        return [image_part(value.data, media)]
+    if isinstance(value, dict | list | tuple):
+        try:
+            return [_capped(json.dumps(value, indent=2, ensure_ascii=False, default=str), max_repr)]
+        except (TypeError, ValueError):
+            pass
+    return [_capped(repr(value), max_repr)]
+
+
+def _source_parts(source: str, namespace: Mapping[str, Any], *, as_image: bool) -> dict[str, Any]:
+    if source.startswith(("http://", "https://")):
+        return (
+            {"type": "input_image", "image_url": source}
+            if as_image
+            else {"type": "input_file", "file_url": source}
+        )
+    if not as_image and source.startswith("file-"):
+        return {"type": "input_file", "file_id": source}
+    if source.isidentifier() and source in namespace:
+        parts = [p for p in value_to_parts(source, namespace[source]) if isinstance(p, dict)]
+        if not parts:
+            raise InputError(
+                f"{source} is not an image or a file, so it cannot be attached; interpolate {{{source}}}."
+            )
+        return parts[0]
+    return _path_part(Path(source).expanduser())
+
+
+def build_input(
+    cell_text: str,
+    namespace: Mapping[str, Any],
+    *,
+    interpolate: bool = True,
+    images: Iterable[str] = (),
+    files: Iterable[str] = (),
+    max_rows: int = 20,
+    max_repr: int = 2000,
+) -> PreparedInput:
+    """The content parts of one user message: the (interpolated) text, rich values in place, then attachments."""
+    prepared = PreparedInput()
+    pieces: list[str | Placeholder]
+    if interpolate:
+        pieces, prepared.warnings = _interpolate_text(cell_text, namespace)
+    else:
+        pieces = [cell_text]
+    text_parts: list[str] = []
+    shown: list[str] = []
+
+    def flush() -> None:
+        if text_parts:
+            joined = "".join(text_parts)
+            if joined.strip():
+                prepared.content.append({"type": "input_text", "text": joined})
+            text_parts.clear()
+
+    for piece in pieces:
+        if isinstance(piece, str):
+            text_parts.append(piece)
+            shown.append(piece)
+            continue
+        prepared.variables.append(piece.name)
+        for part in value_to_parts(piece.expression, piece.value, max_rows=max_rows, max_repr=max_repr):
+            if isinstance(part, str):
+                text_parts.append(part)
+                shown.append(part)
+            else:
+                flush()
+                prepared.content.append(part)
+                shown.append(f"[{part['type'].removeprefix('input_')}: {piece.expression}]")
+    flush()
+    for source in images:
+        prepared.content.append(_source_parts(source, namespace, as_image=True))
+    for source in files:
+        prepared.content.append(_source_parts(source, namespace, as_image=False))
+    prepared.text = "".join(shown)
+    return prepared

@@ -1,0 +1,153 @@
+"""Rich values become the right input parts, in order; errors are InputError with a clear message."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from nbresponses.inputs import InputError, build_input, value_to_parts
+
+matplotlib.use("Agg")
+
+
+def png_bytes(size: tuple[int, int] = (4, 3)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "red").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def decoded(part: dict[str, object]) -> bytes:
+    return base64.b64decode(str(part["image_url"]).split(",", 1)[1])
+
+
+def test_plain_text_is_one_part() -> None:
+    prepared = build_input("Hello there", {})
+    assert prepared.content == [{"type": "input_text", "text": "Hello there"}]
+
+
+def test_dataframe_becomes_a_markdown_table_with_shape_and_dtypes() -> None:
+    df = pd.DataFrame({"city": ["Paris", "Rome"], "temp": [18.5, 21.0]})
+    (text,) = value_to_parts("df", df)
+    assert isinstance(text, str)
+    assert "shape 2 × 2" in text and "city: " in text and "temp: float64" in text
+    assert "| 0 | Paris | 18.5 |" in text
+
+
+def test_long_dataframe_is_capped_head_and_tail() -> None:
+    (text,) = value_to_parts("df", pd.DataFrame({"x": range(100)}), max_rows=4)
+    assert isinstance(text, str)
+    assert (
+        "showing 4 of 100 rows" in text
+        and "| 1 | 1 |" in text
+        and "| 99 | 99 |" in text
+        and "| 50 |" not in text
+    )
+
+
+def test_series_and_numpy_summaries() -> None:
+    (series,) = value_to_parts("s", pd.Series([1, 2, 3], name="score"))
+    assert isinstance(series, str) and series.startswith("Series `s`")
+    (array,) = value_to_parts("a", np.arange(6).reshape(2, 3))
+    assert isinstance(array, str) and "shape (2, 3)" in array and "mean 2.5" in array
+
+
+def test_pil_image_becomes_png_input_image() -> None:
+    (part,) = value_to_parts("img", Image.new("RGB", (5, 7)))
+    assert isinstance(part, dict) and part["type"] == "input_image"
+    assert Image.open(io.BytesIO(decoded(part))).size == (5, 7)
+
+
+def test_big_pil_image_is_downscaled_keeping_aspect() -> None:
+    (part,) = value_to_parts("img", Image.new("RGB", (4096, 1024)))
+    assert isinstance(part, dict)
+    assert Image.open(io.BytesIO(decoded(part))).size == (2048, 512)
+
+
+def test_matplotlib_figure_becomes_an_image() -> None:
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots()
+    axes.plot([1, 2, 3])
+    (part,) = value_to_parts("fig", figure)
+    plt.close(figure)
+    assert isinstance(part, dict) and decoded(part).startswith(b"\x89PNG")
+
+
+def test_image_bytes_and_paths(tmp_path: Path) -> None:
+    (part,) = value_to_parts("raw", png_bytes())
+    assert isinstance(part, dict) and part["image_url"].startswith("data:image/png;base64,")  # type: ignore[union-attr]
+    image_path = tmp_path / "chart.png"
+    image_path.write_bytes(png_bytes())
+    (from_path,) = value_to_parts("p", image_path)
+    (from_string,) = value_to_parts("s", str(image_path))
+    assert from_path == from_string == part
+
+
+def test_pdf_path_becomes_input_file(tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.4 minimal")
+    (part,) = value_to_parts("doc", pdf)
+    assert part == {"type": "input_file", "filename": "report.pdf",
+                    "file_data": "data:application/pdf;base64," + base64.b64encode(b"%PDF-1.4 minimal").decode()}  # fmt: skip
+
+
+def test_parts_keep_their_order_and_text_merges() -> None:
+    prepared = build_input(
+        "Compare {a} and {b}, then {n} more", {"a": png_bytes(), "b": png_bytes((2, 2)), "n": 2}
+    )
+    assert [p["type"] for p in prepared.content] == [
+        "input_text",
+        "input_image",
+        "input_text",
+        "input_image",
+        "input_text",
+    ]
+    assert prepared.content[-1]["text"] == ", then 2 more"
+    assert prepared.text == "Compare [image: a] and [image: b], then 2 more"
+    assert prepared.variables == ["a", "b", "n"]
+
+
+def test_big_repr_is_capped() -> None:
+    class Big:
+        def __repr__(self) -> str:
+            return "x" * 5000
+
+    (text,) = value_to_parts("big", Big(), max_repr=100)
+    assert text == "x" * 100 + "… (4900 chars truncated)"
+
+
+def test_no_interpolate_sends_braces() -> None:
+    assert build_input("{a}", {"a": 1}, interpolate=False).content == [{"type": "input_text", "text": "{a}"}]
+
+
+def test_attachments_from_url_variable_path_and_file_id(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    prepared = build_input(
+        "see", {"pic": png_bytes()}, images=["https://x.org/a.png", "pic"], files=[str(path), "file-abc"]
+    )
+    kinds = [
+        (p["type"], p.get("image_url", p.get("file_url", p.get("filename", p.get("file_id")))))
+        for p in prepared.content
+    ]
+    assert kinds[1] == ("input_image", "https://x.org/a.png")
+    assert (
+        kinds[2][0] == "input_image"
+        and kinds[3] == ("input_file", "notes.txt")
+        and kinds[4] == ("input_file", "file-abc")
+    )
+
+
+def test_missing_file_and_oversize_are_input_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(InputError, match="No such file"):
+        build_input("x", {}, files=[str(tmp_path / "nope.pdf")])
+    monkeypatch.setattr("nbresponses.inputs.MAX_IMAGE_BYTES", 10)
+    with pytest.raises(InputError, match="up to 20 MB"):
+        value_to_parts("img", png_bytes())
