@@ -160,6 +160,18 @@ class Responses:
         """Start a streamed response; use it as a context manager and iterate its typed events."""
         return self._client._stream(specs.create_spec(params, stream=True))
 
+    def parse(self, *, text_format: Any, **params: Any) -> Response:
+        """Create a response whose answer follows ``text_format`` (a pydantic model or JSON schema).
+
+        The answer is in ``.parsed``; an answer that is not valid JSON for it raises `StructuredOutputError`.
+        """
+        from .structured import parse_output, schema_format
+
+        text = {**(params.pop("text", None) or {}), "format": schema_format(text_format)}
+        response = self.create(stream=False, text=text, **params)
+        response._parsed = parse_output(response, text_format)
+        return response
+
     @overload
     def retrieve(
         self, response_id: str, *, stream: Literal[False] = False, include: list[str] | None = None
@@ -317,6 +329,15 @@ class AsyncResponses:
     async def stream(self, **params: Any) -> AsyncResponseStream:
         """Start a streamed response (``async with await client.responses.stream(...) as stream``)."""
         return await self._client._stream(specs.create_spec(params, stream=True))
+
+    async def parse(self, *, text_format: Any, **params: Any) -> Response:
+        """Create a response whose answer follows ``text_format``; the answer is in ``.parsed``."""
+        from .structured import parse_output, schema_format
+
+        text = {**(params.pop("text", None) or {}), "format": schema_format(text_format)}
+        response = await self.create(stream=False, text=text, **params)
+        response._parsed = parse_output(response, text_format)
+        return response
 
     async def retrieve(
         self,

@@ -79,8 +79,19 @@ class PriceTable:
         table._prices.update(PriceTable(overrides)._prices)
         return table
 
+    @classmethod
+    def free(cls) -> PriceTable:
+        """A table in which every model costs nothing (the offline backend)."""
+        table = cls({}, as_of="offline")
+        table._free = True
+        return table
+
+    _free = False
+
     def price(self, model: str | None) -> ModelPrice | None:
         """The price of a model, trying the exact name, then its base name; None if unknown."""
+        if self._free:
+            return ModelPrice(input=0.0, output=0.0, cached_input=0.0)
         if not model:
             return None
         exact = self._prices.get(model.lower())

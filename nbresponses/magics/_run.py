@@ -14,7 +14,7 @@ from nbresponses._exceptions import NBResponsesError
 from ._params import request_params
 
 if TYPE_CHECKING:
-    from nbresponses.render import TurnOutcome
+    from nbresponses.render import TurnOutcome, TurnStatus
     from nbresponses.types.response import Response
 
     from ._magic import RespondMagics
@@ -89,6 +89,7 @@ def _check_budget(magics: RespondMagics, options: RespondOptions, store: Any) ->
 def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_id: str | None) -> None:
     """Send one prompt and stream its answer into the cell; bind the `Response` to ``_r`` (and ``--out``)."""
     from nbresponses.inputs import build_input
+    from nbresponses.pricing import PriceTable
     from nbresponses.render import TurnOutcome, make_view
     from nbresponses.usage_stats import TurnStats
 
@@ -119,7 +120,7 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
         raise UsageError(str(error)) from None
     store = session.store(magics.history_path)
     _check_budget(magics, options, store)
-    prices = _prices(magics)
+    prices = PriceTable.free() if session.uses_offline(magics.base_url) else _prices(magics)
     thread = options.thread or magics.thread
     conversation = session.conversation(thread, client=client, store=store, prices=prices)
     if options.new:
@@ -174,7 +175,7 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
         if magics.raise_on_error:
             raise TurnFailed(error) from None
         return
-    status = "incomplete" if response.status == "incomplete" else "completed"
+    status: TurnStatus = "incomplete" if response.status == "incomplete" else "completed"
     finish(TurnOutcome(response=response, status=status, error=None, stats=stats(response), notice=None))
     session.last_response = response
     namespace[RESULT_NAME] = response

@@ -151,7 +151,7 @@ def _describe(request: ModelRequest) -> str:
         parts.append(f"You asked: “{first_line[:300]}”." if first_line else "You sent no text.")
         rows = _TABLE_ROW.findall(prompt)
         if len(rows) >= 2:
-            header = [c.strip() for c in rows[0].strip().strip("|").split("|")]
+            header = [c.strip() for c in rows[0].strip().strip("|").split("|") if c.strip()]
             parts.append(f"I see a table with {len(rows) - 2} rows and columns {', '.join(header)}.")
         notes = attachment_notes(request.new_items)
         if notes:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import PrivateAttr
+
 from ._base import APIModel
 from .content import OutputTextContent, RefusalContent, SummaryTextContent
 from .items import FunctionToolCall, ItemResource, OutputItem, OutputMessage, ReasoningItem
@@ -147,6 +149,12 @@ class Response(APIModel):
     moderation: dict[str, Any] | None = None
     billing: dict[str, Any] | None = None
     tool_usage: dict[str, Any] | None = None
+    _parsed: Any = PrivateAttr(default=None)
+
+    @property
+    def parsed(self) -> Any:
+        """The structured answer (model instance or dict) when asked with ``parse``, ``--schema`` or ``--json``."""
+        return self._parsed
 
     @property
     def output_text(self) -> str:
@@ -158,6 +166,12 @@ class Response(APIModel):
             for part in item.content
             if isinstance(part, OutputTextContent) and part.text
         )
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Shown in a notebook as its Markdown rendering (answer, tool cards, usage), with a text fallback."""
+        from nbresponses.render._markdown import response_markdown
+
+        return {"text/markdown": response_markdown(self), "text/plain": repr(self)}
 
     @property
     def refusal(self) -> str | None:

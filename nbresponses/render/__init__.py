@@ -1,0 +1,82 @@
+"""Views of a streaming response: ipywidgets, Markdown updated in place, or plain text.
+
+The render layer never talks to the API: it is handed events and snapshots (``on_event``), tool-call progress
+(``tool_started`` / ``tool_finished``) and the outcome (``finish``). ``make_view`` picks the best view for where
+the code runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from ._base import LiveView, LocalCall, Throttle
+from ._markdown import outcome_markdown, outcome_text, response_markdown
+from ._outcome import TurnOutcome, TurnStatus
+
+__all__ = [
+    "LiveView",
+    "LocalCall",
+    "Throttle",
+    "TurnOutcome",
+    "TurnStatus",
+    "ViewMode",
+    "detect_mode",
+    "make_view",
+    "outcome_markdown",
+    "outcome_text",
+    "response_markdown",
+]
+
+ViewMode = Literal["auto", "widget", "markdown", "text"]
+
+
+def detect_mode(shell: Any = None) -> ViewMode:
+    """Widgets in a Jupyter kernel, text in terminal IPython or a script, Markdown elsewhere."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+
+            shell = get_ipython()
+        except ImportError:
+            return "text"
+    if shell is None:
+        return "text"
+    name = type(shell).__name__
+    if name == "ZMQInteractiveShell":
+        try:
+            import ipywidgets  # noqa: F401
+        except ImportError:
+            return "markdown"
+        return "widget"
+    if name == "TerminalInteractiveShell":
+        return "text"
+    return "markdown"
+
+
+def make_view(
+    mode: str = "auto",
+    *,
+    refresh_per_second: float = 15.0,
+    clock: Callable[[], float] = time.monotonic,
+    display: Any = None,
+) -> LiveView:
+    """The live view for ``mode`` (``auto`` picks with `detect_mode`)."""
+    chosen = detect_mode() if mode == "auto" else mode
+    if chosen == "text":
+        from ._display import TextView
+
+        return TextView(clock=clock)
+    kwargs: dict[str, Any] = {"refresh_per_second": refresh_per_second, "clock": clock}
+    if display is not None:
+        kwargs["display"] = display
+    if chosen == "widget":
+        from ._widgets import WidgetView
+
+        return WidgetView(**kwargs)
+    if chosen == "markdown":
+        from ._display import MarkdownView
+
+        return MarkdownView(**kwargs)
+    raise ValueError(f"Unknown display mode {mode!r}: use auto, widget, markdown or text.")

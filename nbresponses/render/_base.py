@@ -1,0 +1,133 @@
+"""What every live view shares: throttled refreshes, items kept across tool rounds, local tool-call cards."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nbresponses.types.response import Response
+
+    from ._outcome import TurnOutcome
+
+__all__ = ["LiveView", "LocalCall", "Throttle"]
+
+
+class Throttle:
+    """Says whether a refresh is due: at most ``per_second`` of them (0 or less: every time)."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.clock = clock
+        self._last = -math.inf
+
+    def due(self) -> bool:
+        now = self.clock()
+        if now - self._last >= self.interval:
+            self._last = now
+            return True
+        return False
+
+
+@dataclass
+class LocalCall:
+    """A notebook function the tool loop is running: shown on its own card."""
+
+    call_id: str
+    name: str
+    arguments: str
+    result: str | None = None
+    error: str | None = None
+    seconds: float | None = None
+
+    def markdown(self) -> str:
+        """The card's Markdown."""
+        state = "running…" if self.seconds is None else f"{self.seconds:.2f} s"
+        head = f"**▶ ran** `{self.name}({_short(self.arguments)})` — {state}"
+        if self.error is not None:
+            return f"{head}\n\n⚠️ {self.error}"
+        return f"{head}\n\n→ {_short(self.result, 400)}" if self.result is not None else head
+
+
+def _short(text: str | None, limit: int = 120) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class LiveView:
+    """The interface of a live view, and the bookkeeping all of them share.
+
+    Subclasses implement ``_show`` (first display), ``_refresh(items, status)`` and ``_final(outcome, items)``.
+    """
+
+    def __init__(
+        self, *, refresh_per_second: float = 15.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.throttle = Throttle(refresh_per_second, clock)
+        self.model = ""
+        self.thread: str | None = None
+        self.events = 0
+        self.refreshes = 0
+        self._earlier: list[dict[str, Any]] = []  # output items of finished tool rounds
+        self._current: list[dict[str, Any]] = []
+        self._calls: dict[str, LocalCall] = {}
+
+    def start(self, *, model: str, thread: str | None = None) -> None:
+        """Show the empty view (waiting for the first event)."""
+        self.model, self.thread = model, thread
+        self._show()
+
+    def on_event(self, event: Any, snapshot: Callable[[], Response]) -> None:
+        """One stream event; ``snapshot`` gives the response so far and is only called when a refresh is due."""
+        self.events += 1
+        if self.throttle.due():
+            self._current = snapshot().to_dict().get("output") or []
+            self.refreshes += 1
+            self._refresh(self.items, "streaming…")
+
+    def next_round(self, response: Response | None) -> None:
+        """A tool round ended: keep its items on screen while the next request streams."""
+        if response is not None:
+            self._earlier += response.to_dict().get("output") or []
+        self._current = []
+
+    def tool_started(self, call_id: str, name: str, arguments: str) -> None:
+        """A notebook function started running for ``call_id``."""
+        self._calls[call_id] = LocalCall(call_id, name, arguments)
+        self._refresh(self.items, f"running {name}…")
+
+    def tool_finished(self, call_id: str, *, result: str | None, error: str | None, seconds: float) -> None:
+        """A notebook function finished (with a result preview or an error)."""
+        call = self._calls.get(call_id)
+        if call is not None:
+            call.result, call.error, call.seconds = result, error, seconds
+            self._refresh(self.items, "streaming…")
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        """Every output item shown: earlier rounds' then the current round's."""
+        return [*self._earlier, *self._current]
+
+    @property
+    def local_calls(self) -> list[LocalCall]:
+        """The notebook functions run so far, in order."""
+        return list(self._calls.values())
+
+    def finish(self, outcome: TurnOutcome) -> None:
+        """The exact final state (never throttled)."""
+        if outcome.response is not None:
+            self._current = outcome.response.to_dict().get("output") or []
+        self.refreshes += 1
+        self._final(outcome, self.items)
+
+    def _show(self) -> None:
+        raise NotImplementedError
+
+    def _refresh(self, items: list[dict[str, Any]], status: str) -> None:
+        raise NotImplementedError
+
+    def _final(self, outcome: TurnOutcome, items: list[dict[str, Any]]) -> None:
+        raise NotImplementedError

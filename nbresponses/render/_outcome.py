@@ -1,0 +1,25 @@
+"""How a turn ended, as handed to a view's ``finish``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from nbresponses.types.response import Response
+    from nbresponses.usage_stats import TurnStats
+
+__all__ = ["TurnOutcome", "TurnStatus"]
+
+TurnStatus = Literal["completed", "incomplete", "failed", "interrupted", "error"]
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    """The final (or partial) response of a turn, how it ended, the error if any, and its stats."""
+
+    response: Response | None
+    status: TurnStatus = "completed"
+    error: BaseException | None = None
+    stats: TurnStats | None = None
+    notice: str | None = None
