@@ -40,6 +40,8 @@ if TYPE_CHECKING:
         UnprocessableEntityError,
     )
     from ._stream import AsyncResponseStream, ResponseStream
+    from .conversation import Conversation
+    from .tools import function_tool_schema, tool
     from .types.events import ResponseStreamEvent
     from .types.response import Response, ResponseUsage
 
@@ -55,6 +57,7 @@ __all__ = [
     "Client",
     "ConfigurationError",
     "ConflictError",
+    "Conversation",
     "InternalServerError",
     "InvalidParamsError",
     "NBResponsesError",
@@ -71,13 +74,18 @@ __all__ = [
     "StreamTimeoutError",
     "UnprocessableEntityError",
     "__version__",
+    "function_tool_schema",
     "last",
     "load_ipython_extension",
+    "tool",
     "unload_ipython_extension",
     "usage",
 ]
 
 _LAZY = {
+    "tool": ".tools",
+    "function_tool_schema": ".tools",
+    "Conversation": ".conversation",
     "Client": "._client",
     "AsyncClient": "._client",
     "ResponseStream": "._stream",

@@ -81,6 +81,38 @@ class TurnStats:
             total_s=finished - started if finished is not None and started is not None else None,
         )
 
+    @classmethod
+    def from_responses(
+        cls,
+        responses: Sequence[Response],
+        *,
+        started: float | None = None,
+        first_token: float | None = None,
+        finished: float | None = None,
+        prices: PriceTable | None = None,
+    ) -> TurnStats:
+        """The summed stats of the responses of one turn (a tool loop sends several)."""
+        each = [cls.from_response(r, prices=prices) for r in responses]
+        if not each:
+            raise ValueError("no responses")
+
+        def total(name: str) -> int | None:
+            values = [getattr(s, name) for s in each if getattr(s, name) is not None]
+            return sum(values) if values else None
+
+        costs = [s.cost_usd for s in each]
+        return cls(
+            model=each[-1].model,
+            input_tokens=total("input_tokens"),
+            cached_tokens=total("cached_tokens"),
+            output_tokens=total("output_tokens"),
+            reasoning_tokens=total("reasoning_tokens"),
+            total_tokens=total("total_tokens"),
+            cost_usd=None if any(c is None for c in costs) else sum(c for c in costs if c is not None),
+            ttft_s=first_token - started if first_token is not None and started is not None else None,
+            total_s=finished - started if finished is not None and started is not None else None,
+        )
+
     def parts(self) -> list[tuple[str, str]]:
         """(label, value) pairs for a usage bar, in display order."""
         out = [
