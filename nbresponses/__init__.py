@@ -19,6 +19,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._accumulator import ResponseAccumulator
     from ._client import AsyncClient, Client
+    from ._default import default_client
     from ._exceptions import (
         APIConnectionError,
         APIError,
@@ -74,6 +75,7 @@ __all__ = [
     "StreamTimeoutError",
     "UnprocessableEntityError",
     "__version__",
+    "default_client",
     "function_tool_schema",
     "last",
     "load_ipython_extension",
@@ -83,6 +85,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "default_client": "._default",
     "tool": ".tools",
     "function_tool_schema": ".tools",
     "Conversation": ".conversation",

@@ -1,8 +1,17 @@
-"""Shared pytest configuration: async tests run on asyncio through anyio's plugin."""
+"""Test session set-up: no test reaches a real API or writes to the user's history."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
+
+# Set at import, before any kernel (nbval, nbclient, jupyter_client) is started: kernels inherit the environment.
+for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+    os.environ.pop(_name, None)
+os.environ["NBRESPONSES_BACKEND"] = "offline"
+os.environ["NBRESPONSES_HISTORY"] = os.path.join(tempfile.mkdtemp(prefix="nbresponses-tests-"), "history.sqlite")
 
 
 @pytest.fixture

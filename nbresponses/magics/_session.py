@@ -62,6 +62,8 @@ class NotebookSession:
     def uses_offline(self, base_url: str, environ: Mapping[str, str] | None = None) -> bool:
         """No key and no base URL anywhere: the offline backend answers."""
         env = os.environ if environ is None else environ
+        if env.get("NBRESPONSES_BACKEND") == "offline":  # forced (tests, CI, demos)
+            return True
         has_key = bool(self.login_key) or bool(env.get("OPENAI_API_KEY"))
         return not has_key and not base_url and not env.get("OPENAI_BASE_URL")
 

@@ -147,8 +147,11 @@ def _describe(request: ModelRequest) -> str:
                 f"That was {len(earlier)} messages ago; the last one before this was “{earlier[-1][:200]}”."
             )
     else:
-        first_line = prompt.splitlines()[0] if prompt else ""
-        parts.append(f"You asked: “{first_line[:300]}”." if first_line else "You sent no text.")
+        question = " ".join(prompt.split())
+        if len(question) > 160:
+            question = question[:160].rsplit(" ", 1)[0] + " …"
+        parts.append(f"You asked: “{question}”." if question else "You sent no text.")
+        parts += _json_notes(prompt)
         rows = _TABLE_ROW.findall(prompt)
         if len(rows) >= 2:
             header = [c.strip() for c in rows[0].strip().strip("|").split("|") if c.strip()]
@@ -165,6 +168,25 @@ def _describe(request: ModelRequest) -> str:
         "\n\n*Offline backend: a deterministic stand-in for a model. Set `OPENAI_API_KEY` for real answers.*"
     )
     return " ".join(parts[:-1]) + parts[-1]
+
+
+def _json_notes(prompt: str) -> list[str]:
+    """Sentences about the JSON objects in the prompt (interpolated dicts and lists)."""
+    notes = []
+    decoder = json.JSONDecoder()
+    index = prompt.find("{")
+    while index != -1 and len(notes) < 3:
+        try:
+            value, end = decoder.raw_decode(prompt, index)
+        except ValueError:
+            index = prompt.find("{", index + 1)
+            continue
+        if isinstance(value, dict) and value:
+            numbers = [v for v in value.values() if isinstance(v, int | float) and not isinstance(v, bool)]
+            total = f"; the numbers add up to {sum(numbers):g}" if len(numbers) > 1 else ""
+            notes.append(f"I see {len(value)} entries ({', '.join(map(str, list(value)[:8]))}){total}.")
+        index = prompt.find("{", end)
+    return notes
 
 
 def _json_answer(request: ModelRequest, fmt: dict[str, Any]) -> str:

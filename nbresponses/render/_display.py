@@ -38,9 +38,10 @@ class MarkdownView(LiveView):
         return {"text/markdown": markdown, "text/plain": text}
 
     def _show(self) -> None:
-        status = self._header("waiting for the first token…")
-        handle = self._display.display(self._bundle(status, "…"), raw=True, display_id=True)
+        # Starts blank, as it ends: the final state is a new output (see the widget view for why).
+        handle = self._display.display({"text/plain": ""}, raw=True, display_id=True)
         self._display_id = getattr(handle, "display_id", None)
+        self._update(self._header("waiting for the first token…"), "")
 
     def _refresh(self, items: list[dict[str, Any]], status: str) -> None:
         reasoning = reasoning_text(items)
@@ -55,8 +56,9 @@ class MarkdownView(LiveView):
 
     def _final(self, outcome: TurnOutcome, items: list[dict[str, Any]]) -> None:
         body = outcome_markdown(outcome, items=items, local_cards=[c.markdown() for c in self.local_calls])
-        self._update(self._header({"completed": "done", "error": "failed"}.get(outcome.status, outcome.status))
-                     + "\n\n" + body, outcome_text(outcome, items=items))  # fmt: skip
+        if self._display_id is not None:
+            self._display.update_display({"text/plain": ""}, raw=True, display_id=self._display_id)
+        self._display.display(self._bundle(body, outcome_text(outcome, items=items)), raw=True)
 
     def _update(self, markdown: str, text: str) -> None:
         if self._display_id is not None:

@@ -1,9 +1,10 @@
 """The live ipywidgets view: answer, collapsed reasoning, a card per tool call, notices and a usage bar.
 
 Only changed widgets are updated (cards are keyed by item id), so a refresh sends a few small comm messages.
-When the turn ends, the display is replaced by a bundle holding the same widget *and* a Markdown rendering of the
-final state: JupyterLab keeps showing the widget, while nbconvert, nbval, GitHub and any frontend without a
-widget manager show the Markdown answer and usage.
+When the turn ends, the live output is blanked and a new output shows the same widget *and* a Markdown rendering
+of the final state: JupyterLab keeps showing the widget (its state lives in the model), while nbconvert, nbval,
+GitHub and any frontend without a widget manager show the Markdown answer and usage. A new output rather than a
+``display_id`` update, because tools that replay the message stream (nbval) ignore updates.
 """
 
 from __future__ import annotations
@@ -104,17 +105,18 @@ class WidgetView(LiveView):
             self.usage.value = "<div style='font-size:0.85em;margin-top:4px'>" + "".join(
                 _chip(label, value) for label, value in outcome.stats.parts()
             ) + "</div>"  # fmt: skip
+        static = (outcome_markdown(outcome, items=items, local_cards=[c.markdown() for c in self.local_calls]),
+                  outcome_text(outcome, items=items))  # fmt: skip
         if self._display_id is not None:
-            static = (outcome_markdown(outcome, items=items, local_cards=[c.markdown() for c in self.local_calls]),
-                      outcome_text(outcome, items=items))  # fmt: skip
-            self._display.update_display(self._bundle(static), raw=True, display_id=self._display_id)
+            self._display.update_display({"text/plain": ""}, raw=True, display_id=self._display_id)
+        self._display.display(self._bundle(static), raw=True)
 
     # ----- helpers -----
 
     def _bundle(self, static: tuple[str, str] | None) -> dict[str, Any]:
         view = {"version_major": 2, "version_minor": 0, "model_id": self.box.model_id}
         if static is None:
-            return {_WIDGET_MIME: view, "text/plain": f"%%respond: {self.model} (live view)"}
+            return {_WIDGET_MIME: view, "text/plain": ""}  # blank, as it is once the turn ends
         return {_WIDGET_MIME: view, "text/markdown": static[0], "text/plain": static[1]}
 
     def _set_header(self, status: str) -> None:
