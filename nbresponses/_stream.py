@@ -145,6 +145,11 @@ class _StreamBase:
     _http: httpx2.Response
 
     @property
+    def http_response(self) -> httpx2.Response:
+        """The underlying HTTP response (its headers, and ``is_closed`` once the stream ended)."""
+        return self._http
+
+    @property
     def response_id(self) -> str | None:
         """The id of the response, once the first event arrived."""
         return self._pump.accumulator.response_id

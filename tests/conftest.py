@@ -11,7 +11,9 @@ import pytest
 for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
     os.environ.pop(_name, None)
 os.environ["NBRESPONSES_BACKEND"] = "offline"
-os.environ["NBRESPONSES_HISTORY"] = os.path.join(tempfile.mkdtemp(prefix="nbresponses-tests-"), "history.sqlite")
+os.environ["NBRESPONSES_HISTORY"] = os.path.join(
+    tempfile.mkdtemp(prefix="nbresponses-tests-"), "history.sqlite"
+)
 
 
 @pytest.fixture
