@@ -14,10 +14,11 @@ __all__ = ["default_client"]
 def default_client(**options: Any) -> Client:
     """A `Client` from keyword arguments and the ``OPENAI_*`` environment, or the offline backend.
 
-    With no API key and no base URL anywhere (or ``NBRESPONSES_BACKEND=offline``), the client talks to an in-process `nbresponses.offline` server
-    (simulated answers, no network) and says so once on stderr. Code written against it runs unchanged with a
-    real key.
+    With no API key and no base URL anywhere (or with ``NBRESPONSES_BACKEND=offline``), the client talks to an
+    in-process `nbresponses.offline` server (simulated answers, no network) and says so once on stderr. Code
+    written against it runs unchanged with a real key.
     """
+
     has_key = options.get("api_key") or os.environ.get("OPENAI_API_KEY")
     has_url = options.get("base_url") or os.environ.get("OPENAI_BASE_URL")
     forced = os.environ.get("NBRESPONSES_BACKEND") == "offline"
