@@ -172,7 +172,7 @@ def _describe(request: ModelRequest) -> str:
 
 def _json_notes(prompt: str) -> list[str]:
     """Sentences about the JSON objects in the prompt (interpolated dicts and lists)."""
-    notes = []
+    notes: list[str] = []
     decoder = json.JSONDecoder()
     index = prompt.find("{")
     while index != -1 and len(notes) < 3:
