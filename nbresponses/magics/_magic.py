@@ -61,6 +61,11 @@ class RespondMagics(Magics):
         default_value={},
         help="Price overrides: {model: {input, output, cached_input}} or a file.",
     ).tag(config=True)
+    cassette = Unicode(
+        "",
+        help="Record this notebook's API calls to a file (keys stripped), or replay them when it exists: "
+        "re-execute the notebook in CI with no key.",
+    ).tag(config=True)
     raise_on_error = Bool(
         True, help="After showing an error, stop the cell (so Run All stops) with a one-line message."
     ).tag(config=True)

@@ -185,7 +185,7 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
     try:
         prepared = build_input(text, namespace, interpolate=options.interpolate, images=tuple(options.images),
                                files=tuple(options.files), max_rows=magics.max_rows)  # fmt: skip
-        client = session.client(base_url=magics.base_url, timeout=magics.timeout,
+        client = session.client(base_url=magics.base_url, timeout=magics.timeout, cassette=magics.cassette,
                                 connect_timeout=magics.connect_timeout, max_retries=magics.max_retries)  # fmt: skip
     except NBResponsesError as error:  # an unreadable file, a missing key: the user's to fix, before sending
         raise UsageError(str(error)) from None

@@ -67,22 +67,29 @@ class NotebookSession:
         has_key = bool(self.login_key) or bool(env.get("OPENAI_API_KEY"))
         return not has_key and not base_url and not env.get("OPENAI_BASE_URL")
 
-    def client(self, *, base_url: str, timeout: float, connect_timeout: float, max_retries: int) -> Client:
+    def client(
+        self, *, base_url: str, timeout: float, connect_timeout: float, max_retries: int, cassette: str = ""
+    ) -> Client:
         """The client for the current settings (rebuilt when they change)."""
-        settings = (
-            base_url,
-            timeout,
-            connect_timeout,
-            max_retries,
-            self.login_key,
-            self.uses_offline(base_url),
-        )
+        offline = self.uses_offline(base_url)
+        settings = (base_url, timeout, connect_timeout, max_retries, self.login_key, offline, cassette)
         if self._client is not None and settings == self._client_settings:
             return self._client
-        if self.uses_offline(base_url):
+        client: Client
+        if cassette and (Path(cassette).exists() or not offline):
+            from nbresponses.testing import cassette_client
+
+            replaying = Path(cassette).exists()
+            key = self.login_key.reveal() if self.login_key else None
+            client = cassette_client(cassette, api_key=key, base_url=base_url or None, timeout=timeout)
+            action = (
+                "Replaying recorded answers from" if replaying else "Recording this notebook's API calls to"
+            )
+            self.notices.append(f"{action} {cassette} (no key is written to it).")
+        elif offline:
             from nbresponses.offline import OfflineServer
 
-            client: Client = OfflineServer().client(timeout=timeout)
+            client = OfflineServer().client(timeout=timeout)
             if not self.offline_announced:
                 self.offline_announced = True
                 self.notices.append(OFFLINE_NOTICE)

@@ -6,10 +6,13 @@ Built on the offline server (`nbresponses.offline`), so what your code receives 
 
     backend = testing.OfflineBackend().script([testing.text("Hello!"), testing.http_error(429, retry_after=1)])
     client = backend.client()
+
+Record real interactions once and replay them without a key (`cassette_client`, ``RespondMagics.cassette``).
 """
 
 from __future__ import annotations
 
+from ._cassette import Cassette, CassetteMiss, RecordingTransport, ReplayTransport, cassette_client
 from ._replies import (
     code_interpreter,
     disconnect,
@@ -31,8 +34,13 @@ from ._replies import (
 from ._scripted import OfflineBackend, ScriptEntry
 
 __all__ = [
+    "Cassette",
+    "CassetteMiss",
     "OfflineBackend",
+    "RecordingTransport",
+    "ReplayTransport",
     "ScriptEntry",
+    "cassette_client",
     "code_interpreter",
     "disconnect",
     "failed",

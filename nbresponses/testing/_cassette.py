@@ -1,0 +1,144 @@
+"""Record real API interactions to a cassette file (keys stripped) and replay them by request match.
+
+A notebook that talks to the real API once, with a cassette, can then be re-executed in CI with no key and no
+network: ``%config RespondMagics.cassette = "notebook.cassette.json"``, or `cassette_client` from Python.
+
+The file is JSON: a list of interactions, each with the request (method, path, JSON body) and the response
+(status, a few headers, and the body text, an SSE stream included). Authorization and organization headers are
+never written, and the key is scrubbed from everything that is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx2
+
+from nbresponses._exceptions import NBResponsesError
+from nbresponses.store import scrub
+
+__all__ = ["Cassette", "CassetteMiss", "RecordingTransport", "ReplayTransport", "cassette_client"]
+
+_KEPT_HEADERS = ("content-type", "x-request-id", "retry-after", "retry-after-ms", "openai-processing-ms")
+CassetteMode = Literal["auto", "record", "replay"]
+
+
+class CassetteMiss(NBResponsesError):
+    """A request during replay that the cassette did not record."""
+
+
+def _canonical(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return body.decode("utf-8", "replace")
+
+
+class Cassette:
+    """The interactions of one file; thread-safe; saved after every recorded interaction."""
+
+    def __init__(self, path: str | os.PathLike[str], *, secrets: tuple[str, ...] = ()) -> None:
+        self.path = Path(path)
+        self.secrets = tuple(s for s in secrets if s)
+        self._lock = threading.Lock()
+        self.interactions: list[dict[str, Any]] = (
+            json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else []
+        )
+        self._used: set[int] = set()
+
+    def record(self, request: httpx2.Request, body: bytes, response: httpx2.Response, content: bytes) -> None:
+        """Append one interaction and save the file."""
+        entry = {
+            "request": {
+                "method": request.method,
+                "path": request.url.path,
+                "query": str(request.url.query, "ascii"),
+                "body": _canonical(body),
+            },
+            "response": {
+                "status": response.status_code,
+                "headers": {k: v for k, v in response.headers.items() if k.lower() in _KEPT_HEADERS},
+                "body": content.decode("utf-8", "replace"),
+            },
+        }
+        with self._lock:
+            self.interactions.append(scrub(entry, self.secrets))
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(
+                json.dumps(self.interactions, indent=1, ensure_ascii=False), encoding="utf-8"
+            )
+
+    def find(self, request: httpx2.Request, body: bytes) -> dict[str, Any]:
+        """The first unused interaction with the same method, path, query and JSON body."""
+        wanted = (request.method, request.url.path, str(request.url.query, "ascii"), _canonical(body))
+        with self._lock:
+            for index, entry in enumerate(self.interactions):
+                seen = entry["request"]
+                if (
+                    index not in self._used
+                    and (seen["method"], seen["path"], seen.get("query", ""), seen["body"]) == wanted
+                ):
+                    self._used.add(index)
+                    return dict(entry["response"])
+        raise CassetteMiss(
+            f"{request.method} {request.url.path} was not recorded in {self.path} (or was already replayed). "
+            "Record the notebook again with a key and mode='record', or delete the cassette to re-record."
+        )
+
+
+class RecordingTransport(httpx2.BaseTransport):
+    """Passes requests to a real transport and records each exchange (the body is read whole, then replayed)."""
+
+    def __init__(self, cassette: Cassette, inner: httpx2.BaseTransport | None = None) -> None:
+        self.cassette = cassette
+        self.inner = inner if inner is not None else httpx2.HTTPTransport()
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        body = request.read()
+        response = self.inner.handle_request(request)
+        try:
+            content = response.read()
+        finally:
+            response.close()
+        self.cassette.record(request, body, response, content)
+        return httpx2.Response(
+            response.status_code, headers=response.headers, content=content, request=request
+        )
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class ReplayTransport(httpx2.BaseTransport):
+    """Answers requests from a cassette; no network."""
+
+    def __init__(self, cassette: Cassette) -> None:
+        self.cassette = cassette
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        recorded = self.cassette.find(request, request.read())
+        return httpx2.Response(recorded["status"], headers=recorded["headers"], content=recorded["body"].encode(),
+                               request=request)  # fmt: skip
+
+
+def cassette_client(path: str | os.PathLike[str], *, mode: CassetteMode = "auto", **options: Any) -> Any:
+    """An `nbresponses.Client` that records to or replays from the cassette at ``path``.
+
+    ``auto`` replays when the file exists and records otherwise. Recording needs a real key (``api_key=`` or
+    ``OPENAI_API_KEY``); replaying needs none.
+    """
+    from nbresponses._client import Client
+
+    replay = mode == "replay" or (mode == "auto" and Path(path).exists())
+    if replay:
+        options.setdefault("api_key", "cassette-replay")
+        transport: httpx2.BaseTransport = ReplayTransport(Cassette(path))
+        options.setdefault("max_retries", 0)
+    else:
+        key = options.get("api_key") or os.environ.get("OPENAI_API_KEY", "")
+        transport = RecordingTransport(Cassette(path, secrets=(key,)))
+    return Client(http_client=httpx2.Client(transport=transport), **options)
