@@ -58,6 +58,14 @@ class NotebookSession:
         self._store: HistoryStore | None = None
         self._store_path: str | None = None
         self._conversations: dict[str, Conversation] = {}
+        self._fixed_client: Client | None = None
+        self.offline_server: Any = None
+        """The in-process offline server, when the offline backend is in use (its ``journal`` lists requests)."""
+
+    def use_client(self, client: Client | None) -> None:
+        """Send every turn through ``client`` (a scripted test backend, a proxy...); None goes back to settings."""
+        self._fixed_client = client
+        self._conversations.clear()
 
     def uses_offline(self, base_url: str, environ: Mapping[str, str] | None = None) -> bool:
         """No key and no base URL anywhere: the offline backend answers."""
@@ -70,7 +78,9 @@ class NotebookSession:
     def client(
         self, *, base_url: str, timeout: float, connect_timeout: float, max_retries: int, cassette: str = ""
     ) -> Client:
-        """The client for the current settings (rebuilt when they change)."""
+        """The client for the current settings (rebuilt when they change), or the one given to `use_client`."""
+        if self._fixed_client is not None:
+            return self._fixed_client
         offline = self.uses_offline(base_url)
         settings = (base_url, timeout, connect_timeout, max_retries, self.login_key, offline, cassette)
         if self._client is not None and settings == self._client_settings:
@@ -89,7 +99,8 @@ class NotebookSession:
         elif offline:
             from nbresponses.offline import OfflineServer
 
-            client = OfflineServer().client(timeout=timeout)
+            self.offline_server = OfflineServer()
+            client = self.offline_server.client(timeout=timeout)
             if not self.offline_announced:
                 self.offline_announced = True
                 self.notices.append(OFFLINE_NOTICE)

@@ -1,0 +1,168 @@
+"""%%respond in a real InteractiveShell against the offline backend: views, results, errors, options."""
+
+from __future__ import annotations
+
+import pytest
+
+import nbresponses
+from nbresponses import testing
+from nbresponses.render._widgets import WidgetView
+from tests.magic_shell import Shell, ipython  # noqa: F401  (fixture)
+
+
+def test_cell_streams_an_answer_and_binds_the_result(ipython: Shell) -> None:
+    result, captured = ipython.run("%%respond --out ans\nWhat is a kernel?")
+    assert result.success and result.result is None  # nothing printed twice: no Out[] value
+    response = ipython.ns["ans"]
+    assert isinstance(response, nbresponses.Response) and ipython.ns["_r"] is response
+    assert "What is a kernel?" in response.output_text
+    assert nbresponses.last() is response
+    markdown = ipython.markdown(captured)
+    assert "What is a kernel?" in markdown and "input" in markdown and "output" in markdown
+
+
+def test_offline_backend_is_announced_once(ipython: Shell) -> None:
+    _, first = ipython.run("%%respond\nhello")
+    _, second = ipython.run("%%respond\nagain")
+    assert "offline backend" in ipython.markdown(first)
+    assert "offline backend" not in ipython.markdown(second)
+
+
+def test_line_magic_and_interpolation(ipython: Shell) -> None:
+    ipython.ns["city"] = "Lisbon"
+    ipython.run("%respond -m gpt-4.1-mini Tell me about {city}")
+    response = ipython.ns["_r"]
+    assert "Tell me about Lisbon" in response.output_text and response.model == "gpt-4.1-mini"
+
+
+def test_widget_view_tree_shows_answer_and_usage(ipython: Shell) -> None:
+    ipython.magics.display = "widget"
+    ipython.run("%%respond\nWidgets please")
+    (view,) = ipython.views
+    assert isinstance(view, WidgetView)
+    assert "Widgets please" in view.answer.value
+    assert "input" in view.usage.value and "output" in view.usage.value
+    assert "done" in view.header.value
+
+
+def test_bad_options_send_nothing(ipython: Shell) -> None:
+    backend = testing.OfflineBackend()
+    ipython.magics.session.use_client(backend.client())
+    for line in ("%%respond --temperature 9\nhi", "%%respond --reasoning extreme\nhi", "%%respond --nope\nhi",
+                 "%%respond --tools not_defined\nhi", "%%respond --schema Missing\nhi"):  # fmt: skip
+        result, _ = ipython.run(line)
+        assert not result.success and type(result.error_in_exec).__name__ == "UsageError", line
+    assert backend.requests == []
+
+
+def test_key_on_the_magic_line_is_refused(ipython: Shell) -> None:
+    result, _ = ipython.run("%%respond --api-key sk-abcdefghijklmnop\nhi")
+    assert "Do not put an API key" in str(result.error_in_exec)
+
+
+@pytest.mark.parametrize(
+    ("entry", "error_name"),
+    [
+        (
+            testing.http_error(400, code="invalid_value", message="Bad value", param="temperature"),
+            "BadRequestError",
+        ),
+        (testing.http_error(401, code="invalid_api_key", message="Incorrect API key"), "AuthenticationError"),
+        (testing.http_error(403, code="forbidden", message="No access"), "PermissionDeniedError"),
+        (testing.http_error(404, code="model_not_found", message="No such model"), "NotFoundError"),
+        (testing.http_error(429, code="rate_limit_exceeded", message="Slow down"), "RateLimitError"),
+        (testing.http_error(500, code="server_error", message="Oops"), "InternalServerError"),
+        (testing.failed("server_error", "The model failed"), "ResponseFailedError"),
+        (testing.disconnect(6, testing.text("partial answer here and more")), "StreamError"),
+        (testing.malformed(6, testing.text("partial answer here and more")), "StreamError"),
+        (testing.stall(6, testing.text("partial answer here and more")), "StreamTimeoutError"),
+    ],
+)
+def test_errors_are_one_message_without_traceback(ipython: Shell, entry: object, error_name: str) -> None:
+    backend = testing.OfflineBackend().script([entry])  # type: ignore[list-item]
+    ipython.magics.session.use_client(backend.client(max_retries=0, timeout=0.3))
+    result, captured = ipython.run("%%respond\nhi")
+    failure = result.error_in_exec
+    assert type(failure).__name__ == "TurnFailed" and type(failure.error).__name__ == error_name  # type: ignore[union-attr]
+    assert failure._render_traceback_() and "Traceback" not in "".join(failure._render_traceback_())  # type: ignore[union-attr]
+    markdown = ipython.markdown(captured)
+    assert error_name in markdown
+    if "partial" in repr(entry):
+        assert "partial answer" in markdown  # the partial answer stays on screen
+
+
+def test_interrupt_keeps_partial_answer_and_thread(ipython: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
+    ipython.run("%%respond\nfirst turn", cell_id="a")
+    head = ipython.magics.session.store("").active_path(ipython.magics.session.notebook or "")[-1]
+
+    def interrupt(self: object, event: object, snapshot: object) -> None:
+        if getattr(event, "type", "") == "response.output_text.delta":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("nbresponses.render._display.MarkdownView.on_event", interrupt)
+    result, captured = ipython.run("%%respond\nsecond turn", cell_id="b")
+    assert type(result.error_in_exec).__name__ == "TurnInterrupted"
+    assert "Interrupted" in ipython.markdown(captured)
+    store = ipython.magics.session.store("")
+    notebook = ipython.magics.session.notebook or ""
+    assert store.active_path(notebook)[-1].id == head.id  # the thread did not move
+    assert store.history(notebook)[-1].status == "interrupted"
+
+
+def test_structured_output_with_schema(ipython: Shell) -> None:
+    from pydantic import BaseModel
+
+    class City(BaseModel):
+        name: str
+        population: int
+
+    ipython.ns["City"] = City
+    ipython.run("%%respond --schema City\nParis has 2100000 people")
+    assert ipython.ns["_r"].parsed == City(name="Paris", population=2100000)
+    ipython.run("%%respond --json\nGive JSON")
+    assert isinstance(ipython.ns["_r"].parsed, dict)
+
+
+def test_function_tools_run_in_a_loop(ipython: Shell) -> None:
+    calls: list[str] = []
+
+    def get_weather(city: str) -> dict[str, object]:
+        """Weather now.
+
+        Args:
+            city: the city name.
+        """
+        calls.append(city)
+        return {"city": city, "temp": 21}
+
+    ipython.ns["get_weather"] = get_weather
+    backend = testing.OfflineBackend().script(
+        [testing.function_call("get_weather", {"city": "Oslo"}, call_id="call_1")]
+    )
+    ipython.magics.session.use_client(backend.client())
+    ipython.run("%%respond --tools get_weather\nWeather in Oslo?")
+    assert calls == ["Oslo"]
+    second = backend.requests[1]
+    assert second["input"] == [
+        {"type": "function_call_output", "call_id": "call_1", "output": '{"city": "Oslo", "temp": 21}'}
+    ]
+    assert second["previous_response_id"]
+    assert "Oslo" in ipython.ns["_r"].output_text
+
+
+def test_max_tool_rounds_stops_with_a_message(ipython: Shell) -> None:
+    ipython.ns["ping"] = lambda: "pong"
+    backend = testing.OfflineBackend().script(
+        [testing.function_call("ping", {}, call_id=f"c{i}") for i in range(3)]
+    )
+    ipython.magics.session.use_client(backend.client())
+    _, captured = ipython.run("%%respond --tools ping --max-tool-rounds 2\nping forever")
+    assert "Stopped after 2 tool rounds" in ipython.markdown(captured)
+    assert len(backend.requests) == 3
+
+
+def test_config_shows_settings_without_the_key(ipython: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-config-marker-123456789")
+    _, captured = ipython.run("%respond config")
+    markdown = ipython.markdown(captured)
+    assert "set (OPENAI_API_KEY)" in markdown and "sk-config-marker" not in markdown
