@@ -7,7 +7,7 @@ import pytest
 import nbresponses
 from nbresponses import testing
 from nbresponses.render._widgets import WidgetView
-from tests.magic_shell import Shell, ipython  # noqa: F401  (fixture)
+from tests.magic_shell import Shell
 
 
 def test_cell_streams_an_answer_and_binds_the_result(ipython: Shell) -> None:
