@@ -251,7 +251,7 @@ class Conversation:
             turn.id,
             status="incomplete" if response.status == "incomplete" else "completed",
             response=response,
-            cost_usd=self.prices.cost(response.model, response.usage) if self.prices else None,
+            cost_usd=self.prices.cost(response.model, response.usage) if self.prices is not None else None,
             first_token_at=first_token[0] if first_token else None,
         )
         return response

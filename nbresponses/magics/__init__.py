@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-__all__ = ["load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["load_ipython_extension", "protect_prompt_question_marks", "unload_ipython_extension"]
+
+_LINE_MAGIC = re.compile(r"^(\s*)%respond\s+(.*?)(\r?\n?)$")
+
+
+def protect_prompt_question_marks(lines: list[str]) -> list[str]:
+    """Send ``%respond What is X?`` to the magic instead of IPython's ``X?`` help.
+
+    IPython reads a trailing ``?`` as a help request for the last word; a prompt is a question, so lines of the
+    line magic are turned into the call IPython would make, with the text intact.
+    """
+    out = []
+    for line in lines:
+        match = _LINE_MAGIC.match(line)
+        if match and match.group(2).rstrip().endswith("?"):
+            indent, text, end = match.groups()
+            out.append(f"{indent}get_ipython().run_line_magic('respond', {text!r}){end or ''}")
+        else:
+            out.append(line)
+    return out
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -14,6 +34,9 @@ def load_ipython_extension(ipython: Any) -> None:
     if "RespondMagics" in ipython.magics_manager.registry:
         return  # loading twice keeps the first instance and its state
     ipython.register_magics(RespondMagics(shell=ipython))
+    transforms = ipython.input_transformer_manager.line_transforms
+    if protect_prompt_question_marks not in transforms:
+        transforms.append(protect_prompt_question_marks)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -23,3 +46,6 @@ def unload_ipython_extension(ipython: Any) -> None:
         magics.close()
         for kind in ("line", "cell"):
             ipython.magics_manager.magics[kind].pop("respond", None)
+    transforms = ipython.input_transformer_manager.line_transforms
+    if protect_prompt_question_marks in transforms:
+        transforms.remove(protect_prompt_question_marks)

@@ -72,11 +72,11 @@ def _prices(magics: RespondMagics) -> PriceTable:
 
 
 def show_notices(notices: list[str]) -> None:
-    """Show and clear pending notices (one Markdown quote each)."""
-    from IPython.display import Markdown, display
+    """Show and clear pending notices (one Markdown quote each; plain text in a terminal)."""
+    from ._subcommands import show_markdown
 
     while notices:
-        display(Markdown(f"> **Note:** {notices.pop(0)}"))
+        show_markdown(f"> **Note:** {notices.pop(0)}")
 
 
 def _check_budget(magics: RespondMagics, options: RespondOptions, store: Any) -> None:

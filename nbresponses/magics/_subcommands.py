@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
-from IPython.display import Markdown, display
+from IPython.display import display
 
 from nbresponses._config import Secret
 from nbresponses._exceptions import NBResponsesError
@@ -33,6 +33,11 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def show_markdown(text: str) -> None:
+    """Display Markdown with itself as the plain-text fallback (readable in a terminal too)."""
+    display({"text/markdown": text, "text/plain": text}, raw=True)
 
 
 def _when(timestamp: float | None) -> str:
@@ -67,7 +72,7 @@ def _config(m: RespondMagics, _args: str) -> None:
         ("history", m.history_path or str(default_history_path())),
         ("notebook", session.notebook),
     ]
-    display(Markdown(markdown_table(("setting", "value"), rows)))
+    show_markdown(markdown_table(("setting", "value"), rows))
 
 
 def _login(m: RespondMagics, args: str) -> None:
@@ -98,9 +103,7 @@ def _threads(m: RespondMagics, _args: str) -> None:
         (t.name, t.mode, t.turn_count, t.total_tokens, t.head_response_id or "", _when(t.last_turn_at))
         for t in records
     ]
-    display(
-        Markdown(markdown_table(("thread", "mode", "turns", "tokens", "head response", "last turn"), rows))
-    )
+    show_markdown(markdown_table(("thread", "mode", "turns", "tokens", "head response", "last turn"), rows))
 
 
 def _history(m: RespondMagics, args: str) -> None:
@@ -117,7 +120,7 @@ def _history(m: RespondMagics, args: str) -> None:
             (t.id, t.cell_id or "", prompt, t.response_id or "", t.model or "", t.total_tokens or 0, status)
         )
     header = ("turn", "cell", "prompt", "response id", "model", "tokens", "status")
-    display(Markdown(markdown_table(header, rows)))
+    show_markdown(markdown_table(header, rows))
 
 
 def _reset(m: RespondMagics, args: str) -> None:
@@ -175,10 +178,8 @@ def _count(m: RespondMagics, args: str) -> None:
 def _usage(m: RespondMagics, args: str) -> None:
     from nbresponses.usage_stats import usage_summary_markdown
 
-    display(
-        Markdown(
-            usage_summary_markdown(_store(m).usage_rows(m.session.notebook), thread=args.strip() or None)
-        )
+    show_markdown(
+        usage_summary_markdown(_store(m).usage_rows(m.session.notebook), thread=args.strip() or None)
     )
 
 
@@ -194,7 +195,7 @@ def _tools(m: RespondMagics, _args: str) -> None:
     rows = [
         (name, t.description.splitlines()[0] if t.description else "", t.approve) for name, t in found.items()
     ]
-    display(Markdown(markdown_table(("tool", "description", "asks approval"), rows)))
+    show_markdown(markdown_table(("tool", "description", "asks approval"), rows))
 
 
 def _help(_m: RespondMagics, _args: str) -> None:

@@ -147,7 +147,10 @@ def _describe(request: ModelRequest) -> str:
                 f"That was {len(earlier)} messages ago; the last one before this was “{earlier[-1][:200]}”."
             )
     else:
-        question = " ".join(prompt.split())
+        cut = min(
+            [i for i in (prompt.find(m) for m in ("\n|", "\n\n", "{\n", "[\n")) if i > 0] or [len(prompt)]
+        )
+        question = " ".join(prompt[:cut].split()).rstrip(":")
         if len(question) > 160:
             question = question[:160].rsplit(" ", 1)[0] + " …"
         parts.append(f"You asked: “{question}”." if question else "You sent no text.")
@@ -184,7 +187,8 @@ def _json_notes(prompt: str) -> list[str]:
         if isinstance(value, dict) and value:
             numbers = [v for v in value.values() if isinstance(v, int | float) and not isinstance(v, bool)]
             total = f"; the numbers add up to {sum(numbers):g}" if len(numbers) > 1 else ""
-            notes.append(f"I see {len(value)} entries ({', '.join(map(str, list(value)[:8]))}){total}.")
+            count = f"{len(value)} entries" if len(value) != 1 else "1 entry"
+            notes.append(f"I see {count} ({', '.join(map(str, list(value)[:8]))}){total}.")
         index = prompt.find("{", end)
     return notes
 

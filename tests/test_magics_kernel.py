@@ -1,0 +1,79 @@
+"""The magic in a real kernel, driven like JupyterLab (cell ids): re-runs replace a cell's turn, restarts continue
+the thread, and the static fallback is in the executed output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.kernel_client import Kernel, kernel
+
+JOURNAL = (
+    "[e['body'].get('previous_response_id') for e in get_ipython().magics_manager.registry['RespondMagics']"
+    ".session.offline_server.journal if e['method'] == 'POST']"
+)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"NBRESPONSES_BACKEND": "offline", "NBRESPONSES_HISTORY": str(tmp_path / "history.sqlite"),
+            "NBRESPONSES_NOTEBOOK": str(tmp_path / "notebook.ipynb")}  # fmt: skip
+
+
+def respond(k: Kernel, prompt: str, cell_id: str) -> str:
+    outputs = k.execute(f"%%respond\n{prompt}", cell_id=cell_id)
+    assert not [o for o in outputs if o["msg_type"] == "error"], outputs
+    response_id = k.value("_r.id")
+    assert isinstance(response_id, str)
+    return response_id
+
+
+def markdown_outputs(outputs: list[dict[str, Any]]) -> str:
+    return "\n".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
+
+
+def test_rerunning_a_cell_replaces_its_turn(env: dict[str, str]) -> None:
+    with kernel(**env) as k:
+        k.execute("%load_ext nbresponses")
+        a = respond(k, "My name is Ada.", "cell-a")
+        b = respond(k, "I like graphs.", "cell-b")
+        respond(k, "Third cell.", "cell-c")
+        new_b = respond(k, "I like trees.", "cell-b")  # B re-run with another prompt
+        respond(k, "Third cell again.", "cell-c")
+        sent = k.value(JOURNAL)
+        assert sent[0] is None and sent[1] == a
+        assert sent[3] == a  # the new B continues from A, not from C
+        assert sent[4] == new_b  # and C continues from the new B
+        assert new_b != b
+        history = k.execute("%respond history")
+        table = markdown_outputs(history)
+        assert "(superseded)" in table and "I like graphs." in table
+
+
+def test_restart_continues_the_thread(env: dict[str, str]) -> None:
+    with kernel(**env) as k:
+        k.execute("%load_ext nbresponses")
+        first = respond(k, "My name is Grace.", "cell-1")
+        k.restart()
+        k.execute("%load_ext nbresponses")
+        outputs = k.execute("%%respond\nWhat is my name?", cell_id="cell-2")
+        sent = k.value(JOURNAL)
+        # The thread's head survived the restart in SQLite: the request continued from it. The restarted offline
+        # server no longer knows that id, so the thread switched to resending its items, and said so.
+        assert sent[0] == first
+        assert "resends its history" in markdown_outputs(outputs)
+        assert "Your name is Grace" in k.value("_r.output_text")
+
+
+def test_executed_output_has_widget_and_static_markdown(env: dict[str, str]) -> None:
+    with kernel(**env) as k:
+        k.execute("%load_ext nbresponses\n%config RespondMagics.display = 'widget'")
+        outputs = k.execute("%%respond\nShow me the fallback")
+        bundles = [o["data"] for o in outputs if o["msg_type"] == "display_data"]
+        final = bundles[-1]
+        assert "application/vnd.jupyter.widget-view+json" in final
+        assert "Show me the fallback" in final["text/markdown"] and "output" in final["text/markdown"]
+        blanked = [o for o in outputs if o["msg_type"] == "update_display_data"]
+        assert blanked and blanked[-1]["data"] == {"text/plain": ""}
