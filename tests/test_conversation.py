@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from nbresponses import _exceptions as exc
+from nbresponses import testing
 from nbresponses._client import Client
 from nbresponses.conversation import Conversation, wants_client_state
 from nbresponses.store import HistoryStore
@@ -81,3 +82,115 @@ def test_client_mode_resends_the_active_path_with_store_false(store: HistoryStor
     texts = [item.get("content") for item in body["input"]]
     assert texts[0] == "one" and texts[2] == "two" and texts[4] == "three"
     assert body["input"][1]["content"][0]["text"] == "re: one"
+
+
+# ----- against the offline backend -----
+
+
+def test_server_state_chains_previous_response_ids(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend()
+    chat = Conversation(backend.client(), store=store, notebook="nb", model="gpt-4.1")
+    first = chat.send("My name is Ada.")
+    second = chat.send("What is my name?")
+    assert backend.requests[1]["previous_response_id"] == first.id
+    assert "Your name is Ada" in second.output_text
+    assert [t.response_id for t in chat.active_path()] == [first.id, second.id]
+
+
+def test_rerun_of_a_cell_replaces_its_turn(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend()
+    chat = Conversation(backend.client(), store=store, notebook="nb", model="m")
+    a = chat.send("A", cell_id="a")
+    chat.send("B", cell_id="b")
+    chat.send("C", cell_id="c")
+    new_b = chat.send("B again", cell_id="b")
+    assert backend.requests[3]["previous_response_id"] == a.id
+    assert [t.prompt for t in chat.active_path()] == ["A", "B again"]
+    assert chat.send("C again", cell_id="c") and backend.requests[4]["previous_response_id"] == new_b.id
+
+
+def test_client_state_sends_the_whole_active_path(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend()
+    chat = Conversation(backend.client(), store=store, notebook="nb", mode="client", model="gpt-4.1")
+    chat.send("My name is Lin.")
+    chat.send("I like tea.")
+    third = chat.send("What is my name?")
+    body = backend.requests[2]
+    assert "previous_response_id" not in body and body["store"] is False
+    roles = [item.get("role") for item in body["input"]]
+    assert roles == ["user", "assistant", "user", "assistant", "user"]
+    assert "Your name is Lin" in third.output_text
+
+
+def test_gateway_rejecting_previous_response_id_switches_to_client_state_once(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend().script(
+        [
+            testing.text("Hello Ada."),
+            testing.http_error(
+                400,
+                code="unsupported_parameter",
+                param="previous_response_id",
+                message="Unsupported parameter: 'previous_response_id'.",
+            ),  # fmt: skip
+        ]
+    )
+    chat = Conversation(backend.client(max_retries=0), store=store, notebook="nb", model="m")
+    chat.send("My name is Ada.")
+    answer = chat.send("What is my name?")
+    assert "Your name is Ada" in answer.output_text
+    retried = backend.requests[2]
+    assert "previous_response_id" not in retried and retried["store"] is False and len(retried["input"]) == 3
+    assert len(chat.notices) == 1 and "resends its history" in chat.notices[0]
+    assert chat.mode == "client"
+    chat.send("And now?")
+    assert "previous_response_id" not in backend.requests[3] and len(chat.notices) == 1
+
+
+def test_failed_turn_is_logged_and_never_a_parent(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend().script(
+        [testing.text("ok"), testing.disconnect(5, testing.text("a b c d e f"))]
+    )
+    chat = Conversation(backend.client(), store=store, notebook="nb", model="m")
+    first = chat.send("one")
+    with pytest.raises(exc.StreamError):
+        chat.send("two")
+    failed = chat.history()[-1]
+    assert failed.status == "failed" and failed.error_type == "StreamError" and failed.response is not None
+    chat.send("three")
+    assert backend.requests[2]["previous_response_id"] == first.id
+
+
+def test_interrupt_is_logged_as_interrupted_with_partial_output(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend()
+    chat = Conversation(backend.client(), store=store, notebook="nb", model="m")
+
+    def stop(event: object, accumulator: object) -> None:
+        if getattr(event, "type", "") == "response.output_text.delta":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        chat.send("interrupt me please", on_event=stop)
+    turn = chat.history()[-1]
+    assert turn.status == "interrupted" and turn.response is not None
+    assert chat.active_path() == []
+
+
+def test_fork_and_reset(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend()
+    chat = Conversation(backend.client(), store=store, notebook="nb", model="m")
+    first = chat.send("root")
+    chat.send("main line")
+    side = chat.fork(first.id, "side")
+    side.send("side line")
+    assert backend.requests[2]["previous_response_id"] == first.id
+    chat.reset()
+    chat.send("fresh")
+    assert "previous_response_id" not in backend.requests[3]
+
+
+def test_store_false_moves_the_thread_to_client_state(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend()
+    chat = Conversation(backend.client(), store=store, notebook="nb", model="m")
+    chat.send("one", store=False)
+    chat.send("two", store=False)
+    assert chat.mode == "client" and len(backend.requests[1]["input"]) == 3
