@@ -77,3 +77,14 @@ def test_executed_output_has_widget_and_static_markdown(env: dict[str, str]) -> 
         assert "Show me the fallback" in final["text/markdown"] and "output" in final["text/markdown"]
         blanked = [o for o in outputs if o["msg_type"] == "update_display_data"]
         assert blanked and blanked[-1]["data"] == {"text/plain": ""}
+
+
+def test_usage_totals_survive_a_restart(env: dict[str, str]) -> None:
+    with kernel(**env) as k:
+        k.execute("%load_ext nbresponses")
+        respond(k, "Count me.", "cell-1")
+        respond(k, "Me too.", "cell-2")
+        k.restart()
+        k.execute("%load_ext nbresponses")
+        dashboard = markdown_outputs(k.execute("%respond usage"))
+        assert "**2 turns**" in dashboard and "| default | 2 |" in dashboard
