@@ -1,0 +1,36 @@
+"""Schema-valid values drawn from prompts."""
+
+from __future__ import annotations
+
+import jsonschema
+
+from nbresponses.offline._schema_values import PromptHints, sample
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "city": {"type": "string"},
+        "days": {"type": "integer", "minimum": 1, "maximum": 7},
+        "unit": {"type": "string", "enum": ["metric", "imperial"]},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "when": {"type": "string", "format": "date"},
+        "nested": {"$ref": "#/$defs/Inner"},
+        "maybe": {"anyOf": [{"type": "null"}, {"type": "number"}]},
+    },
+    "required": ["city", "days", "unit", "tags", "when", "nested", "maybe"],
+    "additionalProperties": False,
+    "$defs": {"Inner": {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}},
+}
+
+
+def test_values_are_valid_and_use_the_prompt() -> None:
+    value = sample(SCHEMA, PromptHints('Forecast for "Porto" over 12 days in imperial units'))
+    jsonschema.validate(value, SCHEMA)
+    assert value["city"] == "Porto" and value["days"] == 7 and value["unit"] == "imperial"
+    assert value["nested"] == {"ok": True} and value["when"] == "2026-01-01"
+
+
+def test_enum_mentions_need_whole_words() -> None:
+    schema = {"type": "string", "enum": ["c", "f"]}
+    assert sample(schema, PromptHints("use fahrenheit for Paris")) == "c"
+    assert sample(schema, PromptHints("unit f please")) == "f"
