@@ -92,12 +92,19 @@ class OfflineServer:
         responder: answers each ``POST /responses``; defaults to the offline model.
         seed: varies the generated ids.
         clock: seconds since the epoch, for ``created_at``.
+        event_delay: seconds between streamed events (0: as fast as possible).
     """
 
     def __init__(
-        self, responder: Responder | None = None, *, seed: str = "", clock: Callable[[], float] = time.time
-    ):
+        self,
+        responder: Responder | None = None,
+        *,
+        seed: str = "",
+        clock: Callable[[], float] = time.time,
+        event_delay: float = 0.0,
+    ) -> None:
         self.responder: Responder = responder or default_model
+        self.event_delay = event_delay  # seconds between streamed events: the pace of a real model, for demos
         self._seed = seed
         self._clock = clock
         self._counter = itertools.count(1)
@@ -319,6 +326,8 @@ class OfflineServer:
                 if fault is not None and index == fault.after:
                     yield from fault.stream_break()
                     return
+                if self.event_delay and index:
+                    yield Stall(self.event_delay)
                 yield _sse(event)
 
         return OfflineReply(200, headers, chunks=chunks())

@@ -56,7 +56,7 @@ class WidgetView(LiveView):
     def __init__(
         self,
         *,
-        refresh_per_second: float = 15.0,
+        refresh_per_second: float = 12.0,
         clock: Callable[[], float] = time.monotonic,
         display: Any = ipy_display,
     ) -> None:
@@ -121,10 +121,12 @@ class WidgetView(LiveView):
 
     def _set_header(self, status: str) -> None:
         where = f" · thread <code>{html.escape(self.thread)}</code>" if self.thread else ""
-        self.header.value = (
+        value = (
             f"<div style='font-size:0.85em;opacity:.75'><b>{html.escape(self.model)}</b>{where} · "
             f"{html.escape(status)}</div>"
         )
+        if value != self.header.value:  # each changed value is one comm message to the frontend
+            self.header.value = value
 
     def _render_items(self, items: list[dict[str, Any]]) -> None:
         answer = answer_markdown(items)

@@ -31,13 +31,20 @@ class OfflineBackend:
     Args:
         fallback: answers once the script is used up (default: the offline model).
         seed: varies generated ids.
+        event_delay: seconds between streamed events (to look like a real model, or to measure live views).
     """
 
-    def __init__(self, *, fallback: Callable[[ModelRequest], Plan] | None = None, seed: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        fallback: Callable[[ModelRequest], Plan] | None = None,
+        seed: str = "",
+        event_delay: float = 0.0,
+    ) -> None:
         self._script: deque[ScriptEntry] = deque()
         self._lock = threading.Lock()
         self._fallback = fallback or default_model
-        self.server = OfflineServer(self._respond, seed=seed)
+        self.server = OfflineServer(self._respond, seed=seed, event_delay=event_delay)
 
     def script(self, entries: Iterable[ScriptEntry]) -> OfflineBackend:
         """Queue answers for the next ``POST /responses`` requests, in order. Returns the backend."""
