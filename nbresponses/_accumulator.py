@@ -8,10 +8,15 @@ for snapshots at its refresh rate, not per event, and a snapshot is cached until
 Events that carry a whole object (``output_item.done``, ``content_part.done``, ``*.done`` with the full text)
 replace what the deltas built, so the server's final word wins; the deltas alone still rebuild everything when
 those events are missing (a cut-off stream, a gateway that drops them).
+
+A live view may take a snapshot from a helper thread while the stream pauses (see ``render``), so `snapshot`
+holds `lock`; `add` does not (it is the per-event hot path): whoever adds while another thread may snapshot
+holds `lock` around its adds, as the stream pump does once per chunk.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -141,6 +146,8 @@ class ResponseAccumulator:
         self._snapshot: Response | None = None
         self._dirty = True
         self.event_count = 0
+        self.lock = threading.RLock()
+        """Held by `snapshot`; hold it around `add` when another thread may take snapshots."""
         self._handlers: dict[str, Callable[[Any], None]] = {
             "response.created": self._on_response,
             "response.queued": self._on_response,
@@ -232,6 +239,10 @@ class ResponseAccumulator:
 
         A terminal response with an empty ``output`` (some gateways send that) is filled from the events.
         """
+        with self.lock:
+            return self._locked_snapshot()
+
+    def _locked_snapshot(self) -> Response:
         if not self._dirty and self._snapshot is not None:
             return self._snapshot
         if self._terminal is not None:

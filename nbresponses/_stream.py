@@ -51,6 +51,12 @@ class _EventPump:
         return self._events(self.decoder.flush())
 
     def _events(self, messages: list[Any]) -> list[ResponseStreamEvent]:
+        if not messages:
+            return []
+        with self.accumulator.lock:  # once per chunk: a view may snapshot from a helper thread
+            return self._add_events(messages)
+
+    def _add_events(self, messages: list[Any]) -> list[ResponseStreamEvent]:
         events: list[ResponseStreamEvent] = []
         add = self.accumulator.add
         for message in messages:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
     from ._outcome import TurnOutcome
 
-__all__ = ["LiveView", "LocalCall", "Throttle"]
+__all__ = ["LiveView", "LocalCall", "Throttle", "TrailingRefresh"]
 
 
 class Throttle:
@@ -30,6 +31,67 @@ class Throttle:
             self._last = now
             return True
         return False
+
+    def mark(self) -> None:
+        """Count a refresh made elsewhere (the next one is due an interval from now)."""
+        self._last = self.clock()
+
+
+class TrailingRefresh:
+    """Shows the events a throttled view skipped once the stream pauses.
+
+    The throttle drops refreshes that come too soon, so the last events before a pause (a hosted tool running,
+    a slow model, a stall) would stay unseen until the next event. The kernel's only thread is blocked reading
+    the stream then, so a helper thread makes that refresh: it wakes an interval after a skipped refresh and
+    refreshes if the view did not refresh meanwhile. It runs only while something is pending, and never
+    after `close`.
+    """
+
+    def __init__(self, view: LiveView, interval: float) -> None:
+        self._view = view
+        self._interval = interval
+        self._pending: Callable[[], Response] | None = None
+        self._thread: threading.Thread | None = None
+        self._closed = threading.Event()
+
+    def request(self, snapshot: Callable[[], Response]) -> None:
+        """A refresh was skipped; ``snapshot`` gives the state to show if the stream pauses."""
+        self._pending = snapshot
+        if self._thread is None:
+            with self._view.lock:
+                if self._thread is None and not self._closed.is_set():
+                    self._thread = threading.Thread(target=self._run, name="nbresponses-refresh", daemon=True)
+                    self._thread.start()
+
+    def done(self) -> None:
+        """The view refreshed with the latest state: nothing is pending."""
+        self._pending = None
+
+    def close(self) -> None:
+        """Stop for good (the view is finishing); returns once no refresh can still run."""
+        with self._view.lock:
+            self._closed.set()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+
+    def _run(self) -> None:
+        view = self._view
+        while True:
+            seen = view.refreshes
+            if self._closed.wait(self._interval):
+                return
+            with view.lock:
+                if self._closed.is_set():
+                    return
+                snapshot = self._pending
+                if snapshot is None:
+                    self._thread = None
+                    return
+                if view.refreshes == seen:  # no refresh during a whole interval: the stream paused
+                    self._pending = None
+                    view.throttle.mark()
+                    view._refresh_now(snapshot, "streaming…")
 
 
 @dataclass
@@ -67,6 +129,9 @@ class LiveView:
         self, *, refresh_per_second: float = 12.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.throttle = Throttle(refresh_per_second, clock)
+        self.lock = threading.RLock()
+        """Held while the view draws: refreshes may come from the stream's thread and from `TrailingRefresh`."""
+        self._trailing = TrailingRefresh(self, self.throttle.interval) if self.throttle.interval else None
         self.model = ""
         self.thread: str | None = None
         self.events = 0
@@ -84,27 +149,40 @@ class LiveView:
         """One stream event; ``snapshot`` gives the response so far and is only called when a refresh is due."""
         self.events += 1
         if self.throttle.due():
-            self._current = snapshot().to_dict().get("output") or []
-            self.refreshes += 1
-            self._refresh(self.items, "streaming…")
+            with self.lock:
+                self._refresh_now(snapshot, "streaming…")
+            if self._trailing is not None:
+                self._trailing.done()
+        elif self._trailing is not None:
+            self._trailing.request(snapshot)
+
+    def _refresh_now(self, snapshot: Callable[[], Response], status: str) -> None:
+        self._current = snapshot().to_dict().get("output") or []
+        self.refreshes += 1
+        self._refresh(self.items, status)
 
     def next_round(self, response: Response | None) -> None:
         """A tool round ended: keep its items on screen while the next request streams."""
-        if response is not None:
-            self._earlier += response.to_dict().get("output") or []
-        self._current = []
+        with self.lock:
+            if self._trailing is not None:
+                self._trailing.done()
+            if response is not None:
+                self._earlier += response.to_dict().get("output") or []
+            self._current = []
 
     def tool_started(self, call_id: str, name: str, arguments: str) -> None:
         """A notebook function started running for ``call_id``."""
-        self._calls[call_id] = LocalCall(call_id, name, arguments)
-        self._refresh(self.items, f"running {name}…")
+        with self.lock:
+            self._calls[call_id] = LocalCall(call_id, name, arguments)
+            self._refresh(self.items, f"running {name}…")
 
     def tool_finished(self, call_id: str, *, result: str | None, error: str | None, seconds: float) -> None:
         """A notebook function finished (with a result preview or an error)."""
-        call = self._calls.get(call_id)
-        if call is not None:
-            call.result, call.error, call.seconds = result, error, seconds
-            self._refresh(self.items, "streaming…")
+        with self.lock:
+            call = self._calls.get(call_id)
+            if call is not None:
+                call.result, call.error, call.seconds = result, error, seconds
+                self._refresh(self.items, "streaming…")
 
     @property
     def items(self) -> list[dict[str, Any]]:
@@ -118,10 +196,13 @@ class LiveView:
 
     def finish(self, outcome: TurnOutcome) -> None:
         """The exact final state (never throttled)."""
-        if outcome.response is not None:
-            self._current = outcome.response.to_dict().get("output") or []
-        self.refreshes += 1
-        self._final(outcome, self.items)
+        if self._trailing is not None:
+            self._trailing.close()
+        with self.lock:
+            if outcome.response is not None:
+                self._current = outcome.response.to_dict().get("output") or []
+            self.refreshes += 1
+            self._final(outcome, self.items)
 
     def _show(self) -> None:
         raise NotImplementedError
