@@ -284,7 +284,11 @@ class OfflineServer:
         )
         self._responses[response_id] = stored
         if payload.get("stream"):
-            return self._stream(events, answer if isinstance(answer, Fault) else None)
+            if background:  # runs on the server whatever the client does: done once its last event is sent
+                stored.response = in_progress
+            return self._stream(
+                events, answer if isinstance(answer, Fault) else None, running=stored if background else None
+            )
         if background:
             stored.response = initial
             stored.pending = ["in_progress", "final"]
@@ -318,17 +322,24 @@ class OfflineServer:
         }
         return final
 
-    def _stream(self, events: list[dict[str, Any]], fault: Fault | None) -> OfflineReply:
+    def _stream(
+        self, events: list[dict[str, Any]], fault: Fault | None, *, running: _Stored | None = None
+    ) -> OfflineReply:
+        """The SSE reply of ``events``; ``running`` is a background response that finishes with its stream."""
         headers = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
 
         def chunks() -> Iterator[bytes | Stall]:
             for index, event in enumerate(events):
+                if running is not None and running.response["status"] == "cancelled":
+                    return
                 if fault is not None and index == fault.after:
                     yield from fault.stream_break()
                     return
                 if self.event_delay and index:
                     yield Stall(self.event_delay)
                 yield _sse(event)
+            if running is not None:
+                running.response = running.final
 
         return OfflineReply(200, headers, chunks=chunks())
 
