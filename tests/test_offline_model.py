@@ -129,6 +129,18 @@ def test_describes_tables_and_attachments() -> None:
     text = default_model(ModelRequest(body={"model": "m"}, context=items, new_items=items)).output[0][
         "content"
     ][0]["text"]
-    assert "table with 1 rows and columns a, b" in text
+    assert "table with 1 row and columns a, b" in text
     assert "image/png, 640x480 px" in text
     assert "r.pdf (application/pdf" in text
+
+
+def test_a_capped_table_counts_its_shown_rows_and_says_how_many_it_stands_for() -> None:
+    import pandas as pd
+
+    from nbresponses.inputs import build_input
+
+    frame = pd.DataFrame({"a": range(30), "b": ["x"] * 30})
+    prompt = build_input("Compare {big} with {small}", {"big": frame, "small": frame.head(3)}, max_rows=6)
+    text = default_model(request(prompt.text)).output[0]["content"][0]["text"]
+    assert "a table with 6 rows (of 30) and columns a, b" in text
+    assert "a table with 3 rows and columns a, b" in text

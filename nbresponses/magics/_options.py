@@ -145,7 +145,11 @@ def build_parser() -> MagicArgumentParser:
         "--no-store", dest="store", action="store_false", help="store=false: history kept locally"
     )
     add("--background", action="store_true", help="run as a background response (resumable, cancellable)")
-    add("--thread", metavar="NAME", help="conversation thread of this notebook (default: main)")
+    add(
+        "--thread",
+        metavar="NAME",
+        help="conversation thread of this notebook (default: RespondMagics.thread)",
+    )
     add("--new", action="store_true", help="start the thread afresh")
     add("--conversation", metavar="ID", help="use a server-side conversation (Conversations API)")
     add("--out", metavar="NAME", help="also bind the Response to this variable")

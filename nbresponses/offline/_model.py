@@ -26,7 +26,8 @@ _RECALL = re.compile(
     r"\b(earlier|before|first|previous|remember|recall|my name|did i (say|ask|tell))\b", re.I
 )
 _NAME = re.compile(r"\bmy name is ([A-Z][\w\-]*)", re.I)
-_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$", re.M)
+_TABLE = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*(?:\n|$))+", re.M)
+_SHOWING = re.compile(r"showing \d+ of (\d+) rows")
 _CALL_WORDS = re.compile(
     r"\b(call|use|run|invoke|check|look up|get|fetch|find|search|compute|calculate)\b", re.I
 )
@@ -132,6 +133,24 @@ def _tool_outputs_answer(request: ModelRequest) -> str | None:
     return "Here is what the tools returned:\n\n" + "\n".join(lines)
 
 
+def _table_notes(prompt: str) -> list[str]:
+    """One sentence per Markdown table: its rows (a table cut short says how many it stands for) and columns."""
+    notes = []
+    previous_end = 0
+    for block in _TABLE.finditer(prompt):
+        before, previous_end = prompt[previous_end : block.start()], block.end()
+        rows = [r.strip().strip("|").split("|") for r in block.group(0).strip().splitlines()]
+        if len(rows) < 2:
+            continue
+        header = [c.strip() for c in rows[0] if c.strip()]
+        body = [r for r in rows[2:] if any(c.strip() not in ("", "…", "...") for c in r)]
+        shown = _SHOWING.findall(before)
+        total = f" (of {shown[-1]})" if shown else ""
+        rows_said = f"{len(body)} row" + ("" if len(body) == 1 else "s")
+        notes.append(f"I see a table with {rows_said}{total} and columns {', '.join(header)}.")
+    return notes
+
+
 def _describe(request: ModelRequest) -> str:
     prompt = request.prompt.strip()
     history = user_texts(request.context)
@@ -155,10 +174,7 @@ def _describe(request: ModelRequest) -> str:
             question = question[:160].rsplit(" ", 1)[0] + " …"
         parts.append(f"You asked: “{question}”." if question else "You sent no text.")
         parts += _json_notes(prompt)
-        rows = _TABLE_ROW.findall(prompt)
-        if len(rows) >= 2:
-            header = [c.strip() for c in rows[0].strip().strip("|").split("|") if c.strip()]
-            parts.append(f"I see a table with {len(rows) - 2} rows and columns {', '.join(header)}.")
+        parts += _table_notes(prompt)
         notes = attachment_notes(request.new_items)
         if notes:
             parts.append("You attached " + "; ".join(notes) + ".")
