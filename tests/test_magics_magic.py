@@ -158,7 +158,17 @@ def test_max_tool_rounds_stops_with_a_message(ipython: Shell) -> None:
     ipython.magics.session.use_client(backend.client())
     _, captured = ipython.run("%%respond --tools ping --max-tool-rounds 2\nping forever")
     assert "Stopped after 2 tool rounds" in ipython.markdown(captured)
-    assert len(backend.requests) == 3
+    # The pending call is answered "not run" and the model asked to answer without tools, so the thread stays
+    # continuable (the API rejects a request after unanswered function calls).
+    assert len(backend.requests) == 4
+    closing = backend.requests[3]
+    assert closing["tool_choice"] == "none"
+    assert closing["input"] == [{"type": "function_call_output", "call_id": "c2",
+                                 "output": "Not run: the limit of 2 tool rounds was reached. Answer with what you have."}]  # fmt: skip
+    closed = ipython.ns["_r"]
+    assert not closed.function_calls and closed.output_text
+    ipython.run("%%respond\nand now?")
+    assert backend.requests[4]["previous_response_id"] == closed.id
 
 
 def test_config_shows_settings_without_the_key(ipython: Shell, monkeypatch: pytest.MonkeyPatch) -> None:

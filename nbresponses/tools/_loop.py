@@ -41,12 +41,17 @@ def run_tool_loop(
     parallel: bool = True,
     on_call_started: Callable[[ToolCall], None] | None = None,
     on_call_finished: Callable[[ToolResult], None] | None = None,
+    close: Callable[[list[dict[str, Any]]], Response] | None = None,
 ) -> ToolLoopResult:
     """Answer ``first``'s function calls with ``tools`` and ``send`` the outputs, round after round.
 
     ``send`` takes the ``function_call_output`` items and returns the next response (the magic sends them in the
     same thread with ``previous_response_id``). Stops when a response has no function calls, or after
     ``max_rounds`` rounds with a message in ``stopped``.
+
+    A response whose calls get no output cannot be continued (the API rejects the next request), so at the
+    round limit ``close``, when given, sends an output saying "not run" for each pending call and should ask
+    for an answer without tools (``tool_choice="none"``); its response becomes the loop's last.
     """
     result = ToolLoopResult(response=first, responses=[first])
     response = first
@@ -59,6 +64,14 @@ def run_tool_loop(
                 f"Stopped after {max_rounds} tool rounds with calls still pending "
                 f"({', '.join(c.name for c in calls)}). Raise --max-tool-rounds to let it go on."
             )
+            if close is not None:
+                not_run = (
+                    f"Not run: the limit of {max_rounds} tool rounds was reached. Answer with what you have."
+                )
+                response = close([{"type": "function_call_output", "call_id": c.call_id, "output": not_run}
+                                  for c in calls])  # fmt: skip
+                result.responses.append(response)
+                result.response = response
             return result
         outputs = run_calls(
             calls,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel
 
-from ._schema import arguments_model, function_tool_schema, parse_docstring
+from ._schema import describe, tool_name
 
 __all__ = ["TOOL_ATTRIBUTE", "Tool", "registered_tools", "resolve_tools", "tool"]
 
@@ -43,24 +44,28 @@ class Tool:
         strict: bool | None = None,
     ) -> Tool:
         """Describe ``fn`` (raises TypeError when its signature cannot be described)."""
-        summary, _ = parse_docstring(fn.__doc__)
-        label: str = name or str(getattr(fn, "__name__", "tool"))
-        schema = function_tool_schema(fn, name=label, description=description, strict=strict)
+        label = name or tool_name(fn)
+        schema, arguments = describe(fn, name=label, description=description, strict=strict)
         return cls(
             fn=fn,
             name=label,
-            description=description if description is not None else summary,
+            description=schema["description"] or "",
             approve=approve,
             timeout=timeout,
             strict=strict,
             schema=schema,
-            arguments=arguments_model(fn, name=label),
+            arguments=arguments,
         )
 
     @property
     def is_async(self) -> bool:
-        """Whether calling the function gives a coroutine."""
-        return inspect.iscoroutinefunction(self.fn)
+        """Whether calling the function gives a coroutine (async functions, partials and callable objects)."""
+        target: Any = self.fn
+        while isinstance(target, functools.partial):
+            target = target.func
+        if not inspect.isroutine(target) and not inspect.isclass(target):
+            target = type(target).__call__  # a callable object: its method says
+        return inspect.iscoroutinefunction(target)
 
 
 @overload
