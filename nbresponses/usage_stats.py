@@ -1,6 +1,8 @@
-"""Usage, cost and timing of turns: the numbers behind the usage bar and ``%respond usage`` (pure).
+"""Usage, cost and timing of turns: the usage bar and the ``%respond usage`` dashboard (pure).
 
-A model without a price has an unknown cost (None, shown as "cost unknown"), never 0.
+A model without a price has an unknown cost (None, shown as "cost unknown"), never 0. The history logs each
+turn's estimated cost when it finishes; a turn logged without one (a model that had no price then, a failed
+turn) is estimated again from its tokens when a price table is given, so a price added later counts it.
 """
 
 from __future__ import annotations
@@ -14,23 +16,41 @@ if TYPE_CHECKING:
     from .store import UsageRow
     from .types.response import Response
 
-__all__ = ["TurnStats", "UsageTotals", "format_cost", "format_tokens", "totals", "usage_summary_markdown"]
+__all__ = [
+    "TurnStats",
+    "UsageTotals",
+    "format_cost",
+    "format_tokens",
+    "row_cost",
+    "totals",
+    "usage_summary_markdown",
+    "usd",
+]
 
 
 def format_tokens(count: int | None) -> str:
-    """``1234`` -> ``1,234``; ``12345`` -> ``12.3k``; None -> ``–``."""
+    """``1234`` -> ``1,234``; ``12345`` -> ``12.3k``; ``1234567`` -> ``1.23M``; None -> ``–``."""
     if count is None:
         return "–"
+    if count >= 999_950:  # from here "1000.0k" would show: switch to millions
+        return f"{count / 1_000_000:.2f}M"
     return f"{count / 1000:.1f}k" if count >= 10_000 else f"{count:,}"
 
 
 def format_cost(usd: float | None) -> str:
-    """``$0.0123``; ``cost unknown`` when there is no price."""
+    """``$0.0123``, ``$12.34``; ``<$0.0001`` for a tiny non-zero cost; ``cost unknown`` when there is no price."""
     if usd is None:
         return "cost unknown"
     if usd == 0:
         return "$0"
+    if usd < 0.0001:
+        return "<$0.0001"
     return f"${usd:.4f}" if usd < 1 else f"${usd:,.2f}"
+
+
+def usd(amount: float) -> str:
+    """An amount of money: ``$5.00`` for whole cents, else as precisely as `format_cost` shows a cost."""
+    return f"${amount:,.2f}" if round(amount, 2) == amount else format_cost(amount)
 
 
 @dataclass(frozen=True)
@@ -91,7 +111,13 @@ class TurnStats:
         finished: float | None = None,
         prices: PriceTable | None = None,
     ) -> TurnStats:
-        """The summed stats of the responses of one turn (a tool loop sends several)."""
+        """The summed stats of the responses of one turn (a tool loop sends several).
+
+        The cost is unknown as soon as one response's is: a partial sum would pass for the whole.
+
+        Raises:
+            ValueError: ``responses`` is empty.
+        """
         each = [cls.from_response(r, prices=prices) for r in responses]
         if not each:
             raise ValueError("no responses")
@@ -115,9 +141,10 @@ class TurnStats:
 
     def parts(self) -> list[tuple[str, str]]:
         """(label, value) pairs for a usage bar, in display order."""
+        cached = self.cached_tokens if self.cached_tokens is not None or self.input_tokens is None else 0
         out = [
             ("input", format_tokens(self.input_tokens)),
-            ("cached", format_tokens(self.cached_tokens or 0)),
+            ("cached", format_tokens(cached)),
             ("output", format_tokens(self.output_tokens)),
         ]
         if self.reasoning_tokens:
@@ -136,6 +163,25 @@ class TurnStats:
         return " · ".join(value if label == "cost" else f"{label} {value}" for label, value in self.parts())
 
 
+def row_cost(row: UsageRow, prices: PriceTable | None = None) -> float | None:
+    """The estimated cost of a logged turn: as logged, else from its tokens and ``prices``; None if unpriced.
+
+    A turn that reported no usage (it failed before any, or a stream was cut before its usage came) counts 0.
+    Only prices of ``prices``' own models are used, not its fallback: the offline backend's "everything is
+    free" must not price the turns a real API served.
+    """
+    if row.cost_usd is not None:
+        return row.cost_usd
+    if not (row.input_tokens or row.output_tokens):
+        return 0.0
+    price = prices.price(row.model, use_fallback=False) if prices is not None else None
+    if price is None:
+        return None
+    return price.cost(
+        input_tokens=row.input_tokens, cached_tokens=row.cached_tokens, output_tokens=row.output_tokens
+    )
+
+
 @dataclass(frozen=True)
 class UsageTotals:
     """Summed usage of a group of turns (a notebook, thread or model)."""
@@ -148,17 +194,22 @@ class UsageTotals:
     reasoning_tokens: int
     total_tokens: int
     cost_usd: float | None
+    """The estimated cost of the priced turns (None when no turn has a price)."""
     unpriced_turns: int
+    """Turns with tokens but no price: not in ``cost_usd``."""
 
 
-def totals(rows: Iterable[UsageRow], *, by: str = "model") -> list[UsageTotals]:
+def totals(
+    rows: Iterable[UsageRow], *, by: str = "model", prices: PriceTable | None = None
+) -> list[UsageTotals]:
     """Sum usage rows per ``by`` (``model``, ``thread`` or ``notebook``); unpriced turns are counted apart."""
     groups: dict[str, list[UsageRow]] = {}
     for row in rows:
         groups.setdefault(str(getattr(row, by) or "(unknown)"), []).append(row)
     out = []
     for key, group in sorted(groups.items()):
-        priced = [r.cost_usd for r in group if r.cost_usd is not None]
+        costs = [row_cost(r, prices) for r in group]
+        priced = [c for c in costs if c is not None]
         out.append(
             UsageTotals(
                 key=key,
@@ -184,32 +235,80 @@ def _table(title: str, rows: Sequence[UsageTotals]) -> str:
     ]
     for t in rows:
         cost = format_cost(t.cost_usd) + (
-            f" (+{t.unpriced_turns} unpriced)" if t.unpriced_turns and t.cost_usd else ""
+            f" (+{t.unpriced_turns} unpriced)" if t.unpriced_turns and t.cost_usd is not None else ""
         )
+        key = t.key.replace("|", "\\|")
         lines.append(
-            f"| {t.key} | {t.turns} | {format_tokens(t.input_tokens)} | {format_tokens(t.cached_tokens)} | "
+            f"| {key} | {t.turns} | {format_tokens(t.input_tokens)} | {format_tokens(t.cached_tokens)} | "
             f"{format_tokens(t.output_tokens)} | {format_tokens(t.reasoning_tokens)} | {cost} |"
         )
     return "\n".join(lines)
 
 
-def _bars(rows: Sequence[UsageTotals]) -> str:
-    # A small text chart of total tokens per model: readable in Markdown, in a terminal and in a saved notebook.
-    peak = max((t.total_tokens for t in rows), default=0) or 1
-    return "\n".join(f"{t.key:<24} {'█' * max(1, round(24 * t.total_tokens / peak))} {format_tokens(t.total_tokens)}"
-                     for t in rows)  # fmt: skip
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+_BAR_WIDTH = 24
 
 
-def usage_summary_markdown(rows: Sequence[UsageRow], *, thread: str | None = None) -> str:
-    """The ``%respond usage`` dashboard: totals per thread and per model, and a chart of tokens per model."""
+def _bar(value: float, peak: float) -> str:
+    eighths = round(_BAR_WIDTH * 8 * value / peak) if peak > 0 else 0
+    eighths = max(eighths, 1) if value > 0 else 0  # a non-zero amount never draws as nothing
+    full, rest = divmod(eighths, 8)
+    return ("█" * full + (_EIGHTHS[rest] if rest else "")).ljust(_BAR_WIDTH)
+
+
+def _chart(title: str, rows: Sequence[UsageTotals]) -> list[str]:
+    # A text chart: readable in rendered Markdown (a code block), in a terminal and in a saved notebook.
+    width = min(max((len(t.key) for t in rows), default=0), 28)
+    peak = max((t.total_tokens for t in rows), default=0)
+    lines = [title]
+    for t in rows:
+        key = t.key if len(t.key) <= width else t.key[: width - 1] + "…"
+        amount = format_tokens(t.total_tokens).rjust(7)
+        lines.append(f"{key:<{width}} {_bar(t.total_tokens, peak)} {amount}  {format_cost(t.cost_usd)}")
+    return lines
+
+
+def _prices_note(prices: PriceTable | None) -> str:
+    if prices is None:
+        return ""
+    if prices.as_of == "offline":
+        own = " (except at the prices set in `RespondMagics.prices`)" if len(prices) else ""
+        return f"The offline backend's turns cost nothing{own}."
+    dated = f" of {prices.as_of}" if prices.as_of else ""
+    return f"Estimates from the list prices{dated} (standard tier); `RespondMagics.prices` overrides them."
+
+
+def usage_summary_markdown(
+    rows: Sequence[UsageRow], *, thread: str | None = None, prices: PriceTable | None = None
+) -> str:
+    """The ``%respond usage`` dashboard: totals per notebook (when several), thread and model, and a chart.
+
+    Args:
+        rows: the history's usage rows (one notebook's, or every notebook's).
+        thread: only this thread.
+        prices: the price table, to estimate turns logged without a cost and to say which prices were used.
+    """
     selected = [r for r in rows if thread is None or r.thread == thread]
     if not selected:
         return "No finished turns yet" + (f" in thread {thread!r}." if thread else " in this notebook.")
-    overall = totals(selected, by="notebook")
+    overall = totals(selected, by="notebook", prices=prices)
     spent = sum(t.cost_usd or 0.0 for t in overall)
     turns = sum(t.turns for t in overall)
-    header = f"**{turns} turns**, estimated spend **{format_cost(spent)}** (unpriced models not included)."
-    by_model = totals(selected, by="model")
-    parts = [header, _table("By thread", totals(selected, by="thread")), _table("By model", by_model)]
-    parts.append("```\n" + _bars(by_model) + "\n```")
+    by_model = totals(selected, by="model", prices=prices)
+    unpriced = [t for t in by_model if t.unpriced_turns]
+    header = f"**{turns} turn{'s' * (turns != 1)}**, estimated spend **{format_cost(spent)}**"
+    if unpriced:
+        names = ", ".join(f"`{t.key}`" for t in unpriced)
+        count = sum(t.unpriced_turns for t in unpriced)
+        header += f", not counting {count} turn{'s' * (count != 1)} of models without a price ({names})"
+    header += ". " + _prices_note(prices)
+    parts = [header.strip()]
+    if len(overall) > 1:
+        parts.append(_table("By notebook", overall))
+    by_thread = totals(selected, by="thread", prices=prices)
+    parts += [_table("By thread", by_thread), _table("By model", by_model)]
+    chart = _chart("tokens by model", by_model)
+    if len(by_thread) > 1:
+        chart += ["", *_chart("tokens by thread", by_thread)]
+    parts.append("```\n" + "\n".join(chart) + "\n```")
     return "\n\n".join(parts)

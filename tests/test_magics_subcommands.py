@@ -102,3 +102,59 @@ def test_budget_stops_sending_and_warns_at_80_percent(ipython: Shell) -> None:
 def test_question_mark_prompts_reach_the_magic(ipython: Shell) -> None:
     ipython.run("%respond What is a notebook?")
     assert "What is a notebook?" in ipython.ns["_r"].output_text
+
+
+def test_count_cell_counts_the_cell_with_the_threads_context(ipython: Shell) -> None:
+    backend = testing.OfflineBackend()
+    ipython.magics.session.use_client(backend.client())
+    ipython.run("%%respond\nMy name is Ada and I like long explanations of compilers.")
+    _, alone = ipython.run("%%respond count --new\nWhat is my name?")
+    _, in_thread = ipython.run("%%respond count\nWhat is my name?")
+    counts = [int(out.stdout.split()[0]) for out in (alone, in_thread)]
+    assert counts[1] > counts[0]  # the thread's earlier turn is part of what would be sent
+    counted = [e for e in backend.journal if e["path"].endswith("/input_tokens")]
+    assert counted[-1]["body"]["previous_response_id"] == ipython.ns["_r"].id
+    assert len(backend.requests) == 1  # counting sent nothing to the model
+
+
+def test_usage_of_every_notebook_and_bad_arguments(ipython: Shell) -> None:
+    store = ipython.magics.session.store("")
+    for notebook in ("other.ipynb", "third.ipynb"):
+        turn = store.begin_turn(notebook, "default", parent_id=None, prompt="x")
+        store.finish_turn(turn.id, status="completed", response={"id": f"resp_{notebook}", "model": "gpt-4.1"})
+    ipython.run("%%respond\nhere")
+    _, mine = ipython.run("%respond usage")
+    _, every = ipython.run("%respond usage --all")
+    assert "**1 turn**" in ipython.markdown(mine)
+    assert "**3 turns**" in ipython.markdown(every) and "By notebook" in ipython.markdown(every)
+    result, _ = ipython.run("%respond usage a b")
+    assert "Usage: %respond usage" in str(result.error_in_exec)
+
+
+def test_the_80_percent_warning_is_shown_once(ipython: Shell) -> None:
+    ipython.magics.session.notebook = "warn-nb"
+    store = ipython.magics.session.store("")
+    turn = store.begin_turn("warn-nb", "earlier", parent_id=None, prompt="spent")
+    store.finish_turn(turn.id, status="completed", response={"id": "resp_w", "model": "gpt-4.1"}, cost_usd=0.85)
+    _, first = ipython.run("%%respond --budget 1\none")
+    _, second = ipython.run("%%respond --budget 1\ntwo")
+    assert "over 80%" in ipython.markdown(first) and "over 80%" not in ipython.markdown(second)
+
+
+def test_the_budget_stops_a_tool_loop_between_rounds(ipython: Shell) -> None:
+    ipython.magics.prices = {"priced-model": {"input": 1_000_000.0, "output": 1_000_000.0}}  # $1 a token
+    ipython.ns["ping"] = lambda: "pong"
+    backend = testing.OfflineBackend().script([testing.function_call("ping", {}, call_id=f"c{i}") for i in range(5)])
+    ipython.magics.session.use_client(backend.client())
+    result, captured = ipython.run("%%respond -m priced-model --budget 1 --tools ping\nping")
+    assert type(result.error_in_exec).__name__ == "TurnFailed"
+    assert "Budget reached during the tool loop" in ipython.markdown(captured)
+    assert "Traceback" not in captured.stdout + captured.stderr
+    assert len(backend.requests) == 1  # the first request spent the budget: no tool outputs were sent
+
+
+def test_bad_prices_are_a_usage_error(ipython: Shell) -> None:
+    ipython.magics.prices = {"m": {"input": -1}}
+    result, _ = ipython.run("%%respond\nhi")
+    assert type(result.error_in_exec).__name__ == "UsageError"
+    assert "RespondMagics.prices" in str(result.error_in_exec)

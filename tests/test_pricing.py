@@ -1,13 +1,32 @@
-"""Tests of nbresponses.pricing: cost arithmetic per tier, unknown models, dated names, overrides."""
+"""Tests of nbresponses.pricing: cost arithmetic per tier, unknown models, dated names, overrides, the table."""
 
 from __future__ import annotations
 
 import json
+import re
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nbresponses.pricing import ModelPrice, PriceTable, base_model_name, default_prices
+from nbresponses.types.response import ResponseUsage
+
+SHIPPED: dict[str, Any] = json.loads(
+    resources.files("nbresponses").joinpath("data/prices.json").read_text(encoding="utf-8")
+)
+
+
+def usage(inputs: int, cached: int, outputs: int, reasoning: int = 0) -> dict[str, Any]:
+    """A Responses API usage block: cached is part of input, reasoning part of output."""
+    return {
+        "input_tokens": inputs,
+        "input_tokens_details": {"cached_tokens": cached},
+        "output_tokens": outputs,
+        "output_tokens_details": {"reasoning_tokens": reasoning},
+        "total_tokens": inputs + outputs,
+    }
 
 
 def test_cost_with_cached_and_reasoning_tokens() -> None:
@@ -17,15 +36,43 @@ def test_cost_with_cached_and_reasoning_tokens() -> None:
     assert cost == pytest.approx(0.6 * 2.0 + 0.4 * 0.5 + 0.1 * 8.0)
 
 
+@pytest.mark.parametrize("model", sorted(SHIPPED["models"]))
+def test_each_tier_of_each_shipped_model(model: str) -> None:
+    rates = SHIPPED["models"][model]
+    cached_rate = rates["input"] if rates["cached_input"] is None else rates["cached_input"]
+    table = default_prices()
+    # one tier at a time: uncached input, cached input, output (reasoning inside it), then all together
+    assert table.cost(model, usage(1_000_000, 0, 0)) == pytest.approx(rates["input"])
+    assert table.cost(model, usage(1_000_000, 1_000_000, 0)) == pytest.approx(cached_rate)
+    assert table.cost(model, usage(0, 0, 1_000_000, reasoning=900_000)) == pytest.approx(rates["output"])
+    mixed = table.cost(model, usage(3_000, 1_000, 500, reasoning=200))
+    expected = (2_000 * rates["input"] + 1_000 * cached_rate + 500 * rates["output"]) / 1e6
+    assert mixed == pytest.approx(expected)
+
+
+def test_reasoning_tokens_are_billed_once_as_output() -> None:
+    table = default_prices()
+    plain = table.cost("o3", usage(100, 0, 1_000, reasoning=0))
+    thinking = table.cost("o3", usage(100, 0, 1_000, reasoning=800))
+    assert plain == thinking == pytest.approx((100 * 2.0 + 1_000 * 8.0) / 1e6)
+
+
 def test_cached_price_missing_means_input_price() -> None:
     assert ModelPrice(input=20.0, output=80.0).cost(input_tokens=10, cached_tokens=10) == pytest.approx(
         20 * 10 / 1e6
     )
+    assert default_prices().cost("o3-pro", usage(10, 10, 0)) == pytest.approx(20 * 10 / 1e6)
 
 
-def test_cached_cannot_exceed_input() -> None:
-    price = ModelPrice(input=1.0, cached_input=0.0, output=0.0)
-    assert price.cost(input_tokens=100, cached_tokens=500) == 0.0
+def test_counts_out_of_range_are_clamped() -> None:
+    price = ModelPrice(input=1.0, cached_input=0.0, output=2.0)
+    assert price.cost(input_tokens=100, cached_tokens=500) == 0.0  # cached cannot exceed input
+    assert price.cost(input_tokens=-5, cached_tokens=-5, output_tokens=-5) == 0.0
+
+
+def test_cost_reads_a_typed_usage_object() -> None:
+    typed = ResponseUsage.model_validate(usage(19, 0, 10))
+    assert default_prices().cost("gpt-4.1", typed) == pytest.approx((19 * 2.0 + 10 * 8.0) / 1e6)
 
 
 @pytest.mark.parametrize(
@@ -33,44 +80,150 @@ def test_cached_cannot_exceed_input() -> None:
     [
         ("gpt-4.1-2025-04-14", "gpt-4.1"),
         ("o3-mini-2025-01-31", "o3-mini"),
+        ("gpt-4-0613", "gpt-4"),
         ("openai/gpt-4o", "gpt-4o"),
-        ("GPT-5", "gpt-5"),
+        ("OpenAI/GPT-4.1-2025-04-14", "gpt-4.1"),
+        (" GPT-5 ", "gpt-5"),
         ("gpt-4o-mini", "gpt-4o-mini"),
+        ("gpt-5.1-codex-mini", "gpt-5.1-codex-mini"),
     ],
 )
 def test_base_model_names(name: str, base: str) -> None:
     assert base_model_name(name) == base
 
 
-def test_shipped_table_prices_seed_models_and_current_ones() -> None:
+@pytest.mark.parametrize(
+    ("model", "input_rate"),
+    [
+        ("gpt-4.1-2025-04-14", 2.0),  # the dated name in the seed docs' answers
+        ("openai/gpt-4.1", 2.0),  # gateway-prefixed
+        ("openrouter/openai/gpt-4.1-mini", 0.4),
+        ("GPT-5-MINI-2025-08-07", 0.25),
+        ("gpt-4o-2024-08-06", 2.5),  # a snapshot without a price of its own: the base model's
+        ("gpt-4o-2024-05-13", 5.0),  # a snapshot priced apart wins over its base model
+    ],
+)
+def test_dated_and_prefixed_names_find_their_price(model: str, input_rate: float) -> None:
+    price = default_prices().price(model)
+    assert price is not None and price.input == input_rate
+
+
+@pytest.mark.parametrize("model", ["my-gateway-model", "gpt-5.9", "gpt-4o-mini-tts", "gpt-4.1x", "", None])
+def test_unknown_model_cost_is_none_not_zero(model: str | None) -> None:
+    # No prefix matching: "gpt-5.9" is not "gpt-5" and must not borrow its price.
     table = default_prices()
-    assert table.as_of
-    for model in ("gpt-4.1", "gpt-4.1-mini", "o3", "o3-pro", "o4-mini", "gpt-4o", "gpt-5", "gpt-5-mini"):
-        assert model in table, model
-    usage = {
-        "input_tokens": 19,
-        "input_tokens_details": {"cached_tokens": 0},
-        "output_tokens": 10,
-        "output_tokens_details": {"reasoning_tokens": 0},
-        "total_tokens": 29,
-    }
-    assert table.cost("gpt-4.1-2025-04-14", usage) == pytest.approx((19 * 2.0 + 10 * 8.0) / 1e6)
+    assert table.cost(model, usage(5, 0, 5)) is None
+    assert table.estimate(model, input_tokens=5) is None
+    assert model not in table
 
 
-def test_unknown_model_cost_is_none_not_zero() -> None:
+def test_no_usage_means_no_cost() -> None:
+    assert default_prices().cost("gpt-4.1", None) is None
+
+
+def test_shipped_table_is_dated_and_covers_seed_and_current_models() -> None:
     table = default_prices()
-    assert table.cost("my-gateway-model", {"input_tokens": 5, "output_tokens": 5}) is None
-    assert table.cost(None, {"input_tokens": 5}) is None
-    assert table.cost("gpt-4.1", None) is None
-
-
-def test_overrides_and_files(tmp_path: Path) -> None:
-    table = default_prices().merged({"my-gateway-model": {"input": 1.0, "output": 2.0}})
-    assert table.cost("my-gateway-model", {"input_tokens": 1_000_000, "output_tokens": 0}) == pytest.approx(
-        1.0
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", table.as_of or "")
+    assert SHIPPED["currency"] == "USD" and SHIPPED["unit"] == "per 1M tokens"
+    seed_models = (
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-2025-04-14",
+        "o3",
+        "o3-pro",
+        "o3-mini",
+        "o4-mini",
+        "gpt-5",
     )
+    families = (
+        "gpt-4.1-nano",
+        "gpt-4o",
+        "gpt-4o-mini",
+        "o1",
+        "gpt-5-mini",
+        "gpt-5-nano",
+        "gpt-5.1",
+        "gpt-5.2",
+    )
+    for model in (*seed_models, *families):
+        assert model in table, model
+    for name, rates in SHIPPED["models"].items():
+        assert name == name.lower() and base_model_name(name) == name or name == "gpt-4o-2024-05-13"
+        assert "cached_input" in rates, name  # explicit: null means "no discount", never forgotten
+        if rates["cached_input"] is not None:
+            assert rates["cached_input"] <= rates["input"], name
+    assert table.models() == sorted(SHIPPED["models"])
+    assert len(table) == len(SHIPPED["models"]) and "as_of='" in repr(table)
+
+
+def test_overrides_replace_and_add_without_touching_the_original() -> None:
+    shipped = default_prices()
+    table = shipped.merged(
+        {"my-gateway-model": {"input": 1.0, "output": 2.0}, "gpt-4.1": {"input": 1, "output": 1}}
+    )
+    assert table.cost("my-gateway-model", usage(1_000_000, 0, 0)) == pytest.approx(1.0)
+    assert table.price("gpt-4.1-2025-04-14") == ModelPrice(input=1.0, output=1.0)
+    assert table.as_of == shipped.as_of
+    assert shipped.price("gpt-4.1") == ModelPrice(input=2.0, output=8.0, cached_input=0.5)
+    assert "my-gateway-model" not in shipped
+
+
+def test_overriding_a_base_model_also_covers_its_priced_snapshots() -> None:
+    table = default_prices().merged({"gpt-4o": {"input": 1.0, "output": 3.0}})
+    assert table.price("gpt-4o-2024-05-13") == ModelPrice(input=1.0, output=3.0)
+    both = default_prices().merged(
+        {"gpt-4o": {"input": 1.0, "output": 3.0}, "gpt-4o-2024-05-13": {"input": 9.0, "output": 9.0}}
+    )
+    assert both.price("gpt-4o-2024-05-13") == ModelPrice(input=9.0, output=9.0)
+    snapshot_only = default_prices().merged({"gpt-4.1-2025-04-14": {"input": 7.0, "output": 7.0}})
+    assert snapshot_only.price("gpt-4.1-2025-04-14") == ModelPrice(input=7.0, output=7.0)
+    assert snapshot_only.price("gpt-4.1") == ModelPrice(input=2.0, output=8.0, cached_input=0.5)
+
+
+@pytest.mark.parametrize(
+    ("prices", "message"),
+    [
+        ({"m": {"input": 1.0}}, "needs 'output'"),
+        ({"m": {"output": 1.0}}, "needs 'input'"),
+        ({"m": {"input": -1, "output": 1}}, "must be a number >= 0"),
+        ({"m": {"input": "2", "output": 1}}, "must be a number >= 0"),
+        ({"m": {"input": True, "output": 1}}, "must be a number >= 0"),
+        ({"m": {"input": 1, "output": float("nan")}}, "must be a number >= 0"),
+        ({"m": {"input": 1, "output": 1, "cached_input": -0.5}}, "'cached_input' price"),
+        ({"m": 2.0}, "must be a mapping"),
+    ],
+)
+def test_bad_prices_are_refused_with_the_model_named(prices: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message) as caught:
+        default_prices().merged(prices)
+    assert "'m'" in str(caught.value)
+
+
+def test_tables_from_files_and_mappings(tmp_path: Path) -> None:
     path = tmp_path / "prices.json"
     path.write_text(json.dumps({"as_of": "2026-01-01", "models": {"x": {"input": 3, "output": 4}}}))
     loaded = PriceTable.from_json(path)
     assert loaded.as_of == "2026-01-01" and len(loaded) == 1
     assert loaded.price("x") == ModelPrice(input=3.0, output=4.0)
+    assert PriceTable.from_json(str(path)).price("x") == ModelPrice(input=3.0, output=4.0)
+    bare = PriceTable.from_json({"y": {"input": 1, "output": 1, "cached_input": 0.1}})
+    assert bare.as_of is None and bare.price("y") == ModelPrice(input=1.0, output=1.0, cached_input=0.1)
+    path.write_text("[1, 2]")
+    with pytest.raises(ValueError, match="JSON object"):
+        PriceTable.from_json(path)
+    path.write_text("{not json")
+    with pytest.raises(ValueError):
+        PriceTable.from_json(path)
+    with pytest.raises(OSError):
+        PriceTable.from_json(tmp_path / "missing.json")
+
+
+def test_the_free_table_prices_everything_at_zero_but_only_as_a_fallback() -> None:
+    free = PriceTable.free()
+    assert free.cost("any-model", usage(1_000, 10, 1_000)) == 0.0
+    assert free.cost(None, usage(1, 0, 1)) == 0.0
+    assert free.price("any-model", use_fallback=False) is None
+    priced = free.merged({"gpt-4.1": {"input": 1000.0, "output": 1000.0}})
+    assert priced.as_of == "offline"
+    assert priced.cost("gpt-4.1", usage(1_000, 0, 0)) == pytest.approx(1.0)
+    assert priced.cost("other", usage(1_000, 0, 0)) == 0.0

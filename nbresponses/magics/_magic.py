@@ -99,6 +99,12 @@ class RespondMagics(Magics):
             if not prompt.strip():
                 raise UsageError("%respond needs a prompt or a subcommand.\n\n" + usage())
         else:
+            words = line.split(None, 1)
+            if words and words[0] == "count":  # %%respond count [options]: count the cell, send nothing
+                from ._subcommands import run_subcommand
+
+                run_subcommand(self, "count", (words[1] if len(words) > 1 else "") + "\n" + cell)
+                return
             options, prompt = parse_cell_options(line), cell
             if not prompt.strip():
                 raise UsageError("The cell is empty: write the prompt below the %%respond line.")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nbresponses._config import Secret
+from nbresponses.budget import BudgetGuard
 
 if TYPE_CHECKING:
     from nbresponses._client import Client
@@ -53,6 +54,8 @@ class NotebookSession:
         self.last_response: Response | None = None
         self.offline_announced = False
         self.notices: list[str] = []
+        self.budget_guard = BudgetGuard()
+        """Says each budget warning once per notebook session."""
         self._client: Client | None = None
         self._client_settings: tuple[Any, ...] | None = None
         self._store: HistoryStore | None = None

@@ -148,39 +148,91 @@ def _fork(m: RespondMagics, args: str) -> None:
 
 
 def _count(m: RespondMagics, args: str) -> None:
+    """Count the input tokens a prompt would send in its thread (context included), without running the model.
+
+    ``args`` is a line (``[options] PROMPT``) or, for a ``%%respond count`` cell, the options line, a newline
+    and the cell.
+    """
+    from nbresponses.conversation import wants_client_state
     from nbresponses.inputs import build_input
+    from nbresponses.types.request import InputTokensParams
+    from nbresponses.usage_stats import format_cost
 
-    from ._options import parse_line
+    from ._options import parse_cell_options, parse_line
     from ._params import request_params
+    from ._run import _prices, _resolve_tools, show_notices
 
-    options, prompt = parse_line(args)
+    line, is_cell, cell = args.partition("\n")
+    options, prompt = (parse_cell_options(line), cell) if is_cell else parse_line(args)
     if not prompt.strip():
         raise UsageError("Usage: %respond count PROMPT  (or a %%respond count cell)")
     namespace = m.shell.user_ns if m.shell is not None else {}
     params = request_params(
         options, model=m.model, instructions=m.instructions, store=m.store, namespace=namespace
     )
-    prepared = build_input(prompt, namespace, interpolate=options.interpolate, max_rows=m.max_rows)
-    client = m.session.client(
-        base_url=m.base_url, timeout=m.timeout, connect_timeout=m.connect_timeout, max_retries=m.max_retries
-    )
-    params.pop("background", None)
-    params.pop("store", None)
+    tools = _resolve_tools(options, namespace)
+    if tools:  # function schemas are input tokens too
+        params["tools"] = [t.schema for t in tools.values()] + list(params.get("tools", []))
     try:
-        counted = client.responses.input_tokens.count(
-            input=[{"role": "user", "content": prepared.content}], **params
-        )
+        prepared = build_input(prompt, namespace, interpolate=options.interpolate, images=tuple(options.images),
+                               files=tuple(options.files), max_rows=m.max_rows)  # fmt: skip
+        client = m.session.client(base_url=m.base_url, timeout=m.timeout, connect_timeout=m.connect_timeout,
+                                  max_retries=m.max_retries, cassette=m.cassette)  # fmt: skip
+    except NBResponsesError as error:
+        raise UsageError(str(error)) from None
+    prices = _prices(m)
+    thread = options.thread or m.thread
+    conversation = m.session.conversation(thread, client=client, store=_store(m), prices=prices)
+    parent = None if options.new or options.conversation else conversation.store.parent_for(
+        conversation.notebook, thread
+    )  # fmt: skip
+    items = [{"role": "user", "content": prepared.content}]
+    fields = InputTokensParams.model_fields
+
+    def count(body: dict[str, Any]) -> int | None:
+        return client.responses.input_tokens.count(
+            **{k: v for k, v in body.items() if k in fields}
+        ).input_tokens
+
+    body = conversation.request_body(items, parent, params)
+    try:
+        try:
+            counted = count(body)
+        except NBResponsesError as error:
+            if not wants_client_state(error, sent_previous_id="previous_response_id" in body):
+                raise
+            # The server no longer has the thread's responses (e.g. the offline backend after a restart):
+            # count the items the history keeps instead.
+            context = conversation.store.context_items(parent.id) if parent is not None else []
+            counted = count({**body, "previous_response_id": None, "input": [*context, *items]})
     except NBResponsesError as error:
         raise UsageError(f"Could not count tokens: {error}") from None
-    print(f"{counted.input_tokens} input tokens for {params['model']} (nothing was sent to the model).")
+    if counted is None:
+        raise UsageError("Could not count tokens: the server's answer has no input_tokens.")
+    model = params["model"]
+    where = f", with the context of thread {thread!r}" if parent is not None else ""
+    cost = prices.estimate(model, input_tokens=counted)
+    m.session.notices.extend(prepared.warnings)
+    show_notices(m.session.notices)
+    print(
+        f"{counted} input tokens for {model}{where}: {format_cost(cost)} as input "
+        "(nothing was sent to the model)."
+    )
 
 
 def _usage(m: RespondMagics, args: str) -> None:
+    """``%respond usage [THREAD] [--all]``: this notebook's totals (``--all``: every notebook in the history)."""
     from nbresponses.usage_stats import usage_summary_markdown
 
-    show_markdown(
-        usage_summary_markdown(_store(m).usage_rows(m.session.notebook), thread=args.strip() or None)
-    )
+    from ._run import _prices
+
+    words = args.split()
+    every = "--all" in words
+    names = [w for w in words if w != "--all"]
+    if len(names) > 1 or any(name.startswith("-") for name in names):
+        raise UsageError("Usage: %respond usage [THREAD] [--all]")
+    rows = _store(m).usage_rows(None if every else m.session.notebook)
+    show_markdown(usage_summary_markdown(rows, thread=names[0] if names else None, prices=_prices(m)))
 
 
 def _tools(m: RespondMagics, _args: str) -> None:
