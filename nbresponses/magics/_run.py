@@ -6,9 +6,7 @@ a broken stream is shown in the view (keeping the partial answer) and stops the 
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -21,14 +19,14 @@ from ._params import request_params
 if TYPE_CHECKING:
     from nbresponses.conversation import Conversation
     from nbresponses.pricing import PriceTable
-    from nbresponses.render import LiveView, TurnOutcome, TurnStatus
+    from nbresponses.render import Decision, LiveView, TurnOutcome, TurnStatus
     from nbresponses.tools import Tool, ToolCall, ToolResult
     from nbresponses.types.response import Response
 
     from ._magic import RespondMagics
     from ._options import RespondOptions
 
-__all__ = ["RESULT_NAME", "TurnFailed", "TurnInterrupted", "run_turn"]
+__all__ = ["RESULT_NAME", "TurnFailed", "TurnInterrupted", "ask_with_input", "run_turn"]
 
 RESULT_NAME = "_r"
 """The user-namespace name always bound to the last cell's `Response` (like ``_`` for the last output)."""
@@ -54,21 +52,27 @@ class TurnInterrupted(KeyboardInterrupt):
 
 
 def _prices(magics: RespondMagics) -> PriceTable:
+    """The shipped table (free with the offline backend) with ``RespondMagics.prices`` over it.
+
+    Prices the user sets apply with the offline backend too, so that costs and budgets can be tried without a key.
+    """
     from nbresponses.pricing import PriceTable, default_prices
 
-    if magics.session.uses_offline(magics.base_url):
-        return PriceTable.free()
-    table = default_prices()
+    table = PriceTable.free() if magics.session.uses_offline(magics.base_url) else default_prices()
     overrides = magics.prices
-    if isinstance(overrides, str) and overrides:
+    if isinstance(overrides, str) and overrides.strip():
         try:
-            data = json.loads(Path(overrides).expanduser().read_text(encoding="utf-8"))
-            return table.merged(data.get("models", data))
-        except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+            return table.merged(PriceTable.from_json(overrides))
+        except (OSError, ValueError) as error:
             raise UsageError(
                 f"RespondMagics.prices: cannot read the price file {overrides!r}: {error}"
             ) from None
-    return table.merged(overrides) if isinstance(overrides, dict) and overrides else table
+    if isinstance(overrides, dict) and overrides:
+        try:
+            return table.merged(PriceTable.from_json(overrides))
+        except ValueError as error:
+            raise UsageError(f"RespondMagics.prices: {error}") from None
+    return table
 
 
 def show_notices(notices: list[str]) -> None:
@@ -79,26 +83,42 @@ def show_notices(notices: list[str]) -> None:
         show_markdown(f"> **Note:** {notices.pop(0)}")
 
 
-def _check_budget(magics: RespondMagics, options: RespondOptions, store: Any) -> None:
+def _check_budget(
+    magics: RespondMagics, options: RespondOptions, store: Any, *, between_rounds: bool = False
+) -> None:
+    """Stop before a request once the notebook's estimated spend (from the history) reaches the budget.
+
+    Before a turn it also queues, once each, the warning at 80% and the models whose cost the budget cannot
+    count. Between the rounds of a tool loop it only stops.
+
+    Raises:
+        UsageError: the budget is reached before the turn: nothing is sent.
+        BudgetExceeded: it was reached between two tool rounds (an API-like error: the view shows it).
+    """
     budget = options.budget if options.budget is not None else magics.budget_usd
     if budget is None:
         return
-    spent = sum(row.cost_usd or 0.0 for row in store.usage_rows(magics.session.notebook))
-    if spent >= budget:
-        raise UsageError(
-            f"Budget reached: this notebook's estimated spend is ${spent:.4f} of ${budget:.2f}. Nothing was sent. "
-            "Raise it with %config RespondMagics.budget_usd = ... or --budget USD."
-        )
-    if spent >= 0.8 * budget:
-        magics.session.notices.append(
-            f"Estimated spend ${spent:.4f} is over 80% of the ${budget:.2f} budget."
-        )
+    from nbresponses.budget import BudgetExceeded
+
+    try:
+        notices = magics.session.budget_guard.check(
+            store.usage_rows(magics.session.notebook), budget_usd=budget, prices=_prices(magics),
+            model=options.model or magics.model, between_rounds=between_rounds,
+        )  # fmt: skip
+    except BudgetExceeded as error:
+        if between_rounds:
+            raise
+        raise UsageError(str(error)) from None
+    magics.session.notices.extend(notices)
 
 
-def ask_approval(call: ToolCall, tool: Tool) -> bool:
-    """Ask in the cell (``input()``: a text box in Jupyter, a prompt in a terminal) before running a tool."""
-    answer = input(f"Run {call.name}({call.arguments})? [y/N] ")
-    return answer.strip().lower() in ("y", "yes")
+def ask_with_input(call: ToolCall) -> Decision:
+    """Ask with ``input()`` (a text box in Jupyter, a prompt in a terminal)."""
+    answer = input(f"Run {call.name}({call.arguments})? [y]es / [a]ll in this cell / [N]o: ")
+    choice = answer.strip().lower()
+    if choice in ("a", "all"):
+        return "run_all"
+    return "run" if choice in ("y", "yes") else "deny"
 
 
 class _Turn:
@@ -114,6 +134,29 @@ class _Turn:
         self.started = time.time()
         self.first_token: float | None = None
         self.responses: list[Response] = []
+        self.approve_rest = False  # "Run all" was chosen for this cell's calls
+
+    def approve(self, call: ToolCall, tool: Tool) -> bool:
+        """Ask whether to run ``call``: buttons in the view where they can be answered, else ``input()``."""
+        from IPython.core.error import StdinNotImplementedError
+
+        from nbresponses.render import interactive_frontend
+
+        if self.approve_rest:
+            return True
+        try:
+            if not interactive_frontend():  # nbclient, papermill, CI: a question would wait forever
+                raise StdinNotImplementedError("headless run")
+            decision = self.view.ask_approval(call.name, call.arguments) if self.view is not None else None
+            if decision is None:
+                decision = ask_with_input(call)
+        except StdinNotImplementedError:
+            self.conversation.notices.append(
+                f"{call.name} needs approval, but no one can answer in this run (headless): denied."
+            )
+            return False
+        self.approve_rest = decision == "run_all"
+        return decision != "deny"
 
     def on_event(self, event: Any, accumulator: Any) -> None:
         if self.first_token is None and event.type.endswith(".delta"):
@@ -206,15 +249,18 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
         response = turn.send(prepared.content, cell_id=cell_id, continues=False, prompt=text, params=params)
         if tools:
 
-            def send_outputs(items: list[Any]) -> Response:
-                return turn.send(
-                    items, cell_id=cell_id, continues=True, prompt="(tool outputs)", params=params
-                )
+            def send_outputs(items: list[Any], **overrides: Any) -> Response:
+                _check_budget(magics, options, store, between_rounds=True)
+                return turn.send(items, cell_id=cell_id, continues=True, prompt="(tool outputs)",
+                                 params={**params, **overrides})  # fmt: skip
+
+            def close_pending(items: list[Any]) -> Response:
+                return send_outputs(items, tool_choice="none")
 
             loop = run_tool_loop(
                 response, tools=tools, max_rounds=options.max_tool_rounds or magics.max_tool_rounds, send=send_outputs,
-                approver=ask_approval, approve_all=options.approve, parallel=options.parallel_tools,
-                on_call_started=turn.tool_started, on_call_finished=turn.tool_finished,
+                approver=turn.approve, approve_all=options.approve, parallel=options.parallel_tools,
+                on_call_started=turn.tool_started, on_call_finished=turn.tool_finished, close=close_pending,
             )  # fmt: skip
             response, notice = loop.response, loop.stopped
     except KeyboardInterrupt:

@@ -11,25 +11,42 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from ._base import LiveView, LocalCall, Throttle
+from ._base import Decision, LiveView, LocalCall, Throttle, TrailingRefresh
+from ._html import markdown_to_html, outcome_html, response_html
 from ._markdown import outcome_markdown, outcome_text, response_markdown
 from ._outcome import TurnOutcome, TurnStatus
 
 __all__ = [
+    "Decision",
     "LiveView",
     "LocalCall",
     "Throttle",
+    "TrailingRefresh",
     "TurnOutcome",
     "TurnStatus",
     "ViewMode",
     "detect_mode",
+    "interactive_frontend",
     "make_view",
+    "markdown_to_html",
+    "outcome_html",
     "outcome_markdown",
     "outcome_text",
+    "response_html",
     "response_markdown",
 ]
 
 ViewMode = Literal["auto", "widget", "markdown", "text"]
+
+
+def interactive_frontend() -> bool:
+    """Whether someone can answer a question in the running cell (False in nbclient, papermill, CI)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    kernel = getattr(get_ipython(), "kernel", None)
+    return kernel is None or bool(getattr(kernel, "_allow_stdin", True))
 
 
 def detect_mode(shell: Any = None) -> ViewMode:

@@ -7,14 +7,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from nbresponses.types.response import Response
 
     from ._outcome import TurnOutcome
 
-__all__ = ["LiveView", "LocalCall", "Throttle", "TrailingRefresh"]
+__all__ = ["Decision", "LiveView", "LocalCall", "Throttle", "TrailingRefresh"]
+
+Decision = Literal["run", "run_all", "deny"]
+"""An answer to an approval question: run this call, run it and the cell's next calls, or deny it."""
 
 
 class Throttle:
@@ -183,6 +186,10 @@ class LiveView:
             if call is not None:
                 call.result, call.error, call.seconds = result, error, seconds
                 self._refresh(self.items, "streaming…")
+
+    def ask_approval(self, name: str, arguments: str) -> Decision | None:
+        """Ask in the view whether to run a tool call; None when this view cannot ask (use ``input()``)."""
+        return None
 
     @property
     def items(self) -> list[dict[str, Any]]:

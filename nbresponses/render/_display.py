@@ -1,7 +1,11 @@
-"""The fallbacks of the live view: Markdown updated in place by ``display_id``, and plain streaming text."""
+"""The fallbacks of the live view: an output updated in place by ``display_id``, and plain streaming text.
+
+The in-place output carries safe HTML (what frontends show) and Markdown (what saved notebooks keep readable).
+"""
 
 from __future__ import annotations
 
+import html
 import sys
 import time
 from collections.abc import Callable
@@ -10,7 +14,16 @@ from typing import Any, TextIO
 from IPython import display as ipy_display
 
 from ._base import LiveView
-from ._markdown import answer_markdown, item_markdown, outcome_markdown, outcome_text, reasoning_text
+from ._html import sections_html
+from ._markdown import (
+    Section,
+    answer_markdown,
+    item_markdown,
+    outcome_sections,
+    outcome_text,
+    reasoning_text,
+    sections_markdown,
+)
 from ._outcome import TurnOutcome
 
 __all__ = ["MarkdownView", "TextView"]
@@ -30,39 +43,48 @@ class MarkdownView(LiveView):
         self._display = display
         self._display_id: str | None = None
 
-    def _header(self, status: str) -> str:
+    def _header(self, status: str) -> tuple[str, str]:
         where = f" · thread `{self.thread}`" if self.thread else ""
-        return f"<sub>**{self.model}**{where} · {status}</sub>"
-
-    def _bundle(self, markdown: str, text: str) -> dict[str, str]:
-        return {"text/markdown": markdown, "text/plain": text}
+        markdown = f"<sub>**{self.model}**{where} · {status}</sub>"
+        where_html = f" · thread <code>{html.escape(self.thread)}</code>" if self.thread else ""
+        markup = (
+            f"<div style='font-size:0.85em;opacity:.75'><b>{html.escape(self.model)}</b>{where_html} · "
+            f"{html.escape(status)}</div>"
+        )
+        return markdown, markup
 
     def _show(self) -> None:
         # Starts blank, as it ends: the final state is a new output (see the widget view for why).
         handle = self._display.display({"text/plain": ""}, raw=True, display_id=True)
         self._display_id = getattr(handle, "display_id", None)
-        self._update(self._header("waiting for the first token…"), "")
+        self._update([], "waiting for the first token…", "")
 
     def _refresh(self, items: list[dict[str, Any]], status: str) -> None:
-        reasoning = reasoning_text(items)
-        parts = [self._header(status)]
-        if reasoning:
-            parts.append(f"<details><summary>Reasoning summary</summary>\n\n{reasoning}\n\n</details>")
-        parts += [card for card in (item_markdown(i) for i in items) if card]
-        parts += [call.markdown() for call in self.local_calls]
         answer = answer_markdown(items)
-        parts.append(answer)
-        self._update("\n\n".join(p for p in parts if p), answer)
+        sections = [Section("reasoning", reasoning_text(items))]
+        sections += [Section("card", card) for card in (item_markdown(i) for i in items)]
+        sections += [Section("card", call.markdown()) for call in self.local_calls]
+        sections.append(Section("answer", answer))
+        self._update([s for s in sections if s.markdown], status, answer)
 
     def _final(self, outcome: TurnOutcome, items: list[dict[str, Any]]) -> None:
-        body = outcome_markdown(outcome, items=items, local_cards=[c.markdown() for c in self.local_calls])
+        sections = outcome_sections(
+            outcome, items=items, local_cards=[c.markdown() for c in self.local_calls]
+        )
         if self._display_id is not None:
             self._display.update_display({"text/plain": ""}, raw=True, display_id=self._display_id)
-        self._display.display(self._bundle(body, outcome_text(outcome, items=items)), raw=True)
+        bundle = {"text/html": sections_html(sections), "text/markdown": sections_markdown(sections),
+                  "text/plain": outcome_text(outcome, items=items)}  # fmt: skip
+        self._display.display(bundle, raw=True)
 
-    def _update(self, markdown: str, text: str) -> None:
-        if self._display_id is not None:
-            self._display.update_display(self._bundle(markdown, text), raw=True, display_id=self._display_id)
+    def _update(self, sections: list[Section], status: str, text: str) -> None:
+        if self._display_id is None:
+            return
+        markdown, markup = self._header(status)
+        bundle = {"text/html": markup + sections_html(sections),
+                  "text/markdown": "\n\n".join(p for p in (markdown, sections_markdown(sections)) if p),
+                  "text/plain": text}  # fmt: skip
+        self._display.update_display(bundle, raw=True, display_id=self._display_id)
 
 
 class TextView(LiveView):
@@ -71,7 +93,9 @@ class TextView(LiveView):
     def __init__(self, *, stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(refresh_per_second=0, clock=clock)
         self._out = stream
-        self._printed = ""
+        self._answer: list[str] = []  # the answer's deltas as printed (joined only at the end)
+        self._shown_calls: set[str] = set()
+        self._at_line_start = True
 
     @property
     def out(self) -> TextIO:
@@ -79,37 +103,42 @@ class TextView(LiveView):
 
     def _show(self) -> None:
         where = f" · thread {self.thread}" if self.thread else ""
-        self.out.write(f"[{self.model}{where}]\n")
-        self.out.flush()
+        self._write(f"[{self.model}{where}]\n")
 
     def on_event(self, event: Any, snapshot: Callable[[], Any]) -> None:
         # Terminal output is append-only: print each text delta instead of re-rendering snapshots.
         self.events += 1
         kind = getattr(event, "type", "")
         if kind == "response.output_text.delta":
-            self._write(str(getattr(event, "delta", "")))
+            delta = str(getattr(event, "delta", ""))
+            self._answer.append(delta)
+            self._write(delta)
         elif kind == "response.output_item.done":
             item = event.item.to_dict() if hasattr(event.item, "to_dict") else {}
             card = item_markdown(item)
             if card:
-                self._write(
-                    ("\n" if self._printed and not self._printed.endswith("\n") else "") + card + "\n"
-                )
+                self._write(("" if self._at_line_start else "\n") + card + "\n")
 
     def _write(self, text: str) -> None:
-        self._printed += text
-        self.out.write(text)
-        self.out.flush()
+        if text:
+            self.out.write(text)
+            self.out.flush()
+            self._at_line_start = text.endswith("\n")
 
     def _refresh(self, items: list[dict[str, Any]], status: str) -> None:
         for call in self.local_calls:
-            if call.seconds is not None and call.call_id not in self._printed:
-                self._write(f"\n{call.markdown()}  [{call.call_id}]\n")
+            if call.seconds is not None and call.call_id not in self._shown_calls:
+                self._shown_calls.add(call.call_id)
+                self._write(("" if self._at_line_start else "\n") + f"{call.markdown()}  [{call.call_id}]\n")
 
     def _final(self, outcome: TurnOutcome, items: list[dict[str, Any]]) -> None:
         answer = answer_markdown(items)
-        if answer.startswith(self._printed.strip()) and answer != self._printed.strip():
-            self._write(answer[len(self._printed.strip()) :])  # deltas not streamed (a JSON answer, say)
+        streamed = "".join(self._answer)
+        if answer != streamed:
+            # Parts that came without deltas (a JSON answer, a gateway that sends whole items): print the rest,
+            # or all of it when it does not continue what was printed.
+            rest = answer[len(streamed) :] if answer.startswith(streamed) else answer
+            self._write(("" if self._at_line_start or answer.startswith(streamed) else "\n") + rest)
         summary = outcome_text(outcome, items=items)
         tail = summary[len(answer) :].strip() if summary.startswith(answer) else summary
         self._write(("\n\n" + tail if tail else "") + "\n")

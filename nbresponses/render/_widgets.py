@@ -1,10 +1,10 @@
 """The live ipywidgets view: answer, collapsed reasoning, a card per tool call, notices and a usage bar.
 
 Only changed widgets are updated (cards are keyed by item id), so a refresh sends a few small comm messages.
-When the turn ends, the live output is blanked and a new output shows the same widget *and* a Markdown rendering
-of the final state: JupyterLab keeps showing the widget (its state lives in the model), while nbconvert, nbval,
-GitHub and any frontend without a widget manager show the Markdown answer and usage. A new output rather than a
-``display_id`` update, because tools that replay the message stream (nbval) ignore updates.
+When the turn ends, the live output is blanked and a new output shows the same widget *and* static renderings
+of the final state (safe HTML and Markdown): JupyterLab keeps showing the widget (its state lives in the model),
+while nbconvert, nbval, GitHub and any frontend without a widget manager show the answer and usage. A new output
+rather than a ``display_id`` update, because tools that replay the message stream (nbval) ignore updates.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import Any
 
 import ipywidgets as widgets
 from IPython import display as ipy_display
-from markdown_it import MarkdownIt
 
-from ._base import LiveView
+from ._approval import ApprovalCard, comm_route
+from ._base import Decision, LiveView
+from ._html import CARD_STYLE, markdown_to_html, outcome_html
 from ._markdown import (
     answer_markdown,
     error_markdown,
@@ -30,17 +31,9 @@ from ._markdown import (
 )
 from ._outcome import TurnOutcome
 
-__all__ = ["WidgetView", "markdown_to_html"]
+__all__ = ["WidgetView"]
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
-_CARD_STYLE = "border:1px solid #d0d7de;border-radius:6px;padding:4px 10px;margin:4px 0;font-size:0.92em"
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-
-
-def markdown_to_html(text: str) -> str:
-    """Markdown to HTML with raw HTML in the text escaped (a model's output is not trusted markup)."""
-    rendered: str = _MARKDOWN.render(text)
-    return rendered
 
 
 def _chip(label: str, value: str) -> str:
@@ -71,12 +64,48 @@ class WidgetView(LiveView):
         self.answer = widgets.HTMLMath()
         self.notice = widgets.HTML()
         self.usage = widgets.HTML()
+        self.approvals = widgets.VBox()
         self.box = widgets.VBox(
-            [self.header, self.reasoning_box, self.cards, self.answer, self.notice, self.usage]
+            [
+                self.header,
+                self.reasoning_box,
+                self.cards,
+                self.approvals,
+                self.answer,
+                self.notice,
+                self.usage,
+            ]
         )
         self._card_widgets: dict[str, widgets.HTML] = {}
+        # what each card shows, so an unchanged card is not rendered again
+        self._card_markdown: dict[str, str] = {}
+        self._partial_images: dict[str, str] = {}  # item id -> latest partial image (base64)
         self._display_id: str | None = None
         self._last_answer = ""
+
+    def on_event(self, event: Any, snapshot: Callable[[], Any]) -> None:
+        """One stream event; partial images are kept from their events (snapshots do not carry them)."""
+        if getattr(event, "type", "") == "response.image_generation_call.partial_image":
+            item_id, image = getattr(event, "item_id", None), getattr(event, "partial_image_b64", None)
+            if item_id and image:
+                self._partial_images[item_id] = image
+        super().on_event(event, snapshot)
+
+    def ask_approval(self, name: str, arguments: str) -> Decision | None:
+        """Ask with Run / Run all / Deny buttons in the view, where the kernel can take the click meanwhile."""
+        card = ApprovalCard(name, arguments)
+        route = comm_route(card.comms)
+        if route is None:
+            card.close()
+            return None
+        try:
+            with route:  # routed before it shows, so that no click can come first
+                self._set_header(f"waiting for approval of {name}…")
+                self.approvals.children = (*self.approvals.children, card.box)
+                return card.wait()
+        finally:  # answered or interrupted: the question goes; the call's own card shows what happened
+            self.approvals.children = tuple(c for c in self.approvals.children if c is not card.box)
+            card.close()
 
     # ----- what the base class calls -----
 
@@ -105,22 +134,28 @@ class WidgetView(LiveView):
             self.usage.value = "<div style='font-size:0.85em;margin-top:4px'>" + "".join(
                 _chip(label, value) for label, value in outcome.stats.parts()
             ) + "</div>"  # fmt: skip
-        static = (outcome_markdown(outcome, items=items, local_cards=[c.markdown() for c in self.local_calls]),
-                  outcome_text(outcome, items=items))  # fmt: skip
+        cards = [c.markdown() for c in self.local_calls]
+        static = {"text/html": outcome_html(outcome, items=items, local_cards=cards),
+                  "text/markdown": outcome_markdown(outcome, items=items, local_cards=cards),
+                  "text/plain": outcome_text(outcome, items=items)}  # fmt: skip
         if self._display_id is not None:
             self._display.update_display({"text/plain": ""}, raw=True, display_id=self._display_id)
         self._display.display(self._bundle(static), raw=True)
 
     # ----- helpers -----
 
-    def _bundle(self, static: tuple[str, str] | None) -> dict[str, Any]:
+    def _bundle(self, static: dict[str, str] | None) -> dict[str, Any]:
         view = {"version_major": 2, "version_minor": 0, "model_id": self.box.model_id}
         if static is None:
             return {_WIDGET_MIME: view, "text/plain": ""}  # blank, as it is once the turn ends
-        return {_WIDGET_MIME: view, "text/markdown": static[0], "text/plain": static[1]}
+        return {_WIDGET_MIME: view, **static}
 
     def _set_header(self, status: str) -> None:
-        where = f" · thread <code>{html.escape(self.thread)}</code>" if self.thread else ""
+        where = (
+            f" · thread <code style='font-size:inherit'>{html.escape(self.thread)}</code>"
+            if self.thread
+            else ""
+        )
         value = (
             f"<div style='font-size:0.85em;opacity:.75'><b>{html.escape(self.model)}</b>{where} · "
             f"{html.escape(status)}</div>"
@@ -139,7 +174,13 @@ class WidgetView(LiveView):
             rendered = markdown_to_html(reasoning)
             if rendered != self.reasoning.value:
                 self.reasoning.value = rendered
-        cards = [(str(item.get("id") or f"#{n}"), item_markdown(item)) for n, item in enumerate(items)]
+        cards = [
+            (
+                str(item.get("id") or f"#{n}"),
+                item_markdown(item, partial_image=self._partial_images.get(item.get("id") or "")),
+            )
+            for n, item in enumerate(items)
+        ]
         cards += [(f"local:{call.call_id}", call.markdown()) for call in self.local_calls]
         children_changed = False
         for key, card in cards:
@@ -149,9 +190,9 @@ class WidgetView(LiveView):
             if widget is None:
                 widget = self._card_widgets[key] = widgets.HTML()
                 children_changed = True
-            value = f"<div style='{_CARD_STYLE}'>{markdown_to_html(card)}</div>"
-            if widget.value != value:
-                widget.value = value
+            if self._card_markdown.get(key) != card:  # an image card is megabytes: render it once
+                self._card_markdown[key] = card
+                widget.value = f"<div style='{CARD_STYLE}'>{markdown_to_html(card)}</div>"
         if children_changed:
             self.cards.children = tuple(
                 self._card_widgets[k] for k, card in cards if card and k in self._card_widgets

@@ -168,10 +168,15 @@ class Response(APIModel):
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Shown in a notebook as its Markdown rendering (answer, tool cards, usage), with a text fallback."""
+        """Shown in a notebook as safe HTML and Markdown renderings (answer, tool cards), with a text fallback."""
+        from nbresponses.render._html import response_html
         from nbresponses.render._markdown import response_markdown
 
-        return {"text/markdown": response_markdown(self), "text/plain": repr(self)}
+        return {
+            "text/html": response_html(self),
+            "text/markdown": response_markdown(self),
+            "text/plain": repr(self),
+        }
 
     @property
     def refusal(self) -> str | None:

@@ -1,0 +1,494 @@
+"""The ipywidgets live view, inspected through its widget tree, fed synthetic and recorded streams."""
+
+from __future__ import annotations
+
+import base64
+import html
+import itertools
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from nbresponses import _exceptions as exc
+from nbresponses._accumulator import ResponseAccumulator
+from nbresponses.render import TurnOutcome, TurnStatus, outcome_markdown, outcome_text
+from nbresponses.render._html import markdown_to_html
+from nbresponses.render._markdown import answer_markdown
+from nbresponses.render._widgets import WidgetView
+from nbresponses.types.events import parse_event
+from nbresponses.types.response import Response
+from nbresponses.usage_stats import TurnStats
+from tests.recordings import is_stream, iter_sse_payloads, load_recordings, require_recordings
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+class Handle:
+    def __init__(self, display_id: str) -> None:
+        self.display_id = display_id
+
+
+class FakeDisplay:
+    """Stands in for ``IPython.display``: records every display and update instead of sending them."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[dict[str, Any], str | None]] = []
+        self.updates: list[tuple[dict[str, Any], str]] = []
+        self._ids = itertools.count(1)
+
+    def display(self, obj: dict[str, Any], *, raw: bool = False, display_id: Any = None) -> Handle | None:
+        assert raw
+        assigned = f"display-{next(self._ids)}" if display_id is True else None
+        self.shown.append((obj, assigned))
+        return Handle(assigned) if assigned else None
+
+    def update_display(self, obj: dict[str, Any], *, raw: bool = False, display_id: str) -> None:
+        assert raw
+        self.updates.append((obj, display_id))
+
+
+class SteppingClock:
+    """A monotonic clock that moves ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def new_view(*, refresh_per_second: float = 0, **kwargs: Any) -> tuple[WidgetView, FakeDisplay]:
+    display = FakeDisplay()
+    view = WidgetView(refresh_per_second=refresh_per_second, display=display, **kwargs)
+    view.start(model="gpt-test", thread="main")
+    return view, display
+
+
+def visible(value: str) -> str:
+    """The text a widget's HTML shows: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", value))
+
+
+def events(*payloads: dict[str, Any]) -> Iterator[Any]:
+    for number, payload in enumerate(payloads):
+        yield parse_event(json.dumps({"sequence_number": number, **payload}))
+
+
+def feed(view: WidgetView, accumulator: ResponseAccumulator, stream: Iterator[Any]) -> None:
+    for event in stream:
+        accumulator.add(event)
+        view.on_event(event, accumulator.snapshot)
+
+
+def text_stream(*deltas: str, item_id: str = "msg_1", index: int = 0) -> list[dict[str, Any]]:
+    message = {"type": "message", "id": item_id, "role": "assistant", "status": "in_progress", "content": []}
+    part = {"type": "output_text", "text": "", "annotations": []}
+    return [
+        {"type": "response.output_item.added", "output_index": index, "item": message},
+        {"type": "response.content_part.added", "output_index": index, "item_id": item_id, "content_index": 0,
+         "part": part},
+        *({"type": "response.output_text.delta", "output_index": index, "item_id": item_id, "content_index": 0,
+           "delta": d} for d in deltas),
+    ]  # fmt: skip
+
+
+def response(*output: dict[str, Any], status: str = "completed", **extra: Any) -> Response:
+    return Response.model_validate(
+        {"id": "resp_1", "object": "response", "status": status, "model": "gpt-test", "output": list(output),
+         **extra}
+    )  # fmt: skip
+
+
+def message(value: str, id: str = "msg_1") -> dict[str, Any]:
+    return {"type": "message", "id": id, "role": "assistant", "status": "completed",
+            "content": [{"type": "output_text", "text": value, "annotations": []}]}  # fmt: skip
+
+
+STATS = TurnStats(model="gpt-test", input_tokens=1200, cached_tokens=1024, output_tokens=40, reasoning_tokens=16,
+                  total_tokens=1240, cost_usd=0.0123, ttft_s=0.25, total_s=1.25)  # fmt: skip
+
+
+# ----- display protocol and layout -----
+
+
+def test_start_shows_one_blank_widget_output_with_a_header() -> None:
+    view, display = new_view()
+    [(bundle, display_id)] = display.shown
+    assert bundle == {WIDGET_MIME: {"version_major": 2, "version_minor": 0, "model_id": view.box.model_id},
+                      "text/plain": ""}  # fmt: skip
+    assert display_id is not None
+    assert list(view.box.children) == [view.header, view.reasoning_box, view.cards, view.approvals, view.answer,
+                                       view.notice, view.usage]  # fmt: skip
+    assert visible(view.header.value) == "gpt-test · thread main · waiting for the first token…"
+    assert view.reasoning_box.layout.display == "none" and view.cards.children == ()
+
+
+def test_answer_streams_and_the_final_output_carries_a_markdown_fallback() -> None:
+    view, display = new_view()
+    acc = ResponseAccumulator()
+    seen = []
+    for event in events(*text_stream("Hello", ", **world**")):
+        acc.add(event)
+        view.on_event(event, acc.snapshot)
+        seen.append(view.answer.value)
+    assert seen[-2:] == [markdown_to_html("Hello"), markdown_to_html("Hello, **world**")]
+    assert "<strong>world</strong>" in view.answer.value
+    assert "streaming" in visible(view.header.value)
+
+    final = response(message("Hello, **world**"))
+    outcome = TurnOutcome(response=final, stats=STATS)
+    view.finish(outcome)
+    live_id = display.shown[0][1]
+    assert display.updates[-1] == ({"text/plain": ""}, live_id)  # the live output is blanked ...
+    bundle, _ = display.shown[-1]  # ... and the final state is a new output: the widget and its fallback
+    assert bundle[WIDGET_MIME]["model_id"] == view.box.model_id
+    assert bundle["text/markdown"] == outcome_markdown(outcome, items=view.items)
+    assert bundle["text/plain"] == outcome_text(outcome, items=view.items)
+    assert visible(view.header.value).endswith("· done")
+
+
+def test_usage_bar_shows_tokens_cost_and_timings() -> None:
+    view, _ = new_view()
+    view.finish(TurnOutcome(response=response(message("ok")), stats=STATS))
+    shown = visible(view.usage.value)
+    for label, value in STATS.parts():
+        assert f"{label} {value}" in shown
+    assert "cached 1,024" in shown and "reasoning 16" in shown and "$0.0123" in shown
+    bare, _ = new_view()
+    bare.finish(TurnOutcome(response=response(message("ok"))))
+    assert bare.usage.value == ""
+
+
+def test_reasoning_box_opens_only_when_there_is_reasoning() -> None:
+    view, _ = new_view()
+    reasoning = {"type": "reasoning", "id": "rs_1", "summary": []}
+    acc = ResponseAccumulator()
+    feed(view, acc, events({"type": "response.output_item.added", "output_index": 0, "item": reasoning}))
+    assert view.reasoning_box.layout.display == "none"
+    feed(view, acc, events(
+        {"type": "response.reasoning_summary_part.added", "output_index": 0, "item_id": "rs_1",
+         "summary_index": 0, "part": {"type": "summary_text", "text": ""}},
+        {"type": "response.reasoning_summary_text.delta", "output_index": 0, "item_id": "rs_1",
+         "summary_index": 0, "delta": "**Weighing** options"},
+    ))  # fmt: skip
+    assert view.reasoning_box.layout.display is None
+    assert (
+        view.reasoning_box.get_title(0) == "Reasoning summary" and view.reasoning_box.selected_index is None
+    )
+    assert "<strong>Weighing</strong> options" in view.reasoning.value
+    assert view.cards.children == ()  # reasoning is no card
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "shown"),
+    [("incomplete", "max_output_tokens", "Raise --max-output-tokens"),
+     ("incomplete", "content_filter", "(content_filter)"),
+     ("interrupted", None, "Interrupted")],
+)  # fmt: skip
+def test_notice_of_an_unfinished_answer(status: Any, reason: str | None, shown: str) -> None:
+    view, _ = new_view()
+    details = {"incomplete_details": {"reason": reason}} if reason else {}
+    partial = response(message("Half an ans"), status="incomplete" if reason else "in_progress", **details)
+    view.finish(TurnOutcome(response=partial, status=status))
+    assert shown in visible(view.notice.value)
+    assert "#9a6700" in view.notice.value  # amber: a notice, not an error
+    assert visible(view.header.value).endswith(status)
+    assert visible(view.answer.value).strip() == "Half an ans"
+
+
+def test_an_api_error_is_a_short_red_message() -> None:
+    view, display = new_view()
+    error = exc.RateLimitError("Rate limit reached for gpt-test.", status=429, code="rate_limit_exceeded",
+                               request_id="req_42")  # fmt: skip
+    view.finish(TurnOutcome(response=None, status="error", error=error))
+    shown = visible(view.notice.value)
+    assert "RateLimitError (HTTP 429, code rate_limit_exceeded, request req_42)" in shown
+    assert "Rate limit reached for gpt-test." in shown and error.hint in shown
+    assert "#b42318" in view.notice.value and "Traceback" not in shown
+    assert visible(view.header.value).endswith("failed")
+    assert "RateLimitError" in display.shown[-1][0]["text/plain"]
+
+
+def test_outcome_notice_is_shown() -> None:
+    view, _ = new_view()
+    view.finish(TurnOutcome(response=response(message("{")), notice="The JSON did not parse."))
+    assert visible(view.notice.value).strip() == "The JSON did not parse."
+
+
+def test_local_tool_calls_get_a_card_that_updates_in_place() -> None:
+    view, _ = new_view()
+    view.tool_started("call_1", "get_weather", '{"city": "Paris"}')
+    [card] = view.cards.children
+    assert "get_weather" in visible(card.value) and "running…" in visible(card.value)
+    assert "running get_weather…" in visible(view.header.value)
+    view.tool_finished("call_1", result='{"temp": 21}', error=None, seconds=0.5)
+    assert view.cards.children == (card,)
+    assert '→ {"temp": 21}' in visible(card.value) and "0.50 s" in visible(card.value)
+    view.tool_started("call_2", "broken", "{}")
+    view.tool_finished("call_2", result=None, error="ValueError: no", seconds=0.1)
+    assert len(view.cards.children) == 2 and "ValueError: no" in visible(view.cards.children[1].value)
+
+
+def test_next_round_keeps_earlier_cards_above_the_new_ones() -> None:
+    view, _ = new_view()
+    call = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "f", "arguments": "{}",
+            "status": "completed"}  # fmt: skip
+    acc = ResponseAccumulator()
+    feed(view, acc, events({"type": "response.output_item.done", "output_index": 0, "item": call}))
+    [first] = view.cards.children
+    view.next_round(acc.snapshot())
+    second = ResponseAccumulator()
+    feed(view, second, events(*text_stream("Done.")))
+    assert view.cards.children == (first,) and "Done." in view.answer.value
+    view.finish(TurnOutcome(response=response(message("Done."))))
+    assert view.cards.children == (first,) and [i["type"] for i in view.items] == ["function_call", "message"]
+
+
+def test_unchanged_cards_are_not_rendered_again() -> None:
+    view, _ = new_view()
+    acc = ResponseAccumulator()
+    search = {"type": "web_search_call", "id": "ws_1", "status": "in_progress"}
+    feed(view, acc, events({"type": "response.output_item.added", "output_index": 0, "item": search}))
+    [card] = view.cards.children
+    changes: list[str] = []
+    card.observe(lambda change: changes.append(change["new"]), names="value")
+    feed(view, acc, events(*text_stream("a", "b", "c", item_id="msg_1", index=1)))
+    assert changes == []  # three refreshes, the search card untouched
+    feed(
+        view,
+        acc,
+        events({"type": "response.web_search_call.searching", "output_index": 0, "item_id": "ws_1"}),
+    )
+    assert len(changes) == 1 and "searching" in visible(changes[0])
+
+
+def test_partial_images_show_while_the_image_is_generated() -> None:
+    partial = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"partial" * 10).decode()
+    final = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"final" * 10).decode()
+    item = {"type": "image_generation_call", "id": "ig_1", "status": "in_progress"}
+    view, _ = new_view()
+    acc = ResponseAccumulator()
+    feed(view, acc, events(
+        {"type": "response.output_item.added", "output_index": 0, "item": item},
+        {"type": "response.image_generation_call.generating", "output_index": 0, "item_id": "ig_1"},
+    ))  # fmt: skip
+    [card] = view.cards.children
+    assert "<img" not in card.value and "generating" in visible(card.value)
+    feed(view, acc, events({"type": "response.image_generation_call.partial_image", "output_index": 0,
+                            "item_id": "ig_1", "partial_image_index": 0, "partial_image_b64": partial}))  # fmt: skip
+    assert f'<img src="data:image/png;base64,{partial}" alt="partial image"' in card.value
+    done = {**item, "status": "completed", "result": final, "output_format": "png"}
+    feed(view, acc, events({"type": "response.output_item.done", "output_index": 0, "item": done}))
+    assert f'<img src="data:image/png;base64,{final}" alt="generated image"' in card.value
+    assert partial not in card.value
+
+
+# ----- untrusted text -----
+
+
+def test_tool_results_in_cards_are_escaped_too() -> None:
+    view, _ = new_view()
+    call = {"type": "mcp_call", "id": "mcp_1", "server_label": "<b>srv</b>", "name": "fetch", "arguments": "{}",
+            "output": "<img src=x onerror=alert(1)> ![t](https://evil.example/t.png)"}  # fmt: skip
+    feed(
+        view,
+        ResponseAccumulator(),
+        events({"type": "response.output_item.done", "output_index": 0, "item": call}),
+    )
+    [card] = view.cards.children
+    assert "<img" not in card.value and "<b>" not in card.value
+    assert "<img src=x onerror=alert(1)>" in visible(card.value) and "<b>srv</b>" in visible(card.value)
+
+
+# ----- recorded streams with hosted tools -----
+
+_NOT_CARDS = ("message", "reasoning")
+
+
+def recorded_streams() -> list[dict[str, Any]]:
+    require_recordings()
+    return [r for r in load_recordings() if is_stream(r)]
+
+
+def segments(recording: dict[str, Any]) -> list[list[Any]]:
+    """The events of each response in a recording (some hold a tool loop's requests back to back)."""
+    out: list[list[Any]] = []
+    for data in iter_sse_payloads(recording):
+        event = parse_event(data)
+        if event.type == "response.created" or not out:
+            out.append([])
+        out[-1].append(event)
+    return out
+
+
+def card_items(view: WidgetView) -> list[dict[str, Any]]:
+    return [i for i in view.items if i.get("type") not in _NOT_CARDS]
+
+
+def joined(value: Any) -> str:
+    return " ".join(str(value).split())
+
+
+def expected_texts(item: dict[str, Any]) -> list[str]:
+    """What the card of a finished item must show, read from the item itself."""
+    kind = item["type"]
+    out: list[str] = []
+    if kind == "web_search_call":
+        action = item.get("action") or {}
+        out += [joined(q) for q in action.get("queries") or [action.get("query")] if q]
+        out += [action["pattern"]] if action.get("pattern") else []
+    elif kind == "file_search_call":
+        out += [joined(q) for q in item.get("queries") or ()]
+        out += [r["filename"] for r in item.get("results") or () if r.get("filename")]
+    elif kind == "code_interpreter_call":
+        out += [item["code"].rstrip()] if item.get("code") else []
+        out += [o["logs"].rstrip() for o in item.get("outputs") or () if o.get("type") == "logs"]
+    elif kind in ("mcp_call", "mcp_approval_request", "function_call"):
+        out += [item.get("server_label") or "", item["name"]]
+        arguments = json.loads(item["arguments"] or "{}")
+        out += [
+            f'"{key}": {json.dumps(value, ensure_ascii=False)}'
+            if not isinstance(value, dict | list)
+            else f'"{key}":'
+            for key, value in arguments.items()
+        ]
+        out += [str(item["output"])] if item.get("output") else []
+        if isinstance(item.get("error"), dict):
+            out += [str(item["error"]["type"]), str(item["error"]["code"]), "failed"]
+        if kind == "mcp_approval_request":
+            out += [item["id"], "approval"]
+    elif kind == "custom_tool_call":
+        out += [item["name"], item["input"].rstrip()]
+    elif kind == "mcp_list_tools":
+        out += [item["server_label"], *(t["name"] for t in item.get("tools") or ())]
+    elif kind == "tool_search_output":
+        out += [t["name"] for t in item.get("tools") or ()]
+    elif kind == "tool_search_call":
+        out += [json.dumps(item.get("arguments"), indent=2)]
+    elif kind == "image_generation_call":
+        out += [joined(item["revised_prompt"])] if item.get("revised_prompt") else []
+    else:
+        out += [v for v in (item.get("call_id"), item.get("name")) if v]
+    return [s for s in out if s]
+
+
+def expected_html(item: dict[str, Any]) -> list[str]:
+    """Links and images the rendered card must contain."""
+    if item["type"] == "web_search_call":
+        action = item.get("action") or {}
+        urls = [s["url"] for s in action.get("sources") or () if s.get("url")] + [action.get("url")]
+        return [f'href="{html.escape(u)}"' for u in urls if u]
+    if item["type"] == "image_generation_call" and item.get("result"):
+        kind = {"jpg": "jpeg"}.get(item.get("output_format") or "png", item.get("output_format") or "png")
+        return [f'<img src="data:image/{kind};base64,{item["result"]}" alt="generated image"']
+    return []
+
+
+def replay(recording: dict[str, Any], view: WidgetView, *, check: bool) -> list[Response]:
+    """Feed every response of ``recording`` through ``view`` as the magic does; with ``check``, assert after
+    each event that the cards follow the stream."""
+    finals: list[Response] = []
+    for events_ in segments(recording):
+        if finals:
+            view.next_round(finals[-1])
+        acc = ResponseAccumulator()
+        code: dict[str, str] = {}
+        for event in events_:
+            acc.add(event)
+            view.on_event(event, acc.snapshot)
+            if check:
+                check_mid_stream(view, event, code)
+        finals.append(acc.snapshot())
+    return finals
+
+
+def card_of(view: WidgetView, item_id: str) -> str:
+    items = card_items(view)
+    assert len(items) == len(view.cards.children)
+    [card] = [c.value for i, c in zip(items, view.cards.children, strict=True) if i.get("id") == item_id]
+    return card
+
+
+def check_mid_stream(view: WidgetView, event: Any, streamed: dict[str, str]) -> None:
+    kind = event.type
+    if kind in ("response.code_interpreter_call_code.delta", "response.mcp_call_arguments.delta"):
+        streamed[event.item_id] = streamed.get(event.item_id, "") + event.delta
+        so_far = streamed[event.item_id]
+        try:
+            so_far = json.dumps(json.loads(so_far), indent=2)
+        except ValueError:
+            pass
+        assert so_far.rstrip() in visible(card_of(view, event.item_id))
+    elif kind.endswith((".in_progress", ".searching", ".interpreting", ".generating")) and getattr(
+        event, "item_id", None
+    ):
+        assert kind.rsplit(".", 1)[1] in visible(card_of(view, event.item_id))
+    elif kind == "response.image_generation_call.partial_image":
+        assert f";base64,{event.partial_image_b64}" in card_of(view, event.item_id)
+
+
+@pytest.mark.conformance
+def test_there_are_recorded_streams_with_hosted_tools() -> None:
+    hosted = {"web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call", "mcp_call",
+              "mcp_list_tools", "mcp_approval_request", "tool_search_call"}  # fmt: skip
+    seen = {
+        json.loads(d).get("item", {}).get("type") for r in recorded_streams() for d in iter_sse_payloads(r)
+    }
+    assert hosted <= seen
+
+
+@pytest.mark.conformance
+def test_recorded_streams_render_every_tool_item_on_a_card() -> None:
+    checked: dict[str, int] = {}
+    for recording in recorded_streams():
+        view, display = new_view()
+        finals = replay(recording, view, check=True)
+        last = finals[-1]
+        status: TurnStatus = "failed" if last.status == "failed" else "completed"
+        if last.status == "incomplete":
+            status = "incomplete"
+        outcome = TurnOutcome(response=last, status=status)
+        view.finish(outcome)
+        name = recording["name"]
+
+        items = [i.to_dict() for final in finals for i in final.output if i.type not in _NOT_CARDS]
+        assert len(view.cards.children) == len(items), name
+        static = display.shown[-1][0]["text/markdown"]
+        static_html = markdown_to_html(static)
+        for item, card in zip(items, view.cards.children, strict=True):
+            for expected in expected_texts(item):
+                assert expected in visible(card.value), (name, item["type"], expected)
+                assert expected in visible(static_html), (name, item["type"], expected)
+            for expected in expected_html(item):
+                assert expected in card.value and expected in static_html, (name, item["type"], expected)
+            checked[item["type"]] = checked.get(item["type"], 0) + 1
+        answer = answer_markdown(view.items)
+        assert view.answer.value == (markdown_to_html(answer) if answer else ""), name
+        assert bool(visible(view.answer.value).strip()) == bool("".join(f.output_text for f in finals)), name
+        if any(i.type == "reasoning" and i.summary for f in finals for i in f.output):
+            assert view.reasoning_box.layout.display is None and view.reasoning.value, name
+    assert checked.keys() >= {"web_search_call", "file_search_call", "code_interpreter_call",
+                              "image_generation_call", "mcp_call", "mcp_list_tools", "mcp_approval_request",
+                              "tool_search_call", "tool_search_output"}  # fmt: skip
+
+
+@pytest.mark.conformance
+def test_throttled_refreshes_end_in_the_same_widgets() -> None:
+    for recording in recorded_streams():
+        exact, _ = new_view()
+        finals = replay(recording, exact, check=False)
+        throttled, _ = new_view(refresh_per_second=12, clock=SteppingClock(0.02))
+        replay(recording, throttled, check=False)
+        outcome = TurnOutcome(response=finals[-1])
+        exact.finish(outcome)
+        throttled.finish(outcome)
+        name = recording["name"]
+        assert [c.value for c in throttled.cards.children] == [c.value for c in exact.cards.children], name
+        assert throttled.answer.value == exact.answer.value, name
+        assert throttled.reasoning.value == exact.reasoning.value, name
+        if throttled.events > 40:
+            assert throttled.refreshes < throttled.events / 2, name
