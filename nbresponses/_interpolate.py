@@ -75,9 +75,10 @@ def interpolate(text: str, namespace: Mapping[str, Any]) -> tuple[list[str | Pla
         root = re.match(_NAME, expression).group(0)  # type: ignore[union-attr]
         value = _resolve(expression, namespace)
         if value is _MISSING:
-            close = difflib.get_close_matches(root, [k for k in namespace if not k.startswith("_")], n=1)
-            # Single letters are mostly LaTeX or code ({a}/{b}): warn about them only when a near name exists.
-            if root not in namespace and (len(root) > 1 or close):
+            # Single letters are LaTeX or code ({a}/{b}) far more often than typos, and their "close" names are
+            # just short ones that share the letter ({a} -> ax, {n} -> np): never warn about them.
+            if root not in namespace and len(root) > 1:
+                close = difflib.get_close_matches(root, [k for k in namespace if not k.startswith("_")], n=1)
                 hint = f" Did you mean {{{close[0]}}}?" if close else ""
                 warnings.append(
                     f"{{{expression}}} is not a variable of this notebook; it was sent as typed.{hint}"

@@ -70,6 +70,15 @@ def test_single_letter_latex_is_not_warned_about() -> None:
     assert warnings == []
 
 
+def test_single_letters_are_not_matched_to_short_notebook_names() -> None:
+    # A notebook with matplotlib and numpy has ax and np: LaTeX {a} and {n} must not suggest them.
+    pieces, warnings = interpolate(
+        r"$\frac{a}{b}$ and $x^{n}$", {"ax": object(), "np": object(), "pd": object()}
+    )
+    assert text_of(pieces) == r"$\frac{a}{b}$ and $x^{n}$"
+    assert warnings == []
+
+
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
 def test_text_without_resolvable_names_comes_back_unchanged(text: str) -> None:
     pieces, _ = interpolate(text, {})
