@@ -59,13 +59,16 @@ def strict_schema(schema: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     defs = schema.get("$defs", {})
     possible = True
 
-    def walk(node: Any, *, root: bool = False) -> Any:
+    def walk(node: Any, *, root: bool = False, inlining: frozenset[str] = frozenset()) -> Any:
         nonlocal possible
         if not isinstance(node, dict):
             return node
         node = dict(node)  # children are replaced by their walked copies; the input stays as it was
         if "$ref" in node and len(node) > 1:  # strict mode rejects siblings of $ref: inline the definition
-            node = _resolve_ref(node, defs)
+            name = str(node["$ref"]).rsplit("/", 1)[-1]
+            if name in inlining:  # a model that contains itself cannot be inlined: keep the bare reference
+                return {"$ref": node["$ref"]}
+            node, inlining = _resolve_ref(node, defs), inlining | {name}
         if "oneOf" in node:  # branches told apart by a constant tag cannot overlap, so anyOf means the same
             node["anyOf"] = node.pop("oneOf")
             node.pop("discriminator", None)
@@ -91,13 +94,13 @@ def strict_schema(schema: dict[str, Any]) -> tuple[dict[str, Any], bool]:
             node["required"] = list(node.get("properties", {}))
         for key in _SCHEMA_MAPS:
             if isinstance(node.get(key), dict):
-                node[key] = {name: walk(value) for name, value in node[key].items()}
+                node[key] = {name: walk(value, inlining=inlining) for name, value in node[key].items()}
         for key in _SCHEMA_LISTS:
             if isinstance(node.get(key), list):
-                node[key] = [walk(value) for value in node[key]]
+                node[key] = [walk(value, inlining=inlining) for value in node[key]]
         for key in _SCHEMA_VALUES:
             if isinstance(node.get(key), dict):
-                node[key] = walk(node[key])
+                node[key] = walk(node[key], inlining=inlining)
         return node
 
     return walk(schema, root=True), possible
@@ -140,7 +143,7 @@ def schema_format(target: Any, *, name: str | None = None, strict: bool | None =
         raise TypeError(f"expected the model class, got an instance of it: use {type(target).__name__}")
     else:
         raise TypeError(f"expected a pydantic model class or a JSON-schema dict, got {type(target).__name__}")
-    if original.get("type") != "object":
+    if strict_form.get("type") != "object":  # (a self-referencing model's root $ref is inlined by now)
         possible = False
     use_strict = possible if strict is None else strict and possible
     # Not strict: the schema as given. Its strict form would forbid what it allows (a dict's keys, omitted fields).

@@ -271,3 +271,18 @@ def test_client_parse_round_trip_with_the_offline_backend() -> None:
     refusing = testing.OfflineBackend().script([testing.reply(testing.refusal("No."))])
     with pytest.raises(StructuredOutputError, match="refused: No."):
         refusing.client().responses.parse(model="gpt-4.1", input="x", text_format=Person)
+
+
+def test_a_model_that_contains_itself_is_strict_and_keeps_a_bare_reference() -> None:
+    class Node(BaseModel):
+        name: str
+        child: Node = Field(description="a node inside this one")
+        children: list[Node] = Field(default_factory=list, description="more of them")
+
+    Node.model_rebuild()
+    fmt = schema_format(Node)
+    assert fmt["strict"] is True
+    schema = fmt["schema"]
+    assert schema["type"] == "object" and schema["required"] == ["name", "child", "children"]
+    assert schema["properties"]["child"] == {"$ref": "#/$defs/Node"}  # inlining it would never end
+    assert schema["properties"]["children"]["items"] == {"$ref": "#/$defs/Node"}
