@@ -1,4 +1,7 @@
-"""Test session set-up: no test reaches a real API or writes to the user's history."""
+"""Test session set-up (tests and notebooks alike): no test reaches a real API or writes to the user's history.
+
+At the root so that ``pytest notebooks/NAME.ipynb`` alone gets it too.
+"""
 
 from __future__ import annotations
 
