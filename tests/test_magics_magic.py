@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import nbresponses
@@ -176,3 +182,27 @@ def test_config_shows_settings_without_the_key(ipython: Shell, monkeypatch: pyte
     _, captured = ipython.run("%respond config")
     markdown = ipython.markdown(captured)
     assert "set (OPENAI_API_KEY)" in markdown and "sk-config-marker" not in markdown
+
+
+TERMINAL = """
+from IPython.terminal.interactiveshell import TerminalInteractiveShell
+shell = TerminalInteractiveShell.instance(colors="nocolor")
+shell.run_cell("%load_ext nbresponses")
+shell.run_cell("%%respond\\nWhat is a kernel?", store_history=True)
+shell.run_cell("%respond --max-output-tokens 5 Write a long essay", store_history=True)
+"""
+
+
+def test_terminal_ipython_gets_plain_streaming_text(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env.update(NBRESPONSES_BACKEND="offline", NBRESPONSES_HISTORY=str(tmp_path / "h.sqlite"))
+    done = subprocess.run(
+        [sys.executable, "-c", TERMINAL], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "[gpt-4.1 · thread default]\nYou asked: “What is a kernel?”." in out
+    assert "Incomplete:** the answer stopped early (max_output_tokens)" in out
+    assert re.search(r"input \d+ · cached 0 · output \d+ · \$0 · first token", out)
+    for markup in ("<sub>", "<details>", "<div", "text/markdown", "Traceback"):
+        assert markup not in out + done.stderr
