@@ -10,6 +10,10 @@ Context travels one of two ways, chosen per thread:
 - ``client``: ``store=false`` and the whole active path's items are resent (with reasoning's
   ``encrypted_content`` for reasoning models). A gateway that rejects ``previous_response_id`` or storage
   switches the thread to client state once, with a notice, and the request is retried.
+
+In client state the context is read from the history once and then extended turn by turn (a finished turn's
+items never change), and each turn's row logs its own items only, not the context again: a long thread costs
+time and disk in proportion to what it sends, not to its square.
 """
 
 from __future__ import annotations
@@ -110,16 +114,15 @@ class Conversation:
         self.defaults = defaults
         self.notices: list[str] = []
         self.last_turn: TurnRecord | None = None
+        # (store, turn id, the client-state context through that turn): see _context_through.
+        self._context: tuple[HistoryStore | None, int | None, list[Any]] = (None, None, [])
         if mode is not None:
             self.store.set_mode(notebook, thread, mode)
 
     @property
     def mode(self) -> ThreadMode:
         """How this thread carries context: ``"server"`` or ``"client"``."""
-        for record in self.store.threads(self.notebook):
-            if record.name == self.thread:
-                return record.mode
-        return "server"
+        return self.store.thread_mode(self.notebook, self.thread)
 
     def send(
         self,
@@ -183,8 +186,7 @@ class Conversation:
         """The request a turn sends after ``parent``: defaults, parameters and the thread's context."""
         body: dict[str, Any] = {**self.defaults, **params}
         if self.mode == "client":
-            context = self.store.context_items(parent.id) if parent else []
-            body["input"] = [*context, *items]
+            body["input"] = [*(self._context_through(parent) if parent else ()), *items]
             body["store"] = False
             body.pop("previous_response_id", None)
             reasoning_model = str(body.get("model", "")).startswith(_REASONING_PREFIXES)
@@ -196,6 +198,18 @@ class Conversation:
             if parent is not None and parent.response_id:
                 body["previous_response_id"] = parent.response_id
         return body
+
+    def _context_through(self, parent: TurnRecord) -> list[Any]:
+        """The client-state context ending with ``parent``'s items; decodes only the turns not seen before."""
+        store, turn_id, context = self._context
+        if store is not self.store or turn_id != parent.id:
+            if store is self.store and turn_id is not None and turn_id == parent.parent_id:
+                # The usual case, the turn after the one cached: a finished turn's items never change.
+                context = [*context, *parent.input_items, *parent.output_items]
+            else:  # a first turn, a re-run, a fork, another writer's turns: read the whole path
+                context = self.store.context_items(parent.id)
+            self._context = (self.store, parent.id, context)
+        return context
 
     def _turn(
         self,
@@ -209,13 +223,14 @@ class Conversation:
         params: Mapping[str, Any],
     ) -> Response:
         body = self.request_body(items, parent, params)
+        resent = len(body["input"]) - len(items)  # client state: the context, already logged with its turns
         turn = self.store.begin_turn(
             self.notebook,
             self.thread,
             parent_id=parent.id if parent else None,
             cell_id=cell_id,
             prompt=prompt if prompt is not None else _prompt_text(items),
-            request=body,
+            request={**body, "input": body["input"][resent:]} if resent else body,
             input_items=items,
         )
         first_token: list[float] = []

@@ -167,7 +167,7 @@ class TurnRecord:
 
     @property
     def request(self) -> dict[str, Any] | None:
-        """The request body as sent (scrubbed)."""
+        """The request body as sent (scrubbed); in client state, ``input`` holds this turn's items only."""
         return cast("dict[str, Any] | None", _loads(self.request_json))
 
     @property
@@ -237,9 +237,9 @@ _SUPERSEDE = """WITH RECURSIVE seg(id, parent_id) AS (SELECT id, parent_id FROM 
     UPDATE turns SET superseded_by = :new WHERE id IN (SELECT id FROM doomed)
     AND notebook = :nb AND thread = :th AND superseded_by IS NULL AND id != :new"""
 _THREADS = """SELECT th.notebook, th.name, th.mode, th.generation, th.head_id, th.forked_from, th.created_at,
-    th.reset_at, COUNT(t.id), MAX(t.started_at), COALESCE(SUM(t.total_tokens), 0),
-    (SELECT h.response_id FROM turns h WHERE h.id = th.head_id) FROM threads th
-    LEFT JOIN turns t ON t.notebook = th.notebook AND t.thread = th.name WHERE th.notebook = ?"""
+    th.reset_at, COUNT(t.id), MAX(t.started_at), COALESCE(SUM(t.total_tokens), 0), (SELECT h.response_id
+    FROM turns h WHERE h.id = th.head_id) FROM threads th LEFT JOIN turns t ON t.notebook = th.notebook
+    AND t.thread = th.name WHERE th.notebook = ? GROUP BY th.name ORDER BY th.created_at, th.name"""
 _INSERT_TURN = """INSERT INTO turns (notebook, thread, generation, cell_id, parent_id, status, prompt, model,
     previous_response_id, started_at, request_json, input_items_json)
     VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?)"""
@@ -340,9 +340,8 @@ class HistoryStore:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
                 raise RuntimeError(f"{self.path}: schema {version} is from a newer nbresponses; upgrade it.")
-            for statements in _MIGRATIONS[version:]:
-                for statement in statements:
-                    conn.execute(statement)
+            for statement in (s for statements in _MIGRATIONS[version:] for s in statements):
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _json(self, value: object) -> str | None:
@@ -380,10 +379,13 @@ class HistoryStore:
             sql = "UPDATE threads SET mode = ? WHERE notebook = ? AND name = ?"
             conn.execute(sql, (mode, notebook, thread))
 
+    def thread_mode(self, notebook: str, thread: str = DEFAULT_THREAD) -> ThreadMode:
+        """How the thread carries context (``"server"`` if it does not exist yet), cheaper than threads()."""
+        return cast(ThreadMode, self._thread_field(notebook, thread, "mode") or "server")
+
     def threads(self, notebook: str) -> list[ThreadRecord]:
         """The notebook's threads, oldest first."""
-        rows = self._read(f"{_THREADS} GROUP BY th.name ORDER BY th.created_at, th.name", (notebook,))
-        return [ThreadRecord(*row) for row in rows]
+        return [ThreadRecord(*row) for row in self._read(_THREADS, (notebook,))]
 
     def reset(self, notebook: str, thread: str = DEFAULT_THREAD) -> int:
         """Start the thread afresh (a new generation, no head); old turns are kept. Returns the generation."""
@@ -434,7 +436,7 @@ class HistoryStore:
         ``parent_id`` is normally ``parent_for(...).id`` and must be a completed or incomplete turn
         (:class:`ValueError` otherwise; :class:`LookupError` if unknown). ``request`` is the body as sent
         (JSON-like, JSON text or pydantic models; its ``model`` and ``previous_response_id`` are recorded);
-        ``input_items`` are the items this turn adds (in client mode those only, not the resent history).
+        ``input_items`` are the items this turn adds (in client mode those only: log no resent history).
         ``cell_id`` is None where there is none (terminal IPython): such turns append.
         """
         request_text = self._json(request)
@@ -527,18 +529,16 @@ class HistoryStore:
 
     def chain(self, turn_id: int | None) -> list[TurnRecord]:
         """The turn and its ancestors, oldest first (empty for None)."""
-        if turn_id is None:
-            return []
         sql = f"{_PATH} SELECT {_COLUMNS} FROM turns t WHERE t.id IN (SELECT id FROM path) ORDER BY t.id"
-        return [TurnRecord(*row) for row in self._read(sql, (turn_id,))]
+        return [TurnRecord(*row) for row in self._read(sql, (turn_id,))] if turn_id is not None else []
 
-    def _head(self, notebook: str, thread: str) -> int | None:
-        rows = self._read("SELECT head_id FROM threads WHERE notebook = ? AND name = ?", (notebook, thread))
-        return cast("int | None", rows[0][0]) if rows else None
+    def _thread_field(self, notebook: str, thread: str, column: str) -> Any:
+        rows = self._read(f"SELECT {column} FROM threads WHERE notebook = ? AND name = ?", (notebook, thread))
+        return rows[0][0] if rows else None
 
     def active_path(self, notebook: str, thread: str = DEFAULT_THREAD) -> list[TurnRecord]:
         """The turns the thread's next request continues, oldest first (through a fork's source)."""
-        return self.chain(self._head(notebook, thread))
+        return self.chain(self._thread_field(notebook, thread, "head_id"))
 
     def parent_for(
         self, notebook: str, thread: str = DEFAULT_THREAD, cell_id: str | None = None
@@ -548,7 +548,7 @@ class HistoryStore:
         If the cell has a turn on the active path, the re-run replaces it: the parent is that turn's parent.
         Otherwise (a new cell, a cell whose turn failed or was superseded, no cell id) it is the head.
         """
-        parent = self._head(notebook, thread)
+        parent: int | None = self._thread_field(notebook, thread, "head_id")
         sql = (
             "SELECT 1 FROM turns WHERE notebook = ? AND cell_id = ? AND status IN ('completed', 'incomplete')"
         )

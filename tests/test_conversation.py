@@ -194,3 +194,77 @@ def test_store_false_moves_the_thread_to_client_state(store: HistoryStore) -> No
     chat.send("one", store=False)
     chat.send("two", store=False)
     assert chat.mode == "client" and len(backend.requests[1]["input"]) == 3
+
+
+# ----- client state over a long thread: what is logged, what is read again -----
+
+
+def _client_chat(
+    store: HistoryStore, backend: testing.OfflineBackend, thread: str = "default"
+) -> Conversation:
+    return Conversation(backend.client(), store=store, notebook="nb", thread=thread, mode="client", model="m")
+
+
+def test_client_state_logs_each_turn_s_own_items_only(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend()
+    chat = _client_chat(store, backend)
+    for n in range(6):
+        chat.send(f"fact {n}", cell_id=f"c{n}")
+    assert [len(body["input"]) for body in backend.requests] == [1, 3, 5, 7, 9, 11]  # the whole path, sent
+    for n, turn in enumerate(chat.active_path()):
+        # The row holds what this turn added, not the context again (that would grow with the thread's square).
+        assert turn.request is not None and turn.request["input"] == [
+            {"role": "user", "content": f"fact {n}"}
+        ]
+        assert turn.request["store"] is False and turn.request["model"] == "m"
+        assert turn.input_items == turn.request["input"]
+    sent = backend.requests[-1]["input"]
+    assert store.context_items(chat.active_path()[-2].id) == sent[:-1]  # the context is rebuilt from the rows
+
+
+def test_client_state_reads_the_path_from_the_history_once(
+    store: HistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = testing.OfflineBackend()
+    chat = _client_chat(store, backend)
+    whole_path_reads: list[int | None] = []
+    read = store.context_items
+    monkeypatch.setattr(
+        store, "context_items", lambda turn_id: whole_path_reads.append(turn_id) or read(turn_id)
+    )
+    for n in range(8):
+        chat.send(f"fact {n} with a key sk-proj-{n}AAAAAAAAAAAAAAAAAAAAAAAA", cell_id=f"c{n}")
+    assert len(whole_path_reads) == 1  # for the second turn; later turns decode only the turn before
+    assert len(backend.requests[-1]["input"]) == 15
+    # A conversation with nothing cached (a restarted kernel) sends the same context, scrubbed the same way.
+    parent = store.parent_for("nb", "default", "next")
+    fresh = _client_chat(store, backend)
+    items = [{"role": "user", "content": "next"}]
+    expected = fresh.request_body(items, parent, {})["input"]
+    assert chat.request_body(items, parent, {})["input"] == expected
+    assert "[redacted]" in expected[0]["content"] and "sk-proj-0" not in str(expected)
+
+
+def test_client_state_context_follows_reruns_forks_and_other_writers(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend()
+    chat = _client_chat(store, backend)
+    first = chat.send("A", cell_id="a")
+    chat.send("B", cell_id="b")
+    chat.send("C", cell_id="c")
+    chat.send("B again", cell_id="b")  # replaces B and C: they leave the context
+    assert [i["content"] for i in backend.requests[-1]["input"] if i.get("role") == "user"] == [
+        "A",
+        "B again",
+    ]
+    other = _client_chat(store, backend)  # another writer of the same thread (a second kernel)
+    other.send("D", cell_id="d")
+    chat.send("E", cell_id="e")
+    users = [i["content"] for i in backend.requests[-1]["input"] if i.get("role") == "user"]
+    assert users == ["A", "B again", "D", "E"]
+    side = chat.fork(first.id, "side")
+    side.send("side line")
+    users = [i["content"] for i in backend.requests[-1]["input"] if i.get("role") == "user"]
+    assert users == ["A", "side line"] and side.mode == "client"
+    chat.send("F", cell_id="f")  # the main thread, unchanged by the fork
+    users = [i["content"] for i in backend.requests[-1]["input"] if i.get("role") == "user"]
+    assert users == ["A", "B again", "D", "E", "F"] and len(backend.requests[-1]["input"]) == 9

@@ -417,6 +417,19 @@ def test_threads_listing(store: HistoryStore) -> None:
         store.set_mode(NB, "other", "both")  # type: ignore[arg-type]
 
 
+def test_thread_mode_agrees_with_the_listing(store: HistoryStore) -> None:
+    assert store.thread_mode(NB, "never-created") == "server"
+    run(store, "A")
+    store.set_mode(NB, "side", "client")
+    run(store, "B", thread="side", nb="/elsewhere.ipynb")  # same name, other notebook: its own mode
+    modes = {t.name: t.mode for t in store.threads(NB)}
+    assert modes == {"default": "server", "side": "client"}
+    assert {name: store.thread_mode(NB, name) for name in modes} == modes
+    assert store.thread_mode("/elsewhere.ipynb", "side") == "server"
+    store.set_mode(NB, "side", "server")
+    assert store.thread_mode(NB, "side") == "server"
+
+
 def test_history_and_find_turn(store: HistoryStore) -> None:
     a = run(store, "A")
     b = run(store, "B")
