@@ -141,3 +141,25 @@ async def test_async_client_over_the_same_transport(server: OfflineServer) -> No
 
 
 pytestmark = pytest.mark.anyio
+
+
+def test_store_false_responses_are_not_kept_in_memory(
+    server: OfflineServer, client: nbresponses.Client
+) -> None:
+    kept = client.responses.create(model="m", input="kept")
+    for n in range(5):
+        client.responses.create(model="m", input=f"forgotten {n}", store=False)
+    assert list(server._responses) == [kept.id]  # a long client-state thread does not grow the server
+
+
+def test_the_journal_keeps_the_latest_requests_only() -> None:
+    server = OfflineServer(journal_limit=3)
+    client = server.client()
+    for n in range(5):
+        client.responses.create(model="m", input=f"turn {n}")
+    assert [entry["body"]["input"] for entry in server.journal] == ["turn 2", "turn 3", "turn 4"]
+    unbounded = OfflineServer(journal_limit=None)
+    unbounded_client = unbounded.client()
+    for n in range(300):
+        unbounded_client.responses.create(model="m", input=str(n))
+    assert len(unbounded.journal) == 300

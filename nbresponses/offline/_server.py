@@ -14,6 +14,7 @@ import itertools
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +94,7 @@ class OfflineServer:
         seed: varies the generated ids.
         clock: seconds since the epoch, for ``created_at``.
         event_delay: seconds between streamed events (0: as fast as possible).
+        journal_limit: how many requests `journal` keeps (None: all; a test double keeps all).
     """
 
     def __init__(
@@ -102,6 +104,7 @@ class OfflineServer:
         seed: str = "",
         clock: Callable[[], float] = time.time,
         event_delay: float = 0.0,
+        journal_limit: int | None = 256,
     ) -> None:
         self.responder: Responder = responder or default_model
         self.event_delay = event_delay  # seconds between streamed events: the pace of a real model, for demos
@@ -110,8 +113,9 @@ class OfflineServer:
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
         self._responses: dict[str, _Stored] = {}
-        self.journal: list[dict[str, Any]] = []
-        """Every request received: ``{"method", "path", "query", "body"}`` (body parsed from JSON)."""
+        self.journal: deque[dict[str, Any]] = deque(maxlen=journal_limit)
+        """The latest requests received (``journal_limit`` of them; None: all), oldest first:
+        ``{"method", "path", "query", "body"}`` (body parsed from JSON)."""
 
     # ----- ids and shapes -----
 
@@ -282,7 +286,10 @@ class OfflineServer:
             stored=payload.get("store", True) is not False,
             final=final,
         )
-        self._responses[response_id] = stored
+        if (
+            stored.stored or background
+        ):  # a store=false response can never be read back: keeping it only leaks
+            self._responses[response_id] = stored
         if payload.get("stream"):
             if background:  # runs on the server whatever the client does: done once its last event is sent
                 stored.response = in_progress

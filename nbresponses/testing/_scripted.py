@@ -44,7 +44,7 @@ class OfflineBackend:
         self._script: deque[ScriptEntry] = deque()
         self._lock = threading.Lock()
         self._fallback = fallback or default_model
-        self.server = OfflineServer(self._respond, seed=seed, event_delay=event_delay)
+        self.server = OfflineServer(self._respond, seed=seed, event_delay=event_delay, journal_limit=None)
 
     def script(self, entries: Iterable[ScriptEntry]) -> OfflineBackend:
         """Queue answers for the next ``POST /responses`` requests, in order. Returns the backend."""
@@ -71,7 +71,7 @@ class OfflineBackend:
     @property
     def journal(self) -> list[dict[str, Any]]:
         """Every request received: ``{"method", "path", "query", "body"}``."""
-        return self.server.journal
+        return list(self.server.journal)
 
     @property
     def requests(self) -> list[dict[str, Any]]:
