@@ -206,3 +206,22 @@ def test_terminal_ipython_gets_plain_streaming_text(tmp_path: Path) -> None:
     assert re.search(r"input \d+ · cached 0 · output \d+ · \$0 · first token", out)
     for markup in ("<sub>", "<details>", "<div", "text/markdown", "Traceback"):
         assert markup not in out + done.stderr
+
+
+def test_a_line_prompt_gets_the_magics_interpolation_not_ipythons(ipython: Shell) -> None:
+    import pandas as pd
+
+    ipython.ns["frame"] = pd.DataFrame({"city": ["Oslo", "Lima"], "temp": [3, 19]})
+    backend = testing.OfflineBackend()
+    ipython.magics.session.use_client(backend.client())
+    ipython.run("%respond Describe {frame} and keep {not_a_name}")
+    sent = backend.requests[-1]["input"][0]["content"][0]["text"]
+    assert "| city | temp |\n|---|---|---|" in sent and "| Oslo | 3 |" in sent  # a Markdown table, not str(df)
+    assert "shape 2 × 2" in sent and "{not_a_name}" in sent
+
+
+def test_subcommand_arguments_are_filled_in_from_the_notebook(ipython: Shell) -> None:
+    ipython.run("%%respond\nMy name is Ada.")
+    ipython.ns["first"] = ipython.ns["_r"]
+    _, captured = ipython.run("%respond fork {first.id} --thread side")
+    assert "Thread 'side' continues from " + ipython.ns["first"].id in captured.stdout

@@ -11,7 +11,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import ExecutionInfo
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from traitlets import Bool, Dict, Enum, Float, Int, Unicode, Union
 
 from ._options import SUBCOMMANDS, parse_cell_options, parse_line, usage
@@ -83,6 +83,7 @@ class RespondMagics(Magics):
     def _pre_run_cell(self, info: ExecutionInfo) -> None:
         self.cell_id = getattr(info, "cell_id", None) or None
 
+    @no_var_expand  # a prompt's {name} is ours to fill in (a DataFrame as a table, not its str())
     @line_cell_magic
     def respond(self, line: str, cell: str | None = None) -> None:
         """Send a prompt to the Responses API and stream the answer (``%respond help`` lists the options)."""
@@ -93,7 +94,13 @@ class RespondMagics(Magics):
             if words and words[0] in SUBCOMMANDS:
                 from ._subcommands import run_subcommand
 
-                run_subcommand(self, words[0], words[1] if len(words) > 1 else "")
+                args = words[1] if len(words) > 1 else ""
+                if words[0] != "count" and self.shell is not None:  # e.g. %respond fork {r.id} --thread b
+                    from nbresponses._interpolate import interpolate
+
+                    parts, _ = interpolate(args, self.shell.user_ns)
+                    args = "".join(p if isinstance(p, str) else str(p.value) for p in parts)
+                run_subcommand(self, words[0], args)
                 return
             options, prompt = parse_line(line)
             if not prompt.strip():
