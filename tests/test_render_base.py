@@ -180,3 +180,8 @@ def test_local_call_cards() -> None:
     head, body = long.markdown().split("\n\n")
     assert head.count("a" * 119) == 1 and "a" * 120 not in head and "…" in head
     assert len(body) < 420 and body.endswith("…")
+
+
+def test_a_call_that_did_not_run_says_so() -> None:
+    denied = LocalCall("c1", "f", "{}", error="The user declined to run f.", seconds=0.0, ran=False)
+    assert denied.markdown() == "**⛔ not run** `f({})`\n\n⚠️ The user declined to run f."

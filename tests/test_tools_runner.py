@@ -351,7 +351,20 @@ def test_approval_granted_runs_and_denied_does_not() -> None:
     assert asked == [("c1", "delete"), ("c2", "delete")]
     assert (granted.output, granted.error) == ("deleted a.txt", None)
     assert denied.output == denied.error == "The user declined to run delete."
-    assert ran == ["a.txt"]
+    assert ran == ["a.txt"] and (granted.ran, denied.ran) == (True, False)
+
+
+def test_an_approver_can_say_why_a_call_is_not_run() -> None:
+    def delete(path: str) -> str:
+        raise AssertionError("must not run")
+
+    def approver(call: ToolCall, described: Tool) -> str:
+        return "Not run: nobody was there to approve it."
+
+    (result,) = run_calls(
+        [_call("delete", {"path": "a"}, "c1")], _tools(delete, approve=True), approver=approver
+    )
+    assert result.output == result.error == "Not run: nobody was there to approve it." and not result.ran
 
 
 def test_approve_all_asks_for_every_tool() -> None:

@@ -136,7 +136,7 @@ class _Turn:
         self.responses: list[Response] = []
         self.approve_rest = False  # "Run all" was chosen for this cell's calls
 
-    def approve(self, call: ToolCall, tool: Tool) -> bool:
+    def approve(self, call: ToolCall, tool: Tool) -> bool | str:
         """Ask whether to run ``call``: buttons in the view where they can be answered, else ``input()``."""
         from IPython.core.error import StdinNotImplementedError
 
@@ -152,9 +152,9 @@ class _Turn:
                 decision = ask_with_input(call)
         except StdinNotImplementedError:
             self.conversation.notices.append(
-                f"{call.name} needs approval, but no one can answer in this run (headless): denied."
+                f"{call.name} needs approval, but no one can answer in this run (headless): not run."
             )
-            return False
+            return f"Not run: {call.name} needs the user's approval, and no one could be asked in this run."
         self.approve_rest = decision == "run_all"
         return decision != "deny"
 
@@ -196,9 +196,9 @@ class _Turn:
 
     def tool_finished(self, result: ToolResult) -> None:
         if self.view is not None:
-            self.view.tool_finished(
-                result.call.call_id, result=result.preview, error=result.error, seconds=result.seconds
-            )
+            call = result.call
+            self.view.tool_finished(call.call_id, result=result.preview, error=result.error, seconds=result.seconds,
+                                    ran=result.ran, name=call.name, arguments=call.arguments)  # fmt: skip
 
 
 def _resolve_tools(options: RespondOptions, namespace: dict[str, Any]) -> dict[str, Tool]:

@@ -107,11 +107,13 @@ class LocalCall:
     result: str | None = None
     error: str | None = None
     seconds: float | None = None
+    ran: bool = True
 
     def markdown(self) -> str:
         """The card's Markdown."""
         state = "running…" if self.seconds is None else f"{self.seconds:.2f} s"
-        head = f"**▶ ran** `{self.name}({_short(self.arguments)})` — {state}"
+        verb = "▶ ran" if self.ran else "⛔ not run"
+        head = f"**{verb}** `{self.name}({_short(self.arguments)})`" + (f" — {state}" if self.ran else "")
         if self.error is not None:
             return f"{head}\n\n⚠️ {self.error}"
         return f"{head}\n\n→ {_short(self.result, 400)}" if self.result is not None else head
@@ -179,13 +181,26 @@ class LiveView:
             self._calls[call_id] = LocalCall(call_id, name, arguments)
             self._refresh(self.items, f"running {name}…")
 
-    def tool_finished(self, call_id: str, *, result: str | None, error: str | None, seconds: float) -> None:
-        """A notebook function finished (with a result preview or an error)."""
+    def tool_finished(
+        self,
+        call_id: str,
+        *,
+        result: str | None,
+        error: str | None,
+        seconds: float,
+        ran: bool = True,
+        name: str = "",
+        arguments: str = "",
+    ) -> None:
+        """A notebook function finished (with a result preview or an error), or was not run (``ran=False``)."""
         with self.lock:
             call = self._calls.get(call_id)
-            if call is not None:
-                call.result, call.error, call.seconds = result, error, seconds
-                self._refresh(self.items, "streaming…")
+            if call is None:
+                if ran:
+                    return  # a result for a call never started: nothing to show it on
+                call = self._calls[call_id] = LocalCall(call_id, name, arguments)
+            call.result, call.error, call.seconds, call.ran = result, error, seconds, ran
+            self._refresh(self.items, "streaming…")
 
     def ask_approval(self, name: str, arguments: str) -> Decision | None:
         """Ask in the view whether to run a tool call; None when this view cannot ask (use ``input()``)."""

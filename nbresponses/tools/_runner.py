@@ -46,6 +46,8 @@ class ToolResult:
     output: str | list[dict[str, Any]]
     error: str | None
     seconds: float
+    ran: bool = True
+    """False when the function was not called (denied, unknown tool, invalid arguments)."""
 
     @property
     def item(self) -> dict[str, Any]:
@@ -60,8 +62,8 @@ class ToolResult:
         return " ".join(p.get("text", f"[{p.get('type')}]") for p in self.output)
 
 
-Approver = Callable[[ToolCall, Tool], bool]
-"""Asked before a call that needs approval; returns whether to run it."""
+Approver = Callable[[ToolCall, Tool], bool | str]
+"""Asked before a call that needs approval: True runs it; False (declined) or a text for the model does not."""
 
 
 def _json(value: Any) -> str:
@@ -151,8 +153,8 @@ def _run_one(
 ) -> ToolResult:
     started = clock()
 
-    def failed(message: str) -> ToolResult:
-        return ToolResult(call, f"Error: {message}", message, clock() - started)
+    def failed(message: str, *, ran: bool = False) -> ToolResult:
+        return ToolResult(call, f"Error: {message}", message, clock() - started, ran=ran)
 
     found = tools.get(call.name)
     if found is None:
@@ -161,7 +163,7 @@ def _run_one(
         )
     if allowed is not True:
         message = allowed or f"The user declined to run {call.name}."
-        return ToolResult(call, message, message, clock() - started)
+        return ToolResult(call, message, message, clock() - started, ran=False)
     try:
         raw = json.loads(call.arguments or "{}")
     except ValueError as error:
@@ -189,9 +191,9 @@ def _run_one(
             try:
                 value = _in_thread(_invoke, found.fn, kwargs).result(timeout=found.timeout)
             except FutureTimeout:  # the thread is left to finish on its own; its result is dropped
-                return failed(f"{call.name} did not finish within {found.timeout:g} s.")
+                return failed(f"{call.name} did not finish within {found.timeout:g} s.", ran=True)
     except (Exception, SystemExit) as error:  # the tool's failure goes to the model, not to the user
-        return failed(f"{call.name} raised {type(error).__name__}: {error}")
+        return failed(f"{call.name} raised {type(error).__name__}: {error}", ran=True)
     output, error_text = _converted(call, value)
     return ToolResult(call, output, error_text, clock() - started)
 
@@ -205,9 +207,12 @@ def _decide(
     if approver is None:
         return f"{call.name} needs the user's approval, and there was no way to ask; it was not run."
     try:
-        return True if approver(call, found) else f"The user declined to run {call.name}."
+        answer = approver(call, found)
     except Exception as error:  # e.g. no stdin in a headless run: not run, and the model is told why
         return f"Approval for {call.name} could not be asked ({type(error).__name__}); it was not run."
+    if answer is True:
+        return True
+    return answer if isinstance(answer, str) and answer else f"The user declined to run {call.name}."
 
 
 def run_calls(
@@ -223,12 +228,13 @@ def run_calls(
 ) -> list[ToolResult]:
     """Run the calls (concurrently when ``parallel``); results in call order.
 
-    Approval is asked first, one call after the other; then the approved calls run. ``on_started`` and
-    ``on_finished`` are called on the calling thread, ``on_finished`` as each result (in call order) is ready.
+    Approval is asked first, one call after the other; then the approved calls run. ``on_started`` (for the
+    calls that will run) and ``on_finished`` (for every call) are called on the calling thread,
+    ``on_finished`` as each result (in call order) is ready.
     """
     decisions = [_decide(c, tools.get(c.name), approver, approve_all=approve_all) for c in calls]
-    for call in calls:
-        if on_started is not None:
+    for call, allowed in zip(calls, decisions, strict=True):
+        if on_started is not None and allowed is True:
             on_started(call)
     results: list[ToolResult] = []
     if parallel and len(calls) > 1:
