@@ -185,7 +185,11 @@ class Conversation:
     ) -> dict[str, Any]:
         """The request a turn sends after ``parent``: defaults, parameters and the thread's context."""
         body: dict[str, Any] = {**self.defaults, **params}
-        if self.mode == "client":
+        if body.get("conversation"):
+            # A server-side Conversation holds the context itself (the API refuses previous_response_id with it).
+            body["input"] = items
+            body.pop("previous_response_id", None)
+        elif self.mode == "client":
             body["input"] = [*(self._context_through(parent) if parent else ()), *items]
             body["store"] = False
             body.pop("previous_response_id", None)

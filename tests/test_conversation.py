@@ -70,6 +70,22 @@ def test_server_mode_sends_previous_response_id_and_new_items_only(store: Histor
     }
 
 
+def test_a_server_side_conversation_carries_the_context_without_previous_response_id(
+    store: HistoryStore,
+) -> None:
+    client = Client(api_key="sk-test-1", base_url="http://x.invalid/v1")
+    for mode in ("server", "client"):
+        chat = Conversation(client, store=store, notebook="nb", thread=f"conv-{mode}", mode=mode)  # type: ignore[arg-type]
+        first = _finished_turn(store, None, "one", "resp_1")
+        items = [{"role": "user", "content": "two"}]
+        body = chat.request_body(items, store.get_turn(first), {"model": "m", "conversation": "conv_123"})
+        assert body == {
+            "model": "m",
+            "conversation": "conv_123",
+            "input": items,
+        }  # the API refuses both at once
+
+
 def test_client_mode_resends_the_active_path_with_store_false(store: HistoryStore) -> None:
     client = Client(api_key="sk-test-1", base_url="http://x.invalid/v1")
     chat = Conversation(client, store=store, notebook="nb", mode="client", model="o4-mini")
