@@ -4,11 +4,28 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from ._client import Client
 
-__all__ = ["default_client"]
+__all__ = ["OFFLINE_NOTICE", "default_client", "wants_offline"]
+
+OFFLINE_NOTICE = (
+    "No OPENAI_API_KEY and no base URL configured: using the offline backend (simulated answers, no network)."
+)
+"""What is said, once, when the offline backend answers (each caller adds how to use a real API)."""
+
+
+def wants_offline(
+    *, api_key: object = None, base_url: object = None, environ: Mapping[str, str] | None = None
+) -> bool:
+    """Whether the offline backend answers: no key and no base URL anywhere, or ``NBRESPONSES_BACKEND=offline``."""
+    env = os.environ if environ is None else environ
+    if env.get("NBRESPONSES_BACKEND") == "offline":  # forced (tests, CI, demos)
+        return True
+    has_key = bool(api_key) or bool(env.get("OPENAI_API_KEY"))
+    return not has_key and not base_url and not env.get("OPENAI_BASE_URL")
 
 
 def default_client(**options: Any) -> Client:
@@ -19,16 +36,11 @@ def default_client(**options: Any) -> Client:
     written against it runs unchanged with a real key.
     """
 
-    has_key = options.get("api_key") or os.environ.get("OPENAI_API_KEY")
-    has_url = options.get("base_url") or os.environ.get("OPENAI_BASE_URL")
-    forced = os.environ.get("NBRESPONSES_BACKEND") == "offline"
-    if (has_key or has_url) and not forced:
+    if not wants_offline(api_key=options.get("api_key"), base_url=options.get("base_url")):
         return Client(**options)
     from .offline import OfflineServer
 
-    print(
-        "nbresponses: no OPENAI_API_KEY or base_url set, using the offline backend (simulated answers).",
-        file=sys.stderr,
-    )
+    print(f"nbresponses: {OFFLINE_NOTICE} Set OPENAI_API_KEY, or pass api_key= / base_url=, for a real API.",
+          file=sys.stderr)  # fmt: skip
     client: Client = OfflineServer().client(**options)
     return client

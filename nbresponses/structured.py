@@ -171,9 +171,7 @@ def parse_output(response: Response, target: Any = None) -> Any:
     if response.status == "incomplete":
         reason = response.incomplete_details.reason if response.incomplete_details else None
         advice = (
-            "raise --max-output-tokens (max_output_tokens)"
-            if reason in (None, "max_output_tokens")
-            else "the raw text is kept"
+            "raise --max-output-tokens" if reason in (None, "max_output_tokens") else "the raw text is kept"
         )
         raise StructuredOutputError(
             f"The answer was cut off ({reason or 'incomplete'}), so it is not complete JSON; {advice}.",

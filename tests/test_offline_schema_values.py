@@ -34,3 +34,8 @@ def test_enum_mentions_need_whole_words() -> None:
     schema = {"type": "string", "enum": ["c", "f"]}
     assert sample(schema, PromptHints("use fahrenheit for Paris")) == "c"
     assert sample(schema, PromptHints("unit f please")) == "f"
+
+
+def test_a_number_ending_a_sentence_is_a_number_and_a_version_is_not() -> None:
+    hints = PromptHints("The Beatles were photographed in 1965. Version 1.2.3 costs 4.5.")
+    assert hints.numbers == [1965.0, 4.5]

@@ -163,3 +163,9 @@ def test_the_journal_keeps_the_latest_requests_only() -> None:
     for n in range(300):
         unbounded_client.responses.create(model="m", input=str(n))
     assert len(unbounded.journal) == 300
+
+
+def test_usage_never_goes_over_max_output_tokens(client: nbresponses.Client) -> None:
+    response = client.responses.create(model="m", input="Write a long essay " * 20, max_output_tokens=16)
+    assert response.status == "incomplete" and response.incomplete_details.reason == "max_output_tokens"
+    assert 0 < response.usage.output_tokens <= 16

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nbresponses import _default as default
 from nbresponses._config import Secret
 from nbresponses.budget import BudgetGuard
 
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["OFFLINE_NOTICE", "NotebookSession", "notebook_key"]
 
 OFFLINE_NOTICE = (
-    "No OPENAI_API_KEY and no base_url configured: using the offline backend (simulated answers, no network). "
-    "Set OPENAI_API_KEY, run %respond login, or %config RespondMagics.base_url = '...' to use a real API."
+    f"{default.OFFLINE_NOTICE} Set OPENAI_API_KEY, run %respond login, or %config RespondMagics.base_url = '...' "
+    "to use a real API."
 )
 
 
@@ -72,11 +73,7 @@ class NotebookSession:
 
     def uses_offline(self, base_url: str, environ: Mapping[str, str] | None = None) -> bool:
         """No key and no base URL anywhere: the offline backend answers."""
-        env = os.environ if environ is None else environ
-        if env.get("NBRESPONSES_BACKEND") == "offline":  # forced (tests, CI, demos)
-            return True
-        has_key = bool(self.login_key) or bool(env.get("OPENAI_API_KEY"))
-        return not has_key and not base_url and not env.get("OPENAI_BASE_URL")
+        return default.wants_offline(api_key=self.login_key, base_url=base_url, environ=environ)
 
     def client(
         self, *, base_url: str, timeout: float, connect_timeout: float, max_retries: int, cassette: str = ""

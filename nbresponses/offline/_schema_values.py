@@ -11,7 +11,9 @@ from typing import Any
 
 __all__ = ["PromptHints", "sample"]
 
-_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
+_NUMBER = re.compile(
+    r"(?<![\w.])-?\d+(?:\.\d+)?(?!\w|\.\d)"
+)  # "in 1965." ends a sentence, "1.2.3" is no number
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,80})[\"”']")
 _PROPER = re.compile(r"\b([A-Z][a-zà-ÿ]+(?:\s+[A-Z][a-zà-ÿ]+)*)\b")
 _STOP = frozenset(

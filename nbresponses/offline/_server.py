@@ -320,6 +320,9 @@ class OfflineServer:
         cached = (prior // 128) * 128 if prior >= 1024 else 0  # OpenAI caches prefixes from 1024 tokens
         text_tokens = sum(len(t) for item in plan.output for t in item_texts(item)) // 4 + len(plan.output)
         output_tokens = text_tokens + plan.reasoning_tokens
+        limit = payload.get("max_output_tokens")
+        if isinstance(limit, int) and limit > 0:
+            output_tokens = min(output_tokens, limit)  # the real API never goes over its limit
         final["usage"] = {
             "input_tokens": input_tokens,
             "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": 0},
