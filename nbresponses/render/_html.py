@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
@@ -110,8 +110,10 @@ def markdown_to_html(text: str) -> str:
     return rendered
 
 
-def _section_html(section: Section) -> str:
-    body = markdown_to_html(section.markdown) if section.kind != "stats" else ""
+def _section_html(section: Section, known: Mapping[str, str]) -> str:
+    body = (
+        "" if section.kind == "stats" else known.get(section.markdown) or markdown_to_html(section.markdown)
+    )
     if section.kind == "reasoning":
         return f"<details><summary>Reasoning summary</summary>{body}</details>"
     if section.kind == "card":
@@ -127,16 +129,23 @@ def _section_html(section: Section) -> str:
     return body
 
 
-def sections_html(sections: Sequence[Section]) -> str:
-    """The HTML of rendered sections, in one block."""
-    return "<div class='nbresponses'>" + "".join(_section_html(s) for s in sections) + "</div>"
+def sections_html(sections: Sequence[Section], *, known: Mapping[str, str] | None = None) -> str:
+    """The HTML of rendered sections, in one block; ``known`` maps Markdown already rendered to its HTML."""
+    return "<div class='nbresponses'>" + "".join(_section_html(s, known or {}) for s in sections) + "</div>"
 
 
 def outcome_html(
-    outcome: TurnOutcome, *, items: Sequence[dict[str, Any]] | None = None, local_cards: Sequence[str] = ()
+    outcome: TurnOutcome,
+    *,
+    items: Sequence[dict[str, Any]] | None = None,
+    local_cards: Sequence[str] = (),
+    known: Mapping[str, str] | None = None,
 ) -> str:
-    """The whole turn as safe HTML (the same parts as `outcome_markdown`)."""
-    return sections_html(outcome_sections(outcome, items=items, local_cards=local_cards))
+    """The whole turn as safe HTML (the same parts as `outcome_markdown`).
+
+    ``known`` maps Markdown already rendered to its HTML (a live view's answer: a long one costs milliseconds).
+    """
+    return sections_html(outcome_sections(outcome, items=items, local_cards=local_cards), known=known)
 
 
 def response_html(response: Response) -> str:

@@ -135,7 +135,8 @@ class WidgetView(LiveView):
                 _chip(label, value) for label, value in outcome.stats.parts()
             ) + "</div>"  # fmt: skip
         cards = [c.markdown() for c in self.local_calls]
-        static = {"text/html": outcome_html(outcome, items=items, local_cards=cards),
+        known = {self._last_answer: self.answer.value} if self._last_answer else {}
+        static = {"text/html": outcome_html(outcome, items=items, local_cards=cards, known=known),
                   "text/markdown": outcome_markdown(outcome, items=items, local_cards=cards),
                   "text/plain": outcome_text(outcome, items=items)}  # fmt: skip
         if self._display_id is not None:
