@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx2
 import pytest
 
 import nbresponses
@@ -76,6 +77,8 @@ def test_key_on_the_magic_line_is_refused(ipython: Shell) -> None:
         (testing.http_error(401, code="invalid_api_key", message="Incorrect API key"), "AuthenticationError"),
         (testing.http_error(403, code="forbidden", message="No access"), "PermissionDeniedError"),
         (testing.http_error(404, code="model_not_found", message="No such model"), "NotFoundError"),
+        (testing.http_error(409, code="conflict", message="Busy"), "ConflictError"),
+        (testing.http_error(422, code="unprocessable", message="Cannot process"), "UnprocessableEntityError"),
         (testing.http_error(429, code="rate_limit_exceeded", message="Slow down"), "RateLimitError"),
         (testing.http_error(500, code="server_error", message="Oops"), "InternalServerError"),
         (testing.failed("server_error", "The model failed"), "ResponseFailedError"),
@@ -92,9 +95,34 @@ def test_errors_are_one_message_without_traceback(ipython: Shell, entry: object,
     assert type(failure).__name__ == "TurnFailed" and type(failure.error).__name__ == error_name  # type: ignore[union-attr]
     assert failure._render_traceback_() and "Traceback" not in "".join(failure._render_traceback_())  # type: ignore[union-attr]
     markdown = ipython.markdown(captured)
-    assert error_name in markdown
+    assert error_name in markdown and failure.error.hint in markdown  # type: ignore[union-attr]  # what to do
+    status = getattr(failure.error, "status", None)  # type: ignore[union-attr]
+    if status is not None:
+        assert f"HTTP {status}" in markdown and f"code `{failure.error.code}`" in markdown  # type: ignore[union-attr]
     if "partial" in repr(entry):
         assert "partial answer" in markdown  # the partial answer stays on screen
+
+
+@pytest.mark.parametrize(
+    ("raised", "error_name"),
+    [(httpx2.ConnectError("connection refused"), "APIConnectionError"),
+     (httpx2.ConnectTimeout("timed out"), "APITimeoutError")],
+)  # fmt: skip
+def test_connection_errors_are_one_message_without_traceback(
+    ipython: Shell, raised: Exception, error_name: str
+) -> None:
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        raise raised
+
+    client = nbresponses.Client(api_key="sk-test-connection-0000", base_url="https://gateway.invalid/v1",
+                                max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(refuse)))  # fmt: skip
+    ipython.magics.session.use_client(client)
+    result, captured = ipython.run("%%respond\nhi")
+    failure = result.error_in_exec
+    assert type(failure).__name__ == "TurnFailed" and type(failure.error).__name__ == error_name  # type: ignore[union-attr]
+    markdown = ipython.markdown(captured)
+    assert error_name in markdown and failure.error.hint in markdown  # type: ignore[union-attr]
+    assert "Traceback" not in markdown + captured.stdout and "sk-test-connection" not in markdown
 
 
 def test_interrupt_keeps_partial_answer_and_thread(ipython: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -216,7 +244,9 @@ def test_a_line_prompt_gets_the_magics_interpolation_not_ipythons(ipython: Shell
     ipython.magics.session.use_client(backend.client())
     ipython.run("%respond Describe {frame} and keep {not_a_name}")
     sent = backend.requests[-1]["input"][0]["content"][0]["text"]
-    assert "| city | temp |\n|---|---|---|" in sent and "| Oslo | 3 |" in sent  # a Markdown table, not str(df)
+    assert (
+        "| city | temp |\n|---|---|---|" in sent and "| Oslo | 3 |" in sent
+    )  # a Markdown table, not str(df)
     assert "shape 2 × 2" in sent and "{not_a_name}" in sent
 
 

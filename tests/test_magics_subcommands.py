@@ -121,7 +121,9 @@ def test_usage_of_every_notebook_and_bad_arguments(ipython: Shell) -> None:
     store = ipython.magics.session.store("")
     for notebook in ("other.ipynb", "third.ipynb"):
         turn = store.begin_turn(notebook, "default", parent_id=None, prompt="x")
-        store.finish_turn(turn.id, status="completed", response={"id": f"resp_{notebook}", "model": "gpt-4.1"})
+        store.finish_turn(
+            turn.id, status="completed", response={"id": f"resp_{notebook}", "model": "gpt-4.1"}
+        )
     ipython.run("%%respond\nhere")
     _, mine = ipython.run("%respond usage")
     _, every = ipython.run("%respond usage --all")
@@ -135,7 +137,9 @@ def test_the_80_percent_warning_is_shown_once(ipython: Shell) -> None:
     ipython.magics.session.notebook = "warn-nb"
     store = ipython.magics.session.store("")
     turn = store.begin_turn("warn-nb", "earlier", parent_id=None, prompt="spent")
-    store.finish_turn(turn.id, status="completed", response={"id": "resp_w", "model": "gpt-4.1"}, cost_usd=0.85)
+    store.finish_turn(
+        turn.id, status="completed", response={"id": "resp_w", "model": "gpt-4.1"}, cost_usd=0.85
+    )
     _, first = ipython.run("%%respond --budget 1\none")
     _, second = ipython.run("%%respond --budget 1\ntwo")
     assert "over 80%" in ipython.markdown(first) and "over 80%" not in ipython.markdown(second)
@@ -144,7 +148,9 @@ def test_the_80_percent_warning_is_shown_once(ipython: Shell) -> None:
 def test_the_budget_stops_a_tool_loop_between_rounds(ipython: Shell) -> None:
     ipython.magics.prices = {"priced-model": {"input": 1_000_000.0, "output": 1_000_000.0}}  # $1 a token
     ipython.ns["ping"] = lambda: "pong"
-    backend = testing.OfflineBackend().script([testing.function_call("ping", {}, call_id=f"c{i}") for i in range(5)])
+    backend = testing.OfflineBackend().script(
+        [testing.function_call("ping", {}, call_id=f"c{i}") for i in range(5)]
+    )
     ipython.magics.session.use_client(backend.client())
     result, captured = ipython.run("%%respond -m priced-model --budget 1 --tools ping\nping")
     assert type(result.error_in_exec).__name__ == "TurnFailed"

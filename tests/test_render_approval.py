@@ -24,7 +24,10 @@ class NoDisplay:
 
 def test_a_click_decides_once() -> None:
     card = ApprovalCard("ping", '{"host": "a"}')
-    assert "&quot;host&quot;: &quot;a&quot;" in card.question.value and "<code>ping</code>" in card.question.value
+    assert (
+        "&quot;host&quot;: &quot;a&quot;" in card.question.value
+        and "<code>ping</code>" in card.question.value
+    )
     clicker = threading.Timer(0.01, card.run_all.click)
     clicker.start()
     assert card.wait(poll=0.01) == "run_all"
