@@ -22,6 +22,8 @@ from typing import Any
 
 import httpx2
 
+from tests.processes import stop
+
 # Variables that would point Jupyter or IPython at the user's files, or the kernel at a real API.
 _DROPPED = (
     "JUPYTER_PATH",
@@ -130,12 +132,7 @@ def _shut_down(process: subprocess.Popen[bytes], server: LabServer) -> None:
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process)
 
 
 @contextlib.contextmanager

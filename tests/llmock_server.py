@@ -16,6 +16,8 @@ from typing import Any
 import httpx2
 import pytest
 
+from tests.processes import stop
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -53,12 +55,7 @@ def llmock_server() -> Iterator[str]:
             time.sleep(0.05)
         yield root
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process)
         if process.stderr is not None:
             process.stderr.close()
         assert process.returncode is not None, "llmock is still running"

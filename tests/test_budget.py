@@ -7,23 +7,7 @@ import pytest
 import nbresponses
 from nbresponses.budget import BudgetExceeded, BudgetGuard, budget_status
 from nbresponses.pricing import PriceTable, default_prices
-from nbresponses.store import UsageRow
-
-
-def row(
-    turn: int,
-    model: str | None = "gpt-4.1",
-    *,
-    thread: str = "default",
-    notebook: str = "nb.ipynb",
-    tokens: tuple[int, int, int, int] = (100, 0, 50, 0),
-    cost: float | None = 0.001,
-) -> UsageRow:
-    inputs, cached, outputs, reasoning = tokens
-    return UsageRow(
-        turn, notebook, thread, model, "completed", float(turn), inputs, cached, outputs, reasoning,
-        inputs + outputs, cost,
-    )  # fmt: skip
+from tests.usage_rows import row
 
 
 def test_budget_status_counts_priced_turns_and_names_unpriced_models() -> None:

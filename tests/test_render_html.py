@@ -11,11 +11,7 @@ import pytest
 from nbresponses.render import TurnOutcome
 from nbresponses.render._html import markdown_to_html, outcome_html, response_html
 from nbresponses.types.response import Response
-
-
-def visible(value: str) -> str:
-    """The text a widget's HTML shows: tags dropped, entities decoded."""
-    return html.unescape(re.sub(r"<[^>]+>", "", value))
+from tests.render_fakes import visible
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from nbresponses.usage_stats import (
     totals,
     usage_summary_markdown,
 )
+from tests.usage_rows import row
 
 
 def response(
@@ -49,22 +50,6 @@ def response(
             "total_tokens": inputs + outputs,
         }
     return Response.model_validate(data)
-
-
-def row(
-    turn: int,
-    model: str | None = "gpt-4.1",
-    *,
-    thread: str = "default",
-    notebook: str = "nb.ipynb",
-    tokens: tuple[int, int, int, int] = (100, 0, 50, 0),
-    cost: float | None = 0.001,
-) -> UsageRow:
-    inputs, cached, outputs, reasoning = tokens
-    return UsageRow(
-        turn, notebook, thread, model, "completed", float(turn), inputs, cached, outputs, reasoning,
-        inputs + outputs, cost,
-    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
