@@ -112,6 +112,12 @@ def test_buttons_are_answered_while_the_cell_runs(env: dict[str, str]) -> None:
             k, "%%respond --approve --no-parallel-tools --tools ping\nping a and b", ["Run", "Deny"]
         )
         assert not [o for o in outputs if o["msg_type"] == "error"], outputs
+        waiting = [
+            o for o in outputs if "Waiting for approval of `ping`" in o.get("data", {}).get("text/plain", "")
+        ]
+        assert len(waiting) == 2  # said as text too (a frontend without widgets shows why the cell waits)...
+        blanked = {o["transient"]["display_id"] for o in outputs if o["msg_type"] == "update_display_data"}
+        assert {w["transient"]["display_id"] for w in waiting} <= blanked  # ...and taken back once answered
         assert k.value("ran") == ["a"]
         sent = dict(k.value(OUTPUTS))
         assert sent["call_a"] == "pong a" and "declined" in sent["call_b"]

@@ -98,6 +98,14 @@ class WidgetView(LiveView):
         if route is None:
             card.close()
             return None
+        # Also said as text, for a frontend that cannot draw the buttons (no widget manager): it knows why the
+        # cell waits, and how to stop it.
+        waiting = (
+            f"Waiting for approval of `{name}`: Run, Run all or Deny above (interrupt the kernel to stop)."
+        )
+        handle = self._display.display(
+            {"text/markdown": waiting, "text/plain": waiting}, raw=True, display_id=True
+        )
         try:
             with route:  # routed before it shows, so that no click can come first
                 self._set_header(f"waiting for approval of {name}…")
@@ -106,6 +114,8 @@ class WidgetView(LiveView):
         finally:  # answered or interrupted: the question goes; the call's own card shows what happened
             self.approvals.children = tuple(c for c in self.approvals.children if c is not card.box)
             card.close()
+            if getattr(handle, "display_id", None) is not None:
+                self._display.update_display({"text/plain": ""}, raw=True, display_id=handle.display_id)
 
     # ----- what the base class calls -----
 
