@@ -84,7 +84,12 @@ def show_notices(notices: list[str]) -> None:
 
 
 def _check_budget(
-    magics: RespondMagics, options: RespondOptions, store: Any, *, between_rounds: bool = False
+    magics: RespondMagics,
+    options: RespondOptions,
+    store: Any,
+    prices: PriceTable,
+    *,
+    between_rounds: bool = False,
 ) -> None:
     """Stop before a request once the notebook's estimated spend (from the history) reaches the budget.
 
@@ -102,7 +107,7 @@ def _check_budget(
 
     try:
         notices = magics.session.budget_guard.check(
-            store.usage_rows(magics.session.notebook), budget_usd=budget, prices=_prices(magics),
+            store.usage_rows(magics.session.notebook), budget_usd=budget, prices=prices,
             model=options.model or magics.model, between_rounds=between_rounds,
         )  # fmt: skip
     except BudgetExceeded as error:
@@ -233,9 +238,10 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
     except NBResponsesError as error:  # an unreadable file, a missing key: the user's to fix, before sending
         raise UsageError(str(error)) from None
     store = session.store(magics.history_path)
-    _check_budget(magics, options, store)
+    prices = _prices(magics)  # once per turn: a price file is read here
+    _check_budget(magics, options, store, prices)
     thread = options.thread or magics.thread
-    conversation = session.conversation(thread, client=client, store=store, prices=_prices(magics))
+    conversation = session.conversation(thread, client=client, store=store, prices=prices)
     if options.new:
         conversation.reset()
     session.notices.extend(prepared.warnings)
@@ -250,7 +256,7 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
         if tools:
 
             def send_outputs(items: list[Any], **overrides: Any) -> Response:
-                _check_budget(magics, options, store, between_rounds=True)
+                _check_budget(magics, options, store, prices, between_rounds=True)
                 return turn.send(items, cell_id=cell_id, continues=True, prompt="(tool outputs)",
                                  params={**params, **overrides})  # fmt: skip
 

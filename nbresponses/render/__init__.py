@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from ._base import Decision, LiveView, LocalCall, Throttle, TrailingRefresh
+from ._base import Decision, LiveView, LocalCall, Throttle, TrailingRefresh, running_kernel
 from ._html import markdown_to_html, outcome_html, response_html
 from ._markdown import outcome_markdown, outcome_text, response_markdown
 from ._outcome import TurnOutcome, TurnStatus
@@ -41,11 +41,7 @@ ViewMode = Literal["auto", "widget", "markdown", "text"]
 
 def interactive_frontend() -> bool:
     """Whether someone can answer a question in the running cell (False in nbclient, papermill, CI)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    kernel = getattr(get_ipython(), "kernel", None)
+    kernel = running_kernel()
     return kernel is None or bool(getattr(kernel, "_allow_stdin", True))
 
 

@@ -22,20 +22,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ._base import Decision
+from ._base import Decision, running_kernel
 
 __all__ = ["ApprovalCard", "comm_route"]
 
 _SETUP_TIMEOUT = 5.0  # seconds for ipykernel's shell-channel thread to start or stop a subshell
-
-
-def _kernel() -> Any:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    shell = get_ipython()
-    return getattr(shell, "kernel", None)
 
 
 def _on_shell_channel(kernel: Any, action: Callable[[], Any]) -> Any:
@@ -73,7 +64,7 @@ def comm_route(comms: Sequence[Any]) -> contextlib.AbstractContextManager[None] 
 
     None where the kernel cannot do it (then ask with ``input()`` instead).
     """
-    kernel = _kernel()
+    kernel = running_kernel()
     if kernel is None or not getattr(kernel, "_supports_kernel_subshells", False):
         return None
     thread = getattr(kernel, "shell_channel_thread", None)

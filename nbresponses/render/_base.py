@@ -14,10 +14,19 @@ if TYPE_CHECKING:
 
     from ._outcome import TurnOutcome
 
-__all__ = ["Decision", "LiveView", "LocalCall", "Throttle", "TrailingRefresh"]
+__all__ = ["Decision", "LiveView", "LocalCall", "Throttle", "TrailingRefresh", "running_kernel"]
 
 Decision = Literal["run", "run_all", "deny"]
 """An answer to an approval question: run this call, run it and the cell's next calls, or deny it."""
+
+
+def running_kernel() -> Any:
+    """The ipykernel kernel running this code, or None (terminal IPython, a script)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return getattr(get_ipython(), "kernel", None)
 
 
 class Throttle:
