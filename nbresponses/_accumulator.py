@@ -140,6 +140,7 @@ class ResponseAccumulator:
     def __init__(self) -> None:
         self._base: dict[str, Any] = {"object": "response", "output": []}
         self._items: dict[int, _Item] = {}
+        self._done_items: set[int] = set()
         self._partial_images: dict[str, str] = {}
         self._terminal: Response | None = None
         self._error: dict[str, Any] | None = None
@@ -157,7 +158,7 @@ class ResponseAccumulator:
             "response.failed": self._on_terminal,
             "error": self._on_error,
             "response.output_item.added": self._on_item,
-            "response.output_item.done": self._on_item,
+            "response.output_item.done": self._on_item_done,
             "response.content_part.added": self._on_part,
             "response.content_part.done": self._on_part,
             "response.output_text.delta": self._on_text_delta,
@@ -195,6 +196,11 @@ class ResponseAccumulator:
     def done(self) -> bool:
         """True once a terminal event (completed, incomplete, failed) has arrived."""
         return self._terminal is not None
+
+    @property
+    def items_complete(self) -> bool:
+        """True when at least one item arrived and every item that was added is done (``output_item.done``)."""
+        return bool(self._items) and self._done_items.issuperset(self._items)
 
     @property
     def error(self) -> dict[str, Any] | None:
@@ -291,6 +297,10 @@ class ResponseAccumulator:
     def _on_item(self, event: Any) -> None:
         index = event.output_index if event.output_index is not None else len(self._items)
         self._items[index] = _Item(event.item.to_dict())
+
+    def _on_item_done(self, event: Any) -> None:
+        self._on_item(event)
+        self._done_items.add(event.output_index if event.output_index is not None else len(self._items) - 1)
 
     def _on_part(self, event: Any) -> None:
         item = self._item(event)

@@ -9,18 +9,21 @@ print(response.output_text)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+import copy
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, cast, overload
 
 import httpx2
 from pydantic import BaseModel, ValidationError
 
 from . import _resources as specs
 from ._config import ClientConfig, resolve_config
-from ._exceptions import APIError
+from ._exceptions import APIError, APIStatusError, NBResponsesError
 from ._http import RequestSpec, send_async, send_sync
+from ._models import AsyncModels, Models
 from ._stream import AsyncResponseStream, ResponseStream
+from .transports.routing import ApiMode, ApiRouter, RouteMemory
 from .types.items import ItemResource
 from .types.response import CompactResource, DeletedResponse, InputTokenCount, Response, ResponseItemList
 
@@ -43,6 +46,16 @@ def _parse(model: type[_M], response: httpx2.Response) -> _M:
 
 class _ClientBase:
     _config: ClientConfig
+    _router: ApiRouter
+
+    @property
+    def api(self) -> ApiMode:
+        """Which API ``responses.create/stream/parse`` use: ``"responses"``, ``"chat"`` (the bridge) or ``"auto"``."""
+        return self._router.api
+
+    def api_for(self, model: str | None) -> str | None:
+        """The API ``model`` is sent to (``"responses"`` / ``"chat"``), or None while auto mode has not tried it."""
+        return self._router.api_for(model)
 
     @property
     def base_url(self) -> str:
@@ -66,7 +79,15 @@ class _ClientBase:
 
     def __repr__(self) -> str:
         key = "set" if self._config.api_key else "none"
-        return f"{type(self).__name__}(base_url={self._config.base_url!r}, api_key=<{key}>)"
+        api = "" if self._router.api == "responses" else f", api={self._router.api!r}"
+        return f"{type(self).__name__}(base_url={self._config.base_url!r}, api_key=<{key}>{api})"
+
+    def _with_api(self, api: ApiMode, routes: RouteMemory | None) -> Any:
+        clone = copy.copy(self)
+        clone._owns_http = False  # type: ignore[attr-defined]
+        clone._router = ApiRouter(api, base_url=self._config.base_url, memory=routes or self._router.memory)
+        clone._bridge = None  # type: ignore[attr-defined]
+        return clone
 
 
 class Client(_ClientBase):
@@ -82,6 +103,10 @@ class Client(_ClientBase):
         max_retries: retries of connection errors, 408, 409, 429 and 5xx before any byte was read.
         default_headers: extra headers sent with every request.
         http_client: an ``httpx2.Client`` to use (e.g. with a ``MockTransport`` or a proxy); not closed by us.
+        api: ``"responses"`` (``POST /responses``), ``"chat"`` (the Chat Completions bridge: ``/chat/completions``
+            answers, the same `Response` objects and events come back) or ``"auto"`` (``/responses`` first, the
+            bridge for a model the server refuses there, remembered per base URL and model).
+        routes: where auto mode remembers its choices (a `RouteMemory`; in memory by default).
     """
 
     def __init__(
@@ -96,6 +121,8 @@ class Client(_ClientBase):
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx2.Client | None = None,
+        api: ApiMode = "responses",
+        routes: RouteMemory | None = None,
     ) -> None:
         self._config = resolve_config(
             api_key=api_key,
@@ -109,7 +136,17 @@ class Client(_ClientBase):
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx2.Client()
+        self._router = ApiRouter(api, base_url=self._config.base_url, memory=routes)
+        self._bridge: Any = None
         self.responses = Responses(self)
+        self.models = Models(self._send, _parse)
+
+    def with_api(self, api: ApiMode, *, routes: RouteMemory | None = None) -> Client:
+        """This client (same settings, same connection pool) sending to ``api``; ``routes`` for auto mode."""
+        clone = cast(Client, self._with_api(api, routes))
+        clone.responses = Responses(clone)
+        clone.models = Models(clone._send, _parse)
+        return clone
 
     def close(self) -> None:
         """Close the connection pool (only if this client created it)."""
@@ -129,6 +166,35 @@ class Client(_ClientBase):
 
     def _stream(self, spec: RequestSpec) -> ResponseStream:
         return ResponseStream(self._send(spec), secrets=self._config.secrets)
+
+    def _create(self, spec: RequestSpec) -> Response | ResponseStream:
+        """``POST /responses``, or the bridge, as the router decides for the body's model."""
+
+        def native() -> Response | ResponseStream:
+            return self._stream(spec) if spec.stream else _parse(Response, self._send(spec))
+
+        body = spec.body or {}
+        try:
+            if self._router.api == "responses":
+                return native()
+            return self._router.run(body.get("model"), native, lambda: self._bridged(body, spec.stream))
+        except APIStatusError as error:
+            if error.code == "model_not_supported" and error.available_models is None:
+                try:
+                    error.available_models = self.models.list().ids
+                except NBResponsesError:
+                    error.available_models = []
+            raise
+
+    def _bridged(self, body: dict[str, Any], stream: bool) -> Response | ResponseStream:
+        return cast("Response | ResponseStream", self._chat().create(body, stream=stream))
+
+    def _chat(self) -> Any:
+        if self._bridge is None:
+            from .transports.chat import ChatBridge
+
+            self._bridge = ChatBridge(self._send, self._config)
+        return self._bridge
 
 
 class Responses:
@@ -151,14 +217,11 @@ class Responses:
         Parameters are those of the API (``model``, ``input``, ``instructions``, ``tools``, ...); unknown ones
         are sent as given. ``None`` values are left out.
         """
-        spec = specs.create_spec(params, stream=stream)
-        if stream:
-            return self._client._stream(spec)
-        return _parse(Response, self._client._send(spec))
+        return self._client._create(specs.create_spec(params, stream=stream))
 
     def stream(self, **params: Any) -> ResponseStream:
         """Start a streamed response; use it as a context manager and iterate its typed events."""
-        return self._client._stream(specs.create_spec(params, stream=True))
+        return cast(ResponseStream, self._client._create(specs.create_spec(params, stream=True)))
 
     def parse(self, *, text_format: Any, **params: Any) -> Response:
         """Create a response whose answer follows ``text_format`` (a pydantic model or JSON schema).
@@ -270,6 +333,8 @@ class AsyncClient(_ClientBase):
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
+        api: ApiMode = "responses",
+        routes: RouteMemory | None = None,
     ) -> None:
         self._config = resolve_config(
             api_key=api_key,
@@ -283,7 +348,17 @@ class AsyncClient(_ClientBase):
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx2.AsyncClient()
+        self._router = ApiRouter(api, base_url=self._config.base_url, memory=routes)
+        self._bridge: Any = None
         self.responses = AsyncResponses(self)
+        self.models = AsyncModels(self._send, _parse)
+
+    def with_api(self, api: ApiMode, *, routes: RouteMemory | None = None) -> AsyncClient:
+        """This client (same settings, same connection pool) sending to ``api``; ``routes`` for auto mode."""
+        clone = cast(AsyncClient, self._with_api(api, routes))
+        clone.responses = AsyncResponses(clone)
+        clone.models = AsyncModels(clone._send, _parse)
+        return clone
 
     async def close(self) -> None:
         """Close the connection pool (only if this client created it)."""
@@ -304,6 +379,38 @@ class AsyncClient(_ClientBase):
     async def _stream(self, spec: RequestSpec) -> AsyncResponseStream:
         return AsyncResponseStream(await self._send(spec), secrets=self._config.secrets)
 
+    async def _create(self, spec: RequestSpec) -> Response | AsyncResponseStream:
+        """``POST /responses``, or the bridge, as the router decides for the body's model."""
+
+        async def native() -> Response | AsyncResponseStream:
+            return await self._stream(spec) if spec.stream else _parse(Response, await self._send(spec))
+
+        body = spec.body or {}
+
+        def bridged() -> Awaitable[Response | AsyncResponseStream]:
+            return cast(
+                "Awaitable[Response | AsyncResponseStream]", self._chat().create(body, stream=spec.stream)
+            )
+
+        try:
+            if self._router.api == "responses":
+                return await native()
+            return await self._router.arun(body.get("model"), native, bridged)
+        except APIStatusError as error:
+            if error.code == "model_not_supported" and error.available_models is None:
+                try:
+                    error.available_models = (await self.models.list()).ids
+                except NBResponsesError:
+                    error.available_models = []
+            raise
+
+    def _chat(self) -> Any:
+        if self._bridge is None:
+            from .transports.chat import AsyncChatBridge
+
+            self._bridge = AsyncChatBridge(self._send, self._config)
+        return self._bridge
+
 
 class AsyncResponses:
     """``client.responses`` of `AsyncClient`."""
@@ -321,14 +428,11 @@ class AsyncResponses:
     async def create(self, *, stream: bool, **params: Any) -> Response | AsyncResponseStream: ...
     async def create(self, *, stream: bool = False, **params: Any) -> Response | AsyncResponseStream:
         """``POST /responses``; see `Responses.create`."""
-        spec = specs.create_spec(params, stream=stream)
-        if stream:
-            return await self._client._stream(spec)
-        return _parse(Response, await self._client._send(spec))
+        return await self._client._create(specs.create_spec(params, stream=stream))
 
     async def stream(self, **params: Any) -> AsyncResponseStream:
         """Start a streamed response (``async with await client.responses.stream(...) as stream``)."""
-        return await self._client._stream(specs.create_spec(params, stream=True))
+        return cast(AsyncResponseStream, await self._client._create(specs.create_spec(params, stream=True)))
 
     async def parse(self, *, text_format: Any, **params: Any) -> Response:
         """Create a response whose answer follows ``text_format``; the answer is in ``.parsed``."""

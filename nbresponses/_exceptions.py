@@ -4,6 +4,7 @@
 NBResponsesError
 ├── ConfigurationError            missing key, bad base URL, a key typed where it must not be
 ├── InvalidParamsError            request parameters rejected before anything is sent
+│   └── BridgeStateError              server-side state (previous_response_id) sent to the chat bridge
 └── APIError                      anything that went wrong talking to the API
     ├── APIStatusError            a non-2xx HTTP status
     │   ├── BadRequestError           400
@@ -41,6 +42,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BridgeStateError",
     "ConfigurationError",
     "ConflictError",
     "InternalServerError",
@@ -81,6 +83,15 @@ class ConfigurationError(NBResponsesError):
 
 class InvalidParamsError(NBResponsesError, ValueError):
     """Request parameters that cannot be sent; raised before any network traffic."""
+
+
+class BridgeStateError(InvalidParamsError):
+    """Server-side conversation state (``previous_response_id``, ``conversation``) asked of the Chat Completions
+    bridge, which has none: the conversation's items must be resent instead (`Conversation` does that)."""
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 class APIError(NBResponsesError):
@@ -141,8 +152,13 @@ class APIStatusError(APIError):
 
     status: int
 
+    available_models: list[str] | None = None
+    """For ``model_not_supported``: the models the endpoint lists (``GET /models``), when it could be read."""
+
     @property
     def hint(self) -> str:
+        if self.code == "model_not_supported":
+            return _model_not_supported_hint(self.available_models)
         return _HINTS.get(self.code or "", _STATUS_HINTS.get(self.status, super().hint))
 
 
@@ -256,6 +272,8 @@ _STATUS_HINTS = {
 _HINTS = {
     "insufficient_quota": "The account is out of credit: check the plan and billing of this key.",
     "rate_limit_exceeded": "Too many requests or tokens per minute: wait a little and run again.",
+    "invalid_previous_response_id": "The gateway does not know the previous response; the thread resends its "
+    "history instead (client state). Run the cell again if it stopped here.",
     "previous_response_not_found": "The previous response is gone (deleted, unstored or on another server); "
     "start a new thread.",
     "model_not_found": "Check the model name, and that your key or gateway offers it.",
@@ -263,6 +281,17 @@ _HINTS = {
     "context_length_exceeded": "The conversation is too long for this model; start a new thread "
     "or shorten it.",
 }
+
+
+def _model_not_supported_hint(models: list[str] | None) -> str:
+    hint = (
+        "This endpoint does not serve the model on /v1/responses. Use the Chat Completions bridge: "
+        "%%respond --api chat (or auto, the default), or nbresponses.Client(api='chat')."
+    )
+    if models:
+        shown = ", ".join(models[:12]) + (f" and {len(models) - 12} more" if len(models) > 12 else "")
+        hint += f" It lists: {shown}."
+    return hint
 
 
 def status_error_class(status: int) -> type[APIStatusError]:

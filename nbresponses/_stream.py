@@ -1,13 +1,18 @@
 """Streamed responses over HTTP: bytes in, typed events out, the connection always released.
 
 `ResponseStream` (sync) and `AsyncResponseStream` differ only in how they read bytes; everything else lives in
-`_EventPump`, which turns chunks into events, folds them into a `ResponseAccumulator`, and decides how the
+`EventPump`, which turns chunks into events, folds them into a `ResponseAccumulator`, and decides how the
 stream ended:
 
 - ``response.completed`` / ``response.incomplete``: the final response (status ``incomplete`` keeps its reason);
 - ``error`` and/or ``response.failed``: `ResponseFailedError` carrying the partial response;
 - bytes that are not a valid event: `StreamError` carrying the partial response;
+- ``data: [DONE]`` without a terminal event (gateways that drop it): if every item that started is done, the
+  answer is kept as ``completed`` and `notices` says so; a stream cut inside an item is a `StreamError`;
 - the body ending (or the connection dropping, or a read timeout) before a terminal event: `StreamError`.
+
+The Chat Completions bridge reuses these classes with its own pump (``transports.chat``): chat chunks in, the
+same events and `Response` out.
 
 The HTTP response is closed in a ``finally``: on normal end, on ``break`` out of the loop, on an exception,
 and on ``KeyboardInterrupt`` (a kernel interrupt), so nothing is left holding a connection.
@@ -29,12 +34,12 @@ from ._sse import SSEDecoder
 from .types.events import ResponseStreamEvent, parse_event
 from .types.response import Response
 
-__all__ = ["AsyncResponseStream", "ResponseStream"]
+__all__ = ["AsyncResponseStream", "EventPump", "ResponseStream"]
 
 _DONE = b"[DONE]"
 
 
-class _EventPump:
+class EventPump:
     """Turns body chunks into events and keeps the accumulated response (no I/O)."""
 
     def __init__(self, *, request_id: str | None, secrets: tuple[str, ...]) -> None:
@@ -43,6 +48,8 @@ class _EventPump:
         self.request_id = request_id
         self.secrets = secrets
         self.finished = False
+        self.done_marker = False  # data: [DONE] arrived
+        self.notices: list[str] = []
 
     def feed(self, chunk: bytes) -> list[ResponseStreamEvent]:
         return self._events(self.decoder.feed(chunk))
@@ -64,7 +71,7 @@ class _EventPump:
                 break
             data = message.data
             if data == _DONE:
-                self.finished = True
+                self.finished = self.done_marker = True
                 break
             try:
                 event = parse_event(data)
@@ -87,6 +94,25 @@ class _EventPump:
             kind = "response.failed"
         payload = {"type": kind, "sequence_number": 0, "response": response.to_dict()}
         return self._events([_Message(json.dumps(payload).encode())])
+
+    def finish(self) -> list[ResponseStreamEvent]:
+        """The body ended: events that close the response, if the stream left that to us.
+
+        After ``[DONE]`` with no terminal event, a response whose items are all done is completed here.
+        """
+        acc = self.accumulator
+        if acc.done or acc.error is not None or not self.done_marker or not acc.items_complete:
+            return []
+        with acc.lock:
+            data = acc.rebuilt().to_dict()
+            data["status"] = "completed"
+            event = parse_event(json.dumps({"type": "response.completed", "response": data}))
+            acc.add(event)
+        self.notices.append(
+            "The server ended the stream with [DONE] but without response.completed; every item had finished, "
+            "so the answer is kept as completed (usage may be missing)."
+        )
+        return [event]
 
     def _malformed(self, data: bytes) -> StreamError:
         preview = redact(data[:120].decode("utf-8", "replace"), self.secrets)
@@ -130,6 +156,10 @@ class _EventPump:
                 request_id=self.request_id,
             )
         if not acc.done:
+            if self.done_marker:
+                raise self.broken(
+                    "[DONE] arrived while an item was still streaming, without a terminal event"
+                )
             reason = "the server ended the body" if self.finished else "the body ended"
             raise self.broken(f"{reason} without a terminal event")
         return acc.snapshot()
@@ -147,7 +177,7 @@ def _is_json(http_response: httpx2.Response) -> bool:
 
 
 class _StreamBase:
-    _pump: _EventPump
+    _pump: EventPump
     _http: httpx2.Response
 
     @property
@@ -174,6 +204,11 @@ class _StreamBase:
         """The response as built from the events received so far."""
         return self._pump.accumulator.snapshot()
 
+    @property
+    def notices(self) -> list[str]:
+        """What the stream noticed and the user should know (e.g. a terminal event the server left out)."""
+        return self._pump.notices
+
 
 class ResponseStream(_StreamBase):
     """A streamed response: iterate it for typed events, or call `get_final_response`.
@@ -187,9 +222,12 @@ class ResponseStream(_StreamBase):
             response = stream.get_final_response()
     """
 
-    def __init__(self, http_response: httpx2.Response, *, secrets: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, http_response: httpx2.Response, *, secrets: tuple[str, ...] = (), pump: EventPump | None = None
+    ) -> None:
         self._http = http_response
-        self._pump = _EventPump(request_id=http_response.headers.get("x-request-id"), secrets=secrets)
+        request_id = http_response.headers.get("x-request-id")
+        self._pump = pump if pump is not None else EventPump(request_id=request_id, secrets=secrets)
         self._iterator = self._iterate()
 
     def __iter__(self) -> Iterator[ResponseStreamEvent]:
@@ -233,6 +271,7 @@ class ResponseStream(_StreamBase):
                         break
                 else:
                     yield from pump.flush()
+            yield from pump.finish()
         except httpx2.TimeoutException:
             raise pump.broken("no data within the read timeout", timeout=True) from None
         except httpx2.TransportError as exc:
@@ -245,9 +284,12 @@ class ResponseStream(_StreamBase):
 class AsyncResponseStream(_StreamBase):
     """The asyncio twin of `ResponseStream` (``async for`` / ``async with``)."""
 
-    def __init__(self, http_response: httpx2.Response, *, secrets: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, http_response: httpx2.Response, *, secrets: tuple[str, ...] = (), pump: EventPump | None = None
+    ) -> None:
         self._http = http_response
-        self._pump = _EventPump(request_id=http_response.headers.get("x-request-id"), secrets=secrets)
+        request_id = http_response.headers.get("x-request-id")
+        self._pump = pump if pump is not None else EventPump(request_id=request_id, secrets=secrets)
         self._iterator = self._iterate()
 
     def __aiter__(self) -> AsyncIterator[ResponseStreamEvent]:
@@ -294,6 +336,8 @@ class AsyncResponseStream(_StreamBase):
                 else:
                     for event in pump.flush():
                         yield event
+            for event in pump.finish():
+                yield event
         except httpx2.TimeoutException:
             raise pump.broken("no data within the read timeout", timeout=True) from None
         except httpx2.TransportError as exc:

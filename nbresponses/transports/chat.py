@@ -1,0 +1,202 @@
+"""The Chat Completions bridge: Responses API calls answered by a server's ``/chat/completions``.
+
+Most models a gateway sells, and every local server (Ollama, vLLM, LM Studio, llama.cpp's server), speak only
+Chat Completions. The bridge takes a validated ``POST /responses`` body, sends the equivalent chat request
+(`chat_request`) through the client's HTTP layer (same retries, timeouts and exception tree), and returns what
+the Responses API would: a `Response`, or a `ResponseStream` whose pump (`ChatEventPump`) turns chat chunks into
+Responses events (`ChatEventTranslator`). Above it, nothing knows which API answered.
+
+A chat endpoint keeps no conversation: ``previous_response_id`` is refused (`BridgeStateError`) and the
+conversation layer resends the thread's items instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx2
+from pydantic import ValidationError
+from pydantic_core import from_json
+
+from nbresponses._config import ClientConfig
+from nbresponses._exceptions import APIError, APIStatusError, redact
+from nbresponses._http import RequestSpec
+from nbresponses._stream import AsyncResponseStream, EventPump, ResponseStream
+from nbresponses.transports._chat_events import ChatEventTranslator
+from nbresponses.transports._chat_request import chat_request, token_limit_field
+from nbresponses.transports._chat_response import chat_response
+from nbresponses.types.events import ResponseStreamEvent, parse_event
+from nbresponses.types.response import Response
+
+__all__ = ["CHAT_PATH", "AsyncChatBridge", "ChatBridge", "ChatEventPump", "chat_body_response"]
+
+_DONE = b"[DONE]"
+CHAT_PATH = "/chat/completions"
+"""Where the bridge sends its requests, under the base URL."""
+
+
+class ChatEventPump(EventPump):
+    """`EventPump` for a Chat Completions stream: chunks in, Responses events out, the same accumulator."""
+
+    def __init__(
+        self, *, request_id: str | None, secrets: tuple[str, ...], request: Mapping[str, Any]
+    ) -> None:
+        super().__init__(request_id=request_id, secrets=secrets)
+        self.translator = ChatEventTranslator(request)
+
+    def _add_events(self, messages: list[Any]) -> list[ResponseStreamEvent]:
+        translator = self.translator
+        for message in messages:
+            if self.finished:
+                break
+            data = message.data
+            if data == _DONE:
+                self.finished = self.done_marker = True
+                translator.close()
+                break
+            try:
+                translator.feed(from_json(data))
+            except (ValueError, TypeError, AttributeError, KeyError):
+                raise self._malformed(data) from None
+            if translator.terminal:
+                self.finished = True
+        return self._drain()
+
+    def _drain(self) -> list[ResponseStreamEvent]:
+        events = self.translator.events
+        if events:
+            self.translator.events = []
+            add = self.accumulator.add
+            for event in events:
+                add(event)
+        return events
+
+    def finish(self) -> list[ResponseStreamEvent]:
+        """The body ended: close the response if the stream finished (``[DONE]`` or a ``finish_reason``)."""
+        translator = self.translator
+        if translator.terminal or not (self.done_marker or translator.finish_reason):
+            return []
+        with self.accumulator.lock:
+            translator.close()
+            return self._drain()
+
+    def json_body(self, body: bytes) -> list[ResponseStreamEvent]:
+        """A server that ignored ``stream: true`` and sent the whole ``chat.completion``: one terminal event."""
+        try:
+            data = json.loads(body)
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            raise self._malformed(body[:200]) from None
+        with self.accumulator.lock:
+            if data.get("error"):
+                self.translator.fail(
+                    data["error"] if isinstance(data["error"], dict) else {"message": str(data["error"])}
+                )
+                self.finished = True
+                return self._drain()
+            response = chat_response(data, request=self.translator._request)
+            kind = "response.incomplete" if response["status"] == "incomplete" else "response.completed"
+            event = parse_event(json.dumps({"type": kind, "sequence_number": 0, "response": response}))
+            self.accumulator.add(event)
+            self.finished = True
+            return [event]
+
+    def final(self) -> Response:
+        """The final response, or the error that ended the stream."""
+        if not self.accumulator.done and self.accumulator.error is None:
+            raise self.broken("the stream ended with no finish_reason and no [DONE]")
+        return super().final()
+
+
+def chat_body_response(
+    http_response: httpx2.Response, request: Mapping[str, Any], secrets: tuple[str, ...]
+) -> Response:
+    """The `Response` for a non-stream ``chat.completion`` body."""
+    try:
+        data = json.loads(http_response.content)
+        if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+            raise ValueError("no choices")
+        return Response.model_validate(chat_response(data, request=request))
+    except (ValueError, ValidationError):
+        preview = redact(http_response.text[:200], secrets)
+        raise APIError(
+            f"The server answered {http_response.status_code} with a body that is not a chat completion: {preview!r}",
+            status=http_response.status_code,
+            request_id=http_response.headers.get("x-request-id"),
+        ) from None
+
+
+def _chat_spec(body: Mapping[str, Any], *, stream: bool, config: ClientConfig) -> RequestSpec:
+    chat = chat_request(body, stream=stream, max_tokens_field=token_limit_field(config.base_url))
+    return RequestSpec("POST", CHAT_PATH, body=chat, stream=stream)
+
+
+def _without_stream_options(spec: RequestSpec, error: APIStatusError) -> RequestSpec | None:
+    """A server that refuses ``stream_options`` (older local servers): the same request without it, once."""
+    body = spec.body or {}
+    if "stream_options" in body and error.status in (400, 422) and "stream_options" in (error.message or ""):
+        return RequestSpec(spec.method, spec.path, body={k: v for k, v in body.items() if k != "stream_options"},
+                           stream=spec.stream)  # fmt: skip
+    return None
+
+
+class ChatBridge:
+    """The bridge of a sync client.
+
+    Args:
+        send: the client's request function (retries, errors and timeouts included).
+        config: the client's configuration (base URL and secrets).
+    """
+
+    def __init__(self, send: Callable[[RequestSpec], httpx2.Response], config: ClientConfig) -> None:
+        self._send = send
+        self._config = config
+
+    def create(self, body: Mapping[str, Any], *, stream: bool) -> Response | ResponseStream:
+        """Answer a validated Responses ``body`` through ``/chat/completions``."""
+        spec = _chat_spec(body, stream=stream, config=self._config)
+        try:
+            http_response = self._send(spec)
+        except APIStatusError as error:
+            retry = _without_stream_options(spec, error)
+            if retry is None:
+                raise
+            http_response = self._send(retry)
+        secrets = self._config.secrets
+        if not stream:
+            return chat_body_response(http_response, body, secrets)
+        pump = ChatEventPump(
+            request_id=http_response.headers.get("x-request-id"), secrets=secrets, request=body
+        )
+        return ResponseStream(http_response, secrets=secrets, pump=pump)
+
+
+class AsyncChatBridge:
+    """The bridge of an `AsyncClient` (``send`` is awaitable)."""
+
+    def __init__(
+        self, send: Callable[[RequestSpec], Awaitable[httpx2.Response]], config: ClientConfig
+    ) -> None:
+        self._send = send
+        self._config = config
+
+    async def create(self, body: Mapping[str, Any], *, stream: bool) -> Response | AsyncResponseStream:
+        """Answer a validated Responses ``body`` through ``/chat/completions``."""
+        spec = _chat_spec(body, stream=stream, config=self._config)
+        try:
+            http_response = await self._send(spec)
+        except APIStatusError as error:
+            retry = _without_stream_options(spec, error)
+            if retry is None:
+                raise
+            http_response = await self._send(retry)
+        secrets = self._config.secrets
+        if not stream:
+            return chat_body_response(http_response, body, secrets)
+        pump = ChatEventPump(
+            request_id=http_response.headers.get("x-request-id"), secrets=secrets, request=body
+        )
+        return AsyncResponseStream(http_response, secrets=secrets, pump=pump)

@@ -1,0 +1,28 @@
+"""The bodies of ``GET /models``: the models an endpoint lists (OpenAI, gateways, local servers)."""
+
+from __future__ import annotations
+
+from ._base import APIModel
+
+__all__ = ["Model", "ModelList"]
+
+
+class Model(APIModel):
+    """One model an endpoint offers; gateways add fields of their own (kept as extras)."""
+
+    id: str
+    object: str | None = None
+    created: int | float | None = None
+    owned_by: str | None = None
+
+
+class ModelList(APIModel):
+    """``{"object": "list", "data": [...]}``."""
+
+    object: str | None = None
+    data: list[Model] = []
+
+    @property
+    def ids(self) -> list[str]:
+        """The model ids, in the order listed."""
+        return [model.id for model in self.data]
