@@ -9,7 +9,13 @@ Context travels one of two ways, chosen per thread:
 - ``server`` (default): ``previous_response_id`` of the parent turn; the server keeps the items.
 - ``client``: ``store=false`` and the whole active path's items are resent (with reasoning's
   ``encrypted_content`` for reasoning models). A gateway that rejects ``previous_response_id`` or storage
-  switches the thread to client state once, with a notice, and the request is retried.
+  switches the thread to client state once, with a notice, and the request is retried: the seed gateways'
+  ``invalid_previous_response_id`` and ``previous_response_not_found`` codes are enough, whatever the message's
+  language. A gateway that answers but did not keep the response (it echoes ``store: false`` when true was sent,
+  or ``previous_response_id: null`` when one was sent) is detected after the turn, and the thread switches too.
+
+A model answered through the Chat Completions bridge (``Client(api="chat")``, or auto mode's fallback) always
+uses client state: a chat endpoint keeps nothing, so ``previous_response_id`` is never sent to it.
 
 In client state the context is read from the history once and then extended turn by turn (a finished turn's
 items never change), and each turn's row logs its own items only, not the context again: a long thread costs
@@ -22,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import APIStatusError, NBResponsesError, ResponseFailedError, StreamError
+from ._exceptions import APIStatusError, BridgeStateError, NBResponsesError, ResponseFailedError, StreamError
 from .store import DEFAULT_THREAD, HistoryStore, ThreadMode, TurnRecord, TurnStatus
 
 if TYPE_CHECKING:
@@ -39,14 +45,17 @@ EventHandler = Callable[["ResponseStreamEvent", "ResponseAccumulator"], None]
 
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "codex")
 _STATE_PARAMS = ("previous_response_id", "store")
+_STATE_CODES = ("previous_response_not_found", "invalid_previous_response_id")
 _STATE_PHRASES = ("previous_response_id", "previous response", "zero data retention", "store")
 
 
 def wants_client_state(error: BaseException, *, sent_previous_id: bool) -> bool:
     """Whether an API error means the server or gateway cannot keep conversation state for us."""
+    if isinstance(error, BridgeStateError):
+        return True
     if not isinstance(error, APIStatusError):
         return False
-    if error.code == "previous_response_not_found" or error.param in _STATE_PARAMS:
+    if error.code in _STATE_CODES or error.param in _STATE_PARAMS:
         return True
     message = (error.message or "").lower()
     if error.status == 404 and sent_previous_id and "response" in message:
@@ -159,6 +168,13 @@ class Conversation:
             self.notices.append(
                 f"store=false: thread {self.thread!r} now resends its history with each request."
             )
+        model = {**self.defaults, **params}.get("model")
+        route = self._api_for(model)
+        if route == "chat" and self.mode == "server" and not params.get("conversation"):
+            self._to_client_state(
+                f"{model} answers through the Chat Completions bridge, which keeps no conversation: "
+                f"thread {self.thread!r} resends its history with each request."
+            )
         turn_args: dict[str, Any] = {
             "cell_id": cell_id,
             "on_event": on_event,
@@ -167,18 +183,68 @@ class Conversation:
             "params": params,
         }
         try:
-            return self._turn(items, parent, **turn_args)
-        except APIStatusError as error:
+            response = self._turn(items, parent, **turn_args)
+        except (APIStatusError, BridgeStateError) as error:
             sent_previous = parent is not None and self.mode == "server"
             if self.mode == "client" or not wants_client_state(error, sent_previous_id=sent_previous):
                 raise
-            self.store.set_mode(self.notebook, self.thread, "client")
-            self.notices.append(
-                f"The server did not accept stored conversation state ({error.status} "
-                f"{error.code or error.__class__.__name__}); thread {self.thread!r} now resends its history "
-                "with each request (store=false)."
+            if isinstance(error, BridgeStateError) and error.param == "conversation":
+                raise  # a server-side Conversation cannot be bridged; client state would not change that
+            if isinstance(error, BridgeStateError):
+                reason = (
+                    f"{model} now answers through the Chat Completions bridge, which keeps no conversation"
+                )
+            else:
+                reason = (
+                    f"The server did not accept stored conversation state ({error.status} "
+                    f"{error.code or error.__class__.__name__})"
+                )
+            self._to_client_state(
+                f"{reason}; thread {self.thread!r} now resends its history with each request (store=false)."
             )
-            return self._turn(items, parent, **turn_args)
+            response = self._turn(items, parent, **turn_args)
+        if route != "chat" and self._api_for(model) == "chat":
+            self._fell_back(str(model))
+        elif self.mode == "server":
+            self._check_stored(response, sent_previous=parent is not None and bool(parent.response_id),
+                               sent_store=params.get("store", self.defaults.get("store")) is not False)  # fmt: skip
+        return response
+
+    def _api_for(self, model: Any) -> str | None:
+        api_for = getattr(self.client, "api_for", None)
+        return api_for(model) if callable(api_for) and isinstance(model, str) else None
+
+    def _to_client_state(self, notice: str) -> None:
+        self.store.set_mode(self.notebook, self.thread, "client")
+        self.notices.append(notice)
+
+    def _fell_back(self, model: str) -> None:
+        """Auto mode answered through the bridge for the first time: say so once, and keep the thread client-side."""
+        where = getattr(self.client, "base_url", "this endpoint")
+        notice = (
+            f"{where} does not serve {model} on /v1/responses, so this answer came through the Chat Completions "
+            "bridge (/chat/completions); nbresponses uses it for this model from now on, also after a restart "
+            "(--api responses to try again)."
+        )
+        if self.mode == "server":
+            self.store.set_mode(self.notebook, self.thread, "client")
+            notice += f" Thread {self.thread!r} resends its history with each request."
+        self.notices.append(notice)
+
+    def _check_stored(self, response: Response, *, sent_previous: bool, sent_store: bool) -> None:
+        """A gateway that answered without keeping the response (or without the previous one) cannot chain."""
+        echoed = response.model_fields_set
+        if sent_previous and "previous_response_id" in echoed and response.previous_response_id is None:
+            self._to_client_state(
+                "The gateway answered previous_response_id: null, so it ignored the thread's earlier turns: "
+                f"thread {self.thread!r} now resends its history with each request. Run this cell again for an "
+                "answer that knows them."
+            )
+        elif sent_store and "store" in echoed and response.store is False:
+            self._to_client_state(
+                "The gateway did not store the response (it answered store: false), so it cannot be continued "
+                f"by id: thread {self.thread!r} now resends its history with each request."
+            )
 
     def request_body(
         self, items: list[Any], parent: TurnRecord | None, params: Mapping[str, Any]
@@ -251,6 +317,7 @@ class Conversation:
                         if on_event is not None:
                             on_event(event, accumulator)
                     response = events.get_final_response()
+                    self.notices.extend(getattr(events, "notices", ()))
         except BaseException as error:
             partial = error.response if isinstance(error, (StreamError, ResponseFailedError)) else None
             if partial is None and accumulator is not None and accumulator.response_id:

@@ -52,7 +52,7 @@ __all__ = [
 TurnStatus = Literal["in_progress", "completed", "incomplete", "failed", "interrupted", "cancelled"]
 ThreadMode = Literal["server", "client"]
 DEFAULT_THREAD = "default"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _CONTINUABLE = frozenset({"completed", "incomplete"})
 _FINAL = frozenset({"completed", "incomplete", "failed", "interrupted", "cancelled"})
 _BUSY_TIMEOUT_S = 10.0
@@ -80,6 +80,12 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX turns_response ON turns (response_id)",
         "CREATE INDEX turns_cell ON turns (notebook, cell_id)",
         "CREATE INDEX turns_parent ON turns (parent_id)",
+    ),
+    (  # 1 -> 2: which API each model answered on, per base URL (auto mode of the chat bridge; _api_routes.py)
+        """CREATE TABLE api_routes (
+            base_url TEXT NOT NULL, model TEXT NOT NULL,
+            api TEXT NOT NULL CHECK (api IN ('responses', 'chat')),
+            updated_at REAL NOT NULL, PRIMARY KEY (base_url, model))""",
     ),
 )
 

@@ -41,10 +41,27 @@ def test_data_only_stream_with_done_terminator() -> None:
     assert open_stream(body).get_final_response().output_text == "Open Responses"
 
 
-def test_done_before_terminal_event_is_a_stream_error() -> None:
+def test_done_without_terminal_event_keeps_a_finished_answer_as_completed_with_a_notice() -> None:
+    events = text_events(["all ", "there"])[:-1]  # every item done, no response.completed
+    with open_stream(sse(events) + b"data: [DONE]\n\n") as stream:
+        kinds = [event.type for event in stream]
+        response = stream.get_final_response()
+    assert kinds[-1] == "response.completed"  # the view gets its terminal event too
+    assert response.status == "completed" and response.output_text == "all there"
+    assert len(stream.notices) == 1 and "[DONE]" in stream.notices[0]
+
+
+def test_done_inside_an_item_is_a_stream_error() -> None:
+    events = [e for e in text_events(["cut"])[:-1] if not e["type"].endswith(".done")]
+    with pytest.raises(exc.StreamError, match=r"\[DONE\] arrived while an item was still streaming") as info:
+        open_stream(sse(events) + b"data: [DONE]\n\n").get_final_response()
+    assert info.value.partial_text == "cut"
+
+
+def test_body_end_without_done_or_terminal_event_is_a_stream_error_even_when_items_are_done() -> None:
     events = text_events(["cut"])[:-1]
     with pytest.raises(exc.StreamError, match="without a terminal event") as info:
-        open_stream(sse(events) + b"data: [DONE]\n\n").get_final_response()
+        open_stream(sse(events)).get_final_response()
     assert info.value.partial_text == "cut"
 
 

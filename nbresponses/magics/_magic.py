@@ -25,7 +25,7 @@ class RespondMagics(Magics):
     """Talk to the OpenAI Responses API (or any compatible gateway) from a notebook.
 
     ``%%respond [options]`` sends the cell; ``%respond [options] PROMPT`` sends one line; ``%respond SUBCOMMAND``
-    runs one of: config, login, logout, threads, history, reset, fork, tools, usage, count, help.
+    runs one of: config, login, logout, threads, history, reset, fork, tools, usage, count, models, help.
     """
 
     model = Unicode("gpt-4.1", help="Model used when -m is not given.").tag(config=True)
@@ -67,6 +67,12 @@ class RespondMagics(Magics):
         "",
         help="Record this notebook's API calls to a file (keys stripped), or replay them when it exists: "
         "re-execute the notebook in CI with no key.",
+    ).tag(config=True)
+    api = Enum(
+        ["auto", "responses", "chat"],
+        "auto",
+        help="API of each turn: /v1/responses, /chat/completions through the bridge, or auto (/responses first, "
+        "the bridge for a model the endpoint refuses there, remembered per base URL and model).",
     ).tag(config=True)
     raise_on_error = Bool(
         True, help="After showing an error, stop the cell (so Run All stops) with a one-line message."

@@ -19,7 +19,20 @@ from IPython.core.magic_arguments import MagicArgumentParser
 __all__ = ["SUBCOMMANDS", "RespondOptions", "build_parser", "parse_cell_options", "parse_line", "usage"]
 
 SUBCOMMANDS = frozenset(
-    {"config", "login", "logout", "threads", "history", "reset", "fork", "tools", "usage", "count", "help"}
+    {
+        "config",
+        "login",
+        "logout",
+        "threads",
+        "history",
+        "reset",
+        "fork",
+        "tools",
+        "usage",
+        "count",
+        "models",
+        "help",
+    }
 )
 """Words that, first on a ``%respond`` line, run a subcommand instead of sending a prompt."""
 
@@ -62,6 +75,7 @@ class RespondOptions:
     metadata: dict[str, str] = field(default_factory=dict)
     budget: float | None = None
     quiet: bool = False
+    api: str | None = None
 
 
 def _positive_int(text: str) -> int:
@@ -173,6 +187,11 @@ def build_parser() -> MagicArgumentParser:
         help="stop when the notebook's spend reaches this",
     )
     add("-q", "--quiet", action="store_true", help="no live view; bind the result only")
+    add(
+        "--api",
+        choices=["auto", "responses", "chat"],
+        help="/v1/responses, the Chat Completions bridge, or auto (default: RespondMagics.api)",
+    )
     return p
 
 

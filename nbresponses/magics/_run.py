@@ -230,14 +230,15 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
     tools = _resolve_tools(options, namespace)
     if tools:
         params["tools"] = [t.schema for t in tools.values()] + list(params.get("tools", []))
+    store = session.store(magics.history_path)
     try:
         prepared = build_input(text, namespace, interpolate=options.interpolate, images=tuple(options.images),
                                files=tuple(options.files), max_rows=magics.max_rows)  # fmt: skip
         client = session.client(base_url=magics.base_url, timeout=magics.timeout, cassette=magics.cassette,
-                                connect_timeout=magics.connect_timeout, max_retries=magics.max_retries)  # fmt: skip
+                                connect_timeout=magics.connect_timeout, max_retries=magics.max_retries,
+                                api=options.api or magics.api, history=store)  # fmt: skip
     except NBResponsesError as error:  # an unreadable file, a missing key: the user's to fix, before sending
         raise UsageError(str(error)) from None
-    store = session.store(magics.history_path)
     prices = _prices(magics)  # once per turn: a price file is read here
     _check_budget(magics, options, store, prices)
     thread = options.thread or magics.thread

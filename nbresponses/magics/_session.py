@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from nbresponses import _default as default
 from nbresponses._config import Secret
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from nbresponses.conversation import Conversation
     from nbresponses.pricing import PriceTable
     from nbresponses.store import HistoryStore
+    from nbresponses.transports.routing import ApiMode
     from nbresponses.types.response import Response
 
 __all__ = ["OFFLINE_NOTICE", "NotebookSession", "notebook_key"]
@@ -63,12 +64,14 @@ class NotebookSession:
         self._store_path: str | None = None
         self._conversations: dict[str, Conversation] = {}
         self._fixed_client: Client | None = None
+        self._routed: tuple[tuple[Any, ...], Client] | None = None  # the client for one API setting
         self.offline_server: Any = None
         """The in-process offline server, when the offline backend is in use (its ``journal`` lists requests)."""
 
     def use_client(self, client: Client | None) -> None:
         """Send every turn through ``client`` (a scripted test backend, a proxy...); None goes back to settings."""
         self._fixed_client = client
+        self._routed = None
         self._conversations.clear()
 
     def uses_offline(self, base_url: str, environ: Mapping[str, str] | None = None) -> bool:
@@ -76,9 +79,40 @@ class NotebookSession:
         return default.wants_offline(api_key=self.login_key, base_url=base_url, environ=environ)
 
     def client(
-        self, *, base_url: str, timeout: float, connect_timeout: float, max_retries: int, cassette: str = ""
+        self,
+        *,
+        base_url: str,
+        timeout: float,
+        connect_timeout: float,
+        max_retries: int,
+        cassette: str = "",
+        api: str | None = None,
+        history: HistoryStore | None = None,
     ) -> Client:
-        """The client for the current settings (rebuilt when they change), or the one given to `use_client`."""
+        """The client for the current settings (rebuilt when they change), or the one given to `use_client`.
+
+        With ``api`` (``"auto"``, ``"responses"``, ``"chat"``) it sends to that API, auto mode remembering its
+        choices in the ``history`` database; a client given to `use_client` keeps its own API unless ``api`` is
+        ``"chat"`` or ``"responses"``.
+        """
+        base = self._base_client(base_url=base_url, timeout=timeout, connect_timeout=connect_timeout,
+                                 max_retries=max_retries, cassette=cassette)  # fmt: skip
+        if api is None or (base is self._fixed_client and api == "auto"):
+            return base
+        key = (id(base), api, id(history))
+        if self._routed is None or self._routed[0] != key:
+            routes = None
+            if history is not None:
+                from nbresponses._api_routes import StoredRoutes
+
+                routes = StoredRoutes(history)
+            self._routed = (key, base.with_api(cast("ApiMode", api), routes=routes))
+            self._conversations.clear()
+        return self._routed[1]
+
+    def _base_client(
+        self, *, base_url: str, timeout: float, connect_timeout: float, max_retries: int, cassette: str
+    ) -> Client:
         if self._fixed_client is not None:
             return self._fixed_client
         offline = self.uses_offline(base_url)

@@ -250,6 +250,12 @@ def _tools(m: RespondMagics, _args: str) -> None:
     show_markdown(markdown_table(("tool", "description", "asks approval"), rows))
 
 
+def _models(m: RespondMagics, args: str) -> None:
+    from ._models import models_command
+
+    models_command(m, args)
+
+
 def _help(_m: RespondMagics, _args: str) -> None:
     print(usage())
 
@@ -265,6 +271,7 @@ _COMMANDS: dict[str, Callable[[RespondMagics, str], None]] = {
     "count": _count,
     "usage": _usage,
     "tools": _tools,
+    "models": _models,
     "help": _help,
 }
 

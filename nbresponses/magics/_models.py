@@ -1,0 +1,85 @@
+"""``%respond models [FILTER]``: the models the endpoint lists, the API each has answered on, and its price."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from IPython.core.error import UsageError
+
+from nbresponses._exceptions import APIStatusError, NBResponsesError
+
+if TYPE_CHECKING:
+    from nbresponses.pricing import PriceTable
+
+    from ._magic import RespondMagics
+
+__all__ = ["models_command", "models_markdown"]
+
+_API_NOTE = {
+    "responses": "/v1/responses",
+    "chat": "/chat/completions (bridge)",
+}
+
+
+def _price(prices: PriceTable, model: str) -> str:
+    # per million tokens, without "$": a Markdown frontend would typeset "$2 | $8" as math
+    rate_in = prices.estimate(model, input_tokens=1_000_000)
+    rate_out = prices.estimate(model, input_tokens=0, output_tokens=1_000_000)
+    if rate_in is None or rate_out is None:
+        return "unknown"
+    return f"{rate_in:g} / {rate_out:g}"
+
+
+def models_markdown(
+    *, base_url: str, api: str, listed: list[str] | None, routes: dict[str, str], prices: PriceTable,
+    problem: str | None = None, pattern: str = "",
+) -> str:  # fmt: skip
+    """The table of `%respond models`: every listed (or else remembered) model, its API and its price."""
+    from ._subcommands import markdown_table
+
+    names = list(dict.fromkeys([*(listed or []), *routes]))
+    if pattern:
+        names = [name for name in names if pattern.lower() in name.lower()]
+    lines = [f"**Models at {base_url}** (API setting: `{api}`)."]
+    if problem:
+        lines.append(problem)
+    if not names:
+        lines.append("No model matches." if pattern else "No models known yet.")
+        return "\n\n".join(lines)
+    rows = [(f"`{name}`", _API_NOTE.get(routes.get(name, ""), "not used yet"), _price(prices, name))
+            for name in names]  # fmt: skip
+    lines.append(markdown_table(("model", "answered on", "price per 1M tokens, USD (in / out)"), rows))
+    lines.append(
+        "Auto mode tries /v1/responses first and uses the Chat Completions bridge for a model the endpoint "
+        "refuses there; `--api chat|responses` or `%config RespondMagics.api` chooses for you."
+    )
+    return "\n\n".join(lines)
+
+
+def models_command(m: RespondMagics, args: str) -> None:
+    """Show the models of the configured endpoint."""
+    from nbresponses._api_routes import StoredRoutes
+
+    from ._run import _prices
+    from ._subcommands import show_markdown
+
+    words = args.split()
+    if len(words) > 1 or any(word.startswith("-") for word in words):
+        raise UsageError("Usage: %respond models [FILTER]")
+    store = m.session.store(m.history_path)
+    try:
+        client = m.session.client(base_url=m.base_url, timeout=m.timeout, connect_timeout=m.connect_timeout,
+                                  max_retries=m.max_retries, cassette=m.cassette, api=m.api, history=store)  # fmt: skip
+    except NBResponsesError as error:
+        raise UsageError(str(error)) from None
+    listed: list[str] | None = None
+    problem = None
+    try:
+        listed = client.models.list().ids
+    except APIStatusError as error:
+        problem = f"The endpoint does not list its models (GET /models: HTTP {error.status}); shown: those used here."
+    except NBResponsesError as error:
+        problem = f"Could not list the models: {error}"
+    routes = StoredRoutes(store).routes(client.base_url)
+    show_markdown(models_markdown(base_url=client.base_url, api=m.api, listed=listed, routes=routes,
+                                  prices=_prices(m), problem=problem, pattern=words[0] if words else ""))  # fmt: skip
