@@ -283,7 +283,9 @@ def main() -> None:
     print(f"  ratio (c)/(b) = {seconds['(c)'] / seconds['(b)']:.2f}   target <= 2.0")
     print(f"  ratio (e)/(c) = {seconds['(e)'] / seconds['(c)']:.1f}   target >= 15")
     print(f"  ratio (d)/(c) = {seconds['(d)'] / seconds['(c)']:.1f}")
-    print(f"  ratio (f)/(c) = {seconds['(f)'] / seconds['(c)']:.2f}   target <= 1.5 (bridge per chunk vs native)")
+    print(
+        f"  ratio (f)/(c) = {seconds['(f)'] / seconds['(c)']:.2f}   target <= 1.5 (bridge per chunk vs native)"
+    )
 
     print("import time in fresh interpreters (median of 7):")
     imports = {}

@@ -6,8 +6,8 @@ or not, with tool calls, JSON-schema output, ``reasoning_content`` for models na
 ``model_not_supported`` error (or, with ``responses_route=False``, has no such route: a bare 404, like a local
 server). ``GET /v1/models`` lists the models. Every request is kept in `journal`.
 
-The model is a deterministic echo that shows what it was sent: "You said: <last user text>.", followed by
-"Before that: <earlier user texts>." when the messages carry earlier turns, or "The tool said: <output>." after a
+The model is a deterministic echo that shows what it was sent: "You said: <last user text>", followed by
+" Before that: <earlier user texts>" when the messages carry earlier turns, or "The tool said: <output>." after a
 tool message. Offered tools are called once (arguments made from their schema, strings from the prompt's last
 word); `script` queues exact replies and faults (a status with ``retry-after``, a stream cut mid-answer).
 
@@ -189,9 +189,9 @@ class ChatGateway:
             return json.dumps({"answer": word}), []
         if last.get("role") == "tool":
             return f"The tool said: {_text(last.get('content'))}.", []
-        text = f"You said: {users[-1] if users else ''}."
+        text = f"You said: {users[-1].strip() if users else ''}"
         if len(users) > 1:
-            text += " Before that: " + " | ".join(users[:-1]) + "."
+            text += " Before that: " + " | ".join(u.strip() for u in users[:-1])
         return text, []
 
     def _stream(

@@ -27,7 +27,11 @@ def _price(prices: PriceTable, model: str) -> str:
     rate_out = prices.estimate(model, input_tokens=0, output_tokens=1_000_000)
     if rate_in is None or rate_out is None:
         return "unknown"
-    return f"{rate_in:g} / {rate_out:g}"
+    return f"{_number(rate_in)} / {_number(rate_out)}"
+
+
+def _number(value: float) -> str:
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
 
 
 def models_markdown(
