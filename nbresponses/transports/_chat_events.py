@@ -440,7 +440,8 @@ class ChatEventTranslator:
             "message": str(error.get("message") or "The server reported an error in the stream."),
             "param": error.get("param") if isinstance(error.get("param"), str) else None,
         }
-        self._emit(ResponseErrorEvent, {"type": "error", **details})
+        self._emit(ResponseErrorEvent, {"type": "error", "code": details["code"], "message": details["message"],
+                                        "param": details["param"], "error": details})  # fmt: skip
         response = self.response("failed")
         response["error"] = {"code": details["code"] or "server_error", "message": details["message"]}
         self._emit(ResponseFailedEvent, {"type": "response.failed", "response": response})

@@ -4,7 +4,8 @@ The parameter models are lenient on purpose: unknown parameters pass through unt
 versions add them), while the known ones are type-checked before anything is sent.
 
 Tools copied from Chat Completions examples (``{"type": "function", "function": {...}}``, as in many gateway
-docs) are accepted and rewritten to the flat Responses form by :func:`normalize_tool`.
+docs) are accepted and rewritten to the flat Responses form by :func:`normalize_tool`, and the seed docs'
+``{"type": "code_interpreter"}`` gets the ``container: {"type": "auto"}`` the API now requires.
 """
 
 from __future__ import annotations
@@ -292,8 +293,9 @@ def normalize_tool(tool: Any) -> Any:
     """Rewrite a Chat-Completions-style function tool into the flat Responses form.
 
     ``{"type": "function", "function": {"name", "description", "parameters", "strict"}}`` becomes
-    ``{"type": "function", "name", "description", "parameters", "strict"}``; anything else is returned
-    unchanged (models are turned into dicts).
+    ``{"type": "function", "name", "description", "parameters", "strict"}``; a ``code_interpreter`` without a
+    container gets ``{"type": "auto"}`` (the API refuses it without one; gateway docs still show that form);
+    anything else is returned unchanged (models are turned into dicts).
     """
     tool = to_jsonable(tool)
     nested = isinstance(tool, Mapping) and isinstance(tool.get("function"), Mapping)
@@ -301,6 +303,8 @@ def normalize_tool(tool: Any) -> Any:
         flat = {key: value for key, value in tool.items() if key != "function"}
         flat.update(tool["function"])
         return flat
+    if isinstance(tool, Mapping) and tool.get("type") == "code_interpreter" and not tool.get("container"):
+        return {**tool, "container": {"type": "auto"}}
     return tool
 
 
