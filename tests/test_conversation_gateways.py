@@ -1,0 +1,156 @@
+"""nbresponses.conversation with what gateways do: the seed docs' state error codes, gateways that answer but do
+not store, the Chat Completions bridge (client state, never previous_response_id), and notices from the stream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+import nbresponses
+from nbresponses import testing
+from nbresponses.conversation import Conversation, wants_client_state
+from nbresponses.offline import OfflineServer
+from nbresponses.store import HistoryStore
+from tests.chat_server import ChatGateway
+
+BASE = "http://gateway.test/v1"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[HistoryStore]:
+    with HistoryStore(tmp_path / "history.sqlite") as history:
+        yield history
+
+
+@pytest.mark.parametrize("code", ["invalid_previous_response_id", "previous_response_not_found"])
+@pytest.mark.parametrize("message", ["无效的上一个响应ID", "previous response not found", ""])
+def test_the_seed_state_codes_alone_switch_to_client_state(code: str, message: str) -> None:
+    error = nbresponses.BadRequestError(message or "x", status=400, code=code)
+    assert wants_client_state(error, sent_previous_id=True)
+
+
+def test_invalid_previous_response_id_switches_the_thread_and_resends(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend().script([
+        testing.reply(testing.text("Hi Ada.")),
+        testing.http_error(400, code="invalid_previous_response_id", message="无效的上一个响应ID"),
+        testing.reply(testing.text("You are Ada.")),
+    ])  # fmt: skip
+    chat = Conversation(backend.client(), store=store, notebook="nb", model="gpt-4.1")
+    chat.send("I am Ada.", stream=False)
+    assert chat.send("Who am I?", stream=False).output_text == "You are Ada."
+    assert chat.mode == "client" and "resends its history" in chat.notices[-1]
+    retried = backend.requests[-1]
+    assert "previous_response_id" not in retried and retried["store"] is False
+    assert [item.get("role") for item in retried["input"]] == ["user", "assistant", "user"]
+
+
+def _echoing(**echo: Any) -> httpx2.MockTransport:
+    """A Responses server that answers every request with ``echo`` over what it was sent."""
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        sent = json.loads(request.read())
+        body = {"id": f"resp_{len(sent['input'])}", "object": "response", "status": "completed", "model": "m",
+                "store": sent.get("store", True), "previous_response_id": sent.get("previous_response_id"),
+                "output": [testing.text("ok")], **echo}  # fmt: skip
+        return httpx2.Response(200, json=body)
+
+    return httpx2.MockTransport(handler)
+
+
+def _client(transport: httpx2.MockTransport, **options: Any) -> nbresponses.Client:
+    return nbresponses.Client(api_key="sk-x-0123456789", base_url=BASE, http_client=httpx2.Client(transport=transport),
+                              max_retries=0, **options)  # fmt: skip
+
+
+def test_a_gateway_that_echoes_store_false_is_detected(store: HistoryStore) -> None:
+    chat = Conversation(_client(_echoing(store=False)), store=store, notebook="nb", model="m")
+    chat.send("one", stream=False)
+    assert chat.mode == "client" and "did not store the response" in chat.notices[-1]
+
+
+def test_a_gateway_that_drops_previous_response_id_is_detected(store: HistoryStore) -> None:
+    chat = Conversation(_client(_echoing(previous_response_id=None)), store=store, notebook="nb", model="m")
+    chat.send("one", stream=False)
+    assert chat.mode == "server" and not chat.notices  # nothing was sent to drop yet
+    chat.send("two", stream=False)
+    assert chat.mode == "client" and "previous_response_id: null" in chat.notices[-1]
+    assert "Run this cell again" in chat.notices[-1]
+
+
+def test_a_faithful_gateway_keeps_server_state(store: HistoryStore) -> None:
+    chat = Conversation(_client(_echoing()), store=store, notebook="nb", model="m")
+    chat.send("one", stream=False)
+    chat.send("two", stream=False)
+    assert chat.mode == "server" and not chat.notices
+
+
+def test_a_chat_client_keeps_the_thread_in_client_state(store: HistoryStore) -> None:
+    gateway = ChatGateway()
+    chat = Conversation(
+        _client(gateway.transport(), api="chat"), store=store, notebook="nb", model="deepseek-chat"
+    )
+    chat.send("I am Ada.")
+    assert chat.mode == "client" and "keeps no conversation" in chat.notices[0]
+    assert chat.send("Who am I?").output_text == "You said: Who am I? Before that: I am Ada."
+    assert all("previous_response_id" not in body for body in gateway.chat_bodies())
+
+
+def _mixed_gateway(gateway: ChatGateway) -> httpx2.MockTransport:
+    """gpt-4.1 answered natively (an offline server), chat-only models refused on /responses, chat for all."""
+    native = OfflineServer()
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        body = request.read()
+        if request.url.path.endswith("/responses") and json.loads(body).get("model") == "gpt-4.1":
+            reply = native.handle("POST", request.url.path, {}, body)
+            content = b"".join(c for c in reply.chunks or () if isinstance(c, bytes)) or reply.body
+            return httpx2.Response(reply.status, headers=reply.headers, content=content)
+        answer = gateway.handle(request.method, request.url.path, body)
+        return httpx2.Response(answer.status, headers=answer.headers,
+                               content=b"".join(answer.chunks) if answer.chunks is not None else answer.body)  # fmt: skip
+
+    return httpx2.MockTransport(handler)
+
+
+def test_switching_a_server_state_thread_to_a_chat_only_model_resends_its_items(store: HistoryStore) -> None:
+    gateway = ChatGateway()
+    chat = Conversation(_client(_mixed_gateway(gateway), api="auto"), store=store, notebook="nb")
+    chat.send("I am Ada.", model="gpt-4.1")
+    assert chat.mode == "server"
+    answer = chat.send("Who am I?", model="deepseek-chat")
+    # /responses refused the model with previous_response_id in hand: the bridge cannot send that, so the thread
+    # went to client state and the turn was sent as messages, once, through the bridge
+    assert answer.output_text == "You said: Who am I? Before that: I am Ada."
+    assert chat.mode == "client"
+    assert any(
+        "Chat Completions bridge" in notice and "resends its history" in notice for notice in chat.notices
+    )
+    assert any("does not serve deepseek-chat on /v1/responses" in notice for notice in chat.notices)
+    assert gateway.paths() == ["POST /v1/responses", "POST /v1/chat/completions"]
+    assert chat.client.api_for("deepseek-chat") == "chat"
+
+
+def test_a_stream_notice_reaches_the_conversation(store: HistoryStore) -> None:
+    events = [
+        {"type": "response.created", "response": {"id": "resp_1", "status": "in_progress", "output": []}},
+        {"type": "response.output_item.added", "output_index": 0,
+         "item": {"id": "m1", "type": "message", "role": "assistant", "content": []}},
+        {"type": "response.output_text.delta", "output_index": 0, "content_index": 0, "item_id": "m1", "delta": "done"},
+        {"type": "response.output_item.done", "output_index": 0, "item": testing.text("done")},
+    ]  # fmt: skip
+    body = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+    transport = httpx2.MockTransport(
+        lambda request: httpx2.Response(
+            200, headers={"content-type": "text/event-stream"}, content=body.encode()
+        )
+    )
+    chat = Conversation(_client(transport), store=store, notebook="nb", model="m")
+    response = chat.send("hi")
+    assert response.status == "completed" and response.output_text == "done"
+    assert "without response.completed" in chat.notices[-1]
+    assert chat.last_turn is not None and chat.last_turn.status == "completed"

@@ -1,0 +1,144 @@
+"""Tests of nbresponses.transports.routing: which API a model goes to, and auto mode's one fallback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from nbresponses._exceptions import (
+    APIStatusError,
+    BadRequestError,
+    BridgeStateError,
+    InternalServerError,
+    NotFoundError,
+    RateLimitError,
+)
+from nbresponses.transports.routing import ApiRouter, MemoryRoutes, refuses_responses
+
+URL = "https://gateway.test/v1"
+
+
+def error(cls: type[APIStatusError], status: int, message: str, **kwargs: Any) -> APIStatusError:
+    return cls(message, status=status, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        error(BadRequestError, 400, "模型不支持", code="model_not_supported"),  # the code alone, any language
+        error(NotFoundError, 404, "404 page not found"),  # Ollama, llama.cpp: no such route
+        error(NotFoundError, 404, "Not Found"),
+        error(APIStatusError, 405, "Method Not Allowed"),
+        error(BadRequestError, 400, "The model 'gpt-3.5-turbo' is not supported for the responses endpoint."),
+        error(BadRequestError, 400, "Unsupported endpoint /v1/responses for this model"),
+    ],
+)
+def test_refusals_of_the_responses_endpoint(refusal: APIStatusError) -> None:
+    assert refuses_responses(refusal)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        error(NotFoundError, 404, "Previous response with id 'resp_1' not found.", code="previous_response_not_found"),
+        error(NotFoundError, 404, "Response with id 'resp_1' not found."),
+        error(BadRequestError, 400, "无效的上一个响应ID", code="invalid_previous_response_id"),
+        error(BadRequestError, 400, "Invalid value for temperature", param="temperature"),
+        error(RateLimitError, 429, "Slow down on /responses"),
+        error(InternalServerError, 500, "boom"),
+    ],
+)  # fmt: skip
+def test_other_errors_are_not_refusals(other: APIStatusError) -> None:
+    assert not refuses_responses(other)
+    assert not refuses_responses(ValueError("x"))
+
+
+class Calls:
+    def __init__(self, native_error: Exception | None = None, bridged_error: Exception | None = None) -> None:
+        self.log: list[str] = []
+        self.native_error, self.bridged_error = native_error, bridged_error
+
+    def native(self) -> str:
+        self.log.append("responses")
+        if self.native_error is not None:
+            raise self.native_error
+        return "native"
+
+    def bridged(self) -> str:
+        self.log.append("chat")
+        if self.bridged_error is not None:
+            raise self.bridged_error
+        return "bridged"
+
+
+REFUSED = error(BadRequestError, 400, "not supported", code="model_not_supported")
+
+
+def test_fixed_modes() -> None:
+    calls = Calls()
+    assert ApiRouter("chat", base_url=URL).run("m", calls.native, calls.bridged) == "bridged"
+    assert ApiRouter("responses", base_url=URL).run("m", calls.native, calls.bridged) == "native"
+    assert calls.log == ["chat", "responses"]
+    assert ApiRouter("chat", base_url=URL).api_for("m") == "chat"
+    with pytest.raises(ValueError, match="api must be one of"):
+        ApiRouter("bridge", base_url=URL)  # type: ignore[arg-type]
+
+
+def test_auto_falls_back_once_and_remembers() -> None:
+    memory = MemoryRoutes()
+    router = ApiRouter("auto", base_url=URL, memory=memory)
+    calls = Calls(native_error=REFUSED)
+    assert router.api_for("deepseek-chat") is None
+    assert router.run("deepseek-chat", calls.native, calls.bridged) == "bridged"
+    assert router.run("deepseek-chat", calls.native, calls.bridged) == "bridged"
+    assert calls.log == ["responses", "chat", "chat"]  # no second try on /responses
+    assert router.api_for("deepseek-chat") == "chat" and memory.api_route(URL, "deepseek-chat") == "chat"
+    assert memory.api_route("https://other.test/v1", "deepseek-chat") is None  # per base URL
+
+
+def test_auto_remembers_a_model_that_answered_on_responses_and_still_falls_back_if_refused_later() -> None:
+    router = ApiRouter("auto", base_url=URL)
+    assert router.run("gpt-4.1", Calls().native, Calls().bridged) == "native"
+    assert router.api_for("gpt-4.1") == "responses"
+    calls = Calls(native_error=REFUSED)
+    assert router.run("gpt-4.1", calls.native, calls.bridged) == "bridged"
+    assert router.api_for("gpt-4.1") == "chat"
+
+
+def test_auto_raises_other_errors_and_a_failed_bridge_is_not_remembered() -> None:
+    router = ApiRouter("auto", base_url=URL)
+    limited = error(RateLimitError, 429, "slow down")
+    with pytest.raises(RateLimitError):
+        router.run("m", Calls(native_error=limited).native, Calls().bridged)
+    missing = error(NotFoundError, 404, "model 'm' does not exist")
+    calls = Calls(native_error=missing, bridged_error=missing)
+    with pytest.raises(NotFoundError):
+        router.run("m", calls.native, calls.bridged)
+    assert calls.log == ["responses", "chat"] and router.api_for("m") is None
+
+
+def test_a_refusal_with_server_state_is_remembered_for_the_conversation_to_resend() -> None:
+    router = ApiRouter("auto", base_url=URL)
+    calls = Calls(native_error=REFUSED, bridged_error=BridgeStateError("state", param="previous_response_id"))
+    with pytest.raises(BridgeStateError):
+        router.run("m", calls.native, calls.bridged)
+    assert router.api_for("m") == "chat"
+
+
+@pytest.mark.anyio
+async def test_arun_falls_back_too() -> None:
+    router = ApiRouter("auto", base_url=URL)
+    log: list[str] = []
+
+    async def native() -> str:
+        log.append("responses")
+        raise REFUSED
+
+    async def bridged() -> str:
+        log.append("chat")
+        return "bridged"
+
+    assert await router.arun("m", native, bridged) == "bridged"
+    assert await router.arun("m", native, bridged) == "bridged"
+    assert log == ["responses", "chat", "chat"]
