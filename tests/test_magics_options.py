@@ -15,7 +15,7 @@ def test_every_documented_option_parses() -> None:
         "--file-search vs_1,vs_2 --code-interpreter --tool-choice required --no-parallel-tools --approve "
         "--max-tool-rounds 3 --no-store --background --thread research --new --conversation conv_1 --out r "
         "--no-stream --no-interpolate --image a.png --image https://x/y.jpg --file doc.pdf --metadata team=ml "
-        "--metadata run=7 --budget 2.5 --quiet"
+        "--metadata run=7 --budget 2.5 --quiet --api chat"
     )
     options = parse_cell_options(line)
     assert options == RespondOptions(
@@ -50,6 +50,7 @@ def test_every_documented_option_parses() -> None:
         metadata={"team": "ml", "run": "7"},
         budget=2.5,
         quiet=True,
+        api="chat",
     )
 
 

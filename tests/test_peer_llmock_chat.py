@@ -104,8 +104,12 @@ def test_429_with_retry_after_is_retried(root: str, monkeypatch: pytest.MonkeyPa
     waits: list[float] = []
     import time as real_time
 
-    monkeypatch.setattr("nbresponses._http.time", types.SimpleNamespace(time=real_time.time, sleep=waits.append))
-    add_scenario(root, {"type": "fail", "status": 429, "retry_after": 0.25}, {"type": "reply", "text": "after"})
+    monkeypatch.setattr(
+        "nbresponses._http.time", types.SimpleNamespace(time=real_time.time, sleep=waits.append)
+    )
+    add_scenario(
+        root, {"type": "fail", "status": 429, "retry_after": 0.25}, {"type": "reply", "text": "after"}
+    )
     with client(root, max_retries=2) as c, c.responses.stream(model="gpt-4o-mini", input="x") as stream:
         assert stream.get_final_response().output_text == "after"
     assert waits == [0.25]
@@ -114,7 +118,9 @@ def test_429_with_retry_after_is_retried(root: str, monkeypatch: pytest.MonkeyPa
 @pytest.mark.parametrize(("kind", "match"), [("disconnect", "connection lost"),
                                              ("truncate", "no finish_reason and no \\[DONE\\]")])  # fmt: skip
 def test_a_stream_broken_mid_answer_keeps_the_partial_text(root: str, kind: str, match: str) -> None:
-    add_scenario(root, {"type": "reply", "text": TEXT}, {"type": "stream_fault", "kind": kind, "after_chunks": 5})
+    add_scenario(
+        root, {"type": "reply", "text": TEXT}, {"type": "stream_fault", "kind": kind, "after_chunks": 5}
+    )
     with client(root) as c:
         stream = c.responses.stream(model="gpt-4o-mini", input="x")
         with pytest.raises(nbresponses.StreamError, match=match) as info, stream:

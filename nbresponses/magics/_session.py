@@ -92,13 +92,14 @@ class NotebookSession:
         """The client for the current settings (rebuilt when they change), or the one given to `use_client`.
 
         With ``api`` (``"auto"``, ``"responses"``, ``"chat"``) it sends to that API, auto mode remembering its
-        choices in the ``history`` database; a client given to `use_client` keeps its own API unless ``api`` is
-        ``"chat"`` or ``"responses"``.
+        choices in the ``history`` database; a ``"chat"`` client given to `use_client` stays one in auto mode.
         """
         base = self._base_client(base_url=base_url, timeout=timeout, connect_timeout=connect_timeout,
                                  max_retries=max_retries, cassette=cassette)  # fmt: skip
-        if api is None or (base is self._fixed_client and api == "auto"):
+        if api is None:
             return base
+        if base is self._fixed_client and api == "auto" and base.api == "chat":
+            api = "chat"  # a client given to use_client keeps its bridge unless --api says otherwise
         key = (id(base), api, id(history))
         if self._routed is None or self._routed[0] != key:
             routes = None
