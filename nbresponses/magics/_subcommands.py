@@ -60,6 +60,7 @@ def _config(m: RespondMagics, _args: str) -> None:
         ("backend", backend or base),
         ("API key", key),
         ("model", m.model),
+        ("api", m.api),
         ("instructions", m.instructions or "(none)"),
         ("thread", m.thread),
         ("store", m.store),
