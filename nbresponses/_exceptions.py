@@ -276,7 +276,8 @@ _HINTS = {
     "history instead (client state). Run the cell again if it stopped here.",
     "previous_response_not_found": "The previous response is gone (deleted, unstored or on another server); "
     "start a new thread.",
-    "model_not_found": "Check the model name, and that your key or gateway offers it.",
+    "model_not_found": "Check the model name, and that your key or gateway offers it (%respond models lists "
+    "them); a model the gateway serves only on /chat/completions works with --api chat.",
     "invalid_api_key": "Set a valid key in OPENAI_API_KEY (or with %respond login).",
     "context_length_exceeded": "The conversation is too long for this model; start a new thread "
     "or shorten it.",

@@ -291,3 +291,56 @@ def _async(gateway: ChatGateway) -> httpx2.MockTransport:
                                content=b"".join(reply.chunks) if reply.chunks is not None else reply.body)  # fmt: skip
 
     return httpx2.MockTransport(handler)
+
+
+def refusing(*refused: str) -> tuple[nbresponses.Client, list[dict[str, Any]]]:
+    """A chat server that refuses the named parameters (as gateways and local servers do), and its requests."""
+    sent: list[dict[str, Any]] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        body = json.loads(request.read())
+        sent.append(body)
+        for name in refused:
+            if name == "json_schema" and (body.get("response_format") or {}).get("type") == "json_schema":
+                return httpx2.Response(
+                    400, json={"error": {"message": "This response_format type is unavailable now"}}
+                )
+            if name in body:
+                return httpx2.Response(
+                    400, json={"error": {"message": f"Unrecognized request argument supplied: {name}"}}
+                )
+        answer = '{"a": 1}' if body.get("response_format") else "ok"
+        return httpx2.Response(200, json={"id": "c", "object": "chat.completion", "model": "m", "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}]})  # fmt: skip
+
+    http = httpx2.Client(transport=httpx2.MockTransport(handler))
+    c = nbresponses.Client(
+        api_key="sk-x-0123456789", base_url=BASE, http_client=http, api="chat", max_retries=0
+    )
+    return c, sent
+
+
+def test_refused_extras_are_dropped_and_the_request_sent_again() -> None:
+    c, sent = refusing("reasoning_effort", "parallel_tool_calls")
+    response = c.responses.create(model="m", input="x", reasoning={"effort": "high"}, tools=[WEATHER],
+                                  parallel_tool_calls=False)  # fmt: skip
+    assert response.output_text == "ok"
+    assert [sorted(k for k in b if k in ("reasoning_effort", "parallel_tool_calls")) for b in sent] == [
+        ["parallel_tool_calls", "reasoning_effort"],
+        ["parallel_tool_calls"],
+        [],
+    ]
+
+
+def test_a_server_without_json_schema_gets_json_object_and_the_schema_in_a_system_message() -> None:
+    from pydantic import BaseModel
+
+    class A(BaseModel):
+        a: int
+
+    c, sent = refusing("json_schema")
+    assert c.responses.parse(model="deepseek-chat", input="x", text_format=A).parsed == A(a=1)
+    assert sent[1]["response_format"] == {"type": "json_object"}
+    assert sent[1]["messages"][-1]["role"] == "system" and '"a"' in sent[1]["messages"][-1]["content"]
+    with pytest.raises(nbresponses.BadRequestError, match="Unrecognized request argument supplied: top_k"):
+        refusing("top_k")[0].responses.create(model="m", input="x", top_k=3)  # not ours to drop

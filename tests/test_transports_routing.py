@@ -47,6 +47,8 @@ def test_refusals_of_the_responses_endpoint(refusal: APIStatusError) -> None:
         error(BadRequestError, 400, "Invalid value for temperature", param="temperature"),
         error(RateLimitError, 429, "Slow down on /responses"),
         error(InternalServerError, 500, "boom"),
+        error(NotFoundError, 404, "The model `gpt-9` does not exist or you do not have access to it."),
+        error(NotFoundError, 404, "No such thing", code="model_not_found"),
     ],
 )  # fmt: skip
 def test_other_errors_are_not_refusals(other: APIStatusError) -> None:
@@ -111,11 +113,17 @@ def test_auto_raises_other_errors_and_a_failed_bridge_is_not_remembered() -> Non
     limited = error(RateLimitError, 429, "slow down")
     with pytest.raises(RateLimitError):
         router.run("m", Calls(native_error=limited).native, Calls().bridged)
-    missing = error(NotFoundError, 404, "model 'm' does not exist")
-    calls = Calls(native_error=missing, bridged_error=missing)
-    with pytest.raises(NotFoundError):
+    unknown = error(BadRequestError, 400, "unknown model for /responses")
+    calls = Calls(native_error=unknown, bridged_error=error(BadRequestError, 400, "bad messages"))
+    with pytest.raises(BadRequestError, match="bad messages"):  # the bridge's own error is the one to show
         router.run("m", calls.native, calls.bridged)
     assert calls.log == ["responses", "chat"] and router.api_for("m") is None
+    no_route = error(NotFoundError, 404, "404 page not found")
+    calls = Calls(
+        native_error=no_route, bridged_error=error(NotFoundError, 404, "Invalid URL (POST /v1/chat)")
+    )
+    with pytest.raises(NotFoundError, match="404 page not found"):  # no chat route either: the first error
+        router.run("m", calls.native, calls.bridged)
 
 
 def test_a_refusal_with_server_state_is_remembered_for_the_conversation_to_resend() -> None:

@@ -13,7 +13,9 @@ conversation layer resends the thread's items instead.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx2
@@ -32,6 +34,7 @@ from nbresponses.types.response import Response
 
 __all__ = ["CHAT_PATH", "AsyncChatBridge", "ChatBridge", "ChatEventPump", "chat_body_response"]
 
+logger = logging.getLogger("nbresponses")
 _DONE = b"[DONE]"
 CHAT_PATH = "/chat/completions"
 """Where the bridge sends its requests, under the base URL."""
@@ -134,12 +137,34 @@ def _chat_spec(body: Mapping[str, Any], *, stream: bool, config: ClientConfig) -
     return RequestSpec("POST", CHAT_PATH, body=chat, stream=stream)
 
 
-def _without_stream_options(spec: RequestSpec, error: APIStatusError) -> RequestSpec | None:
-    """A server that refuses ``stream_options`` (older local servers): the same request without it, once."""
+_OPTIONAL = ("stream_options", "reasoning_effort", "parallel_tool_calls")
+
+
+def retry_spec(spec: RequestSpec, error: APIStatusError) -> RequestSpec | None:
+    """The request again, without what the server refused, when it is an extra we added or can do without.
+
+    Older local servers refuse ``stream_options``; many chat models refuse ``reasoning_effort`` or
+    ``parallel_tool_calls``; some servers (DeepSeek) take ``json_object`` but not ``json_schema``, and then the
+    schema goes into a system message (the answer is still checked against it). None: nothing to retry.
+    """
     body = spec.body or {}
-    if "stream_options" in body and error.status in (400, 422) and "stream_options" in (error.message or ""):
-        return RequestSpec(spec.method, spec.path, body={k: v for k, v in body.items() if k != "stream_options"},
-                           stream=spec.stream)  # fmt: skip
+    if error.status not in (400, 422):
+        return None
+    said = f"{error.message} {error.param or ''}".lower()
+    for name in _OPTIONAL:
+        if name in body and name in said:
+            logger.info("The server refused %s; sending the request again without it", name)
+            return replace(spec, body={key: value for key, value in body.items() if key != name})
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema" and ("response_format" in said or "json_schema" in said):
+        schema = json.dumps((fmt.get("json_schema") or {}).get("schema") or {}, ensure_ascii=False)
+        note = {
+            "role": "system",
+            "content": f"Answer with one JSON object only, valid against this JSON schema: {schema}",
+        }
+        logger.info("The server refused response_format json_schema; asking for json_object with the schema")
+        return replace(spec, body={**body, "response_format": {"type": "json_object"},
+                                   "messages": [*body.get("messages", []), note]})  # fmt: skip
     return None
 
 
@@ -158,13 +183,15 @@ class ChatBridge:
     def create(self, body: Mapping[str, Any], *, stream: bool) -> Response | ResponseStream:
         """Answer a validated Responses ``body`` through ``/chat/completions``."""
         spec = _chat_spec(body, stream=stream, config=self._config)
-        try:
-            http_response = self._send(spec)
-        except APIStatusError as error:
-            retry = _without_stream_options(spec, error)
-            if retry is None:
-                raise
-            http_response = self._send(retry)
+        while True:  # ends: each retry drops a parameter or the json_schema format, and there are few
+            try:
+                http_response = self._send(spec)
+                break
+            except APIStatusError as error:
+                retry = retry_spec(spec, error)
+                if retry is None:
+                    raise
+                spec = retry
         secrets = self._config.secrets
         if not stream:
             return chat_body_response(http_response, body, secrets)
@@ -186,13 +213,15 @@ class AsyncChatBridge:
     async def create(self, body: Mapping[str, Any], *, stream: bool) -> Response | AsyncResponseStream:
         """Answer a validated Responses ``body`` through ``/chat/completions``."""
         spec = _chat_spec(body, stream=stream, config=self._config)
-        try:
-            http_response = await self._send(spec)
-        except APIStatusError as error:
-            retry = _without_stream_options(spec, error)
-            if retry is None:
-                raise
-            http_response = await self._send(retry)
+        while True:  # ends: each retry drops a parameter or the json_schema format, and there are few
+            try:
+                http_response = await self._send(spec)
+                break
+            except APIStatusError as error:
+                retry = retry_spec(spec, error)
+                if retry is None:
+                    raise
+                spec = retry
         secrets = self._config.secrets
         if not stream:
             return chat_body_response(http_response, body, secrets)

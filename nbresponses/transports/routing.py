@@ -63,8 +63,8 @@ class MemoryRoutes:
 def refuses_responses(error: BaseException) -> bool:
     """Whether an error means "this server does not serve that model on /v1/responses" (try the bridge).
 
-    ``model_not_supported`` (the seed gateways' code), a 404 / 405 / 501 that is not about a stored response
-    (a server without the route), or a 400 / 422 whose message names the Responses endpoint.
+    ``model_not_supported`` (the seed gateways' code), a 404 / 405 / 501 that is about neither a model nor a
+    stored response (a server without the route), or a 400 / 422 whose message names the Responses endpoint.
     """
     if not isinstance(error, APIStatusError):
         return False
@@ -75,7 +75,10 @@ def refuses_responses(error: BaseException) -> bool:
         return False
     message = (error.message or "").lower()
     if error.status in (404, 405, 501):
-        return not ("response" in message and ("previous" in message or "resp_" in message))
+        # a missing route, not a missing model ("model_not_found": the chat endpoint would not know it either)
+        # nor a missing stored response
+        about_state = "previous" in message or "resp_" in message or "response with id" in message
+        return not about_state and "model" not in message and "model" not in code
     if error.status in (400, 422):
         return any(word in message for word in _ENDPOINT_WORDS)
     return False
@@ -129,6 +132,10 @@ class ApiRouter:
             except BridgeStateError:
                 self._learned(model, "chat", api)  # the refusal says enough; the caller resends the items
                 raise
+            except APIStatusError as bridge_error:
+                if bridge_error.status in (404, 405):
+                    raise error from None  # no chat route either: the /responses error says more
+                raise
             self._learned(model, "chat", api)
             return result
         self._learned(model, "responses", api)
@@ -153,6 +160,10 @@ class ApiRouter:
                 result = await bridged()
             except BridgeStateError:
                 self._learned(model, "chat", api)
+                raise
+            except APIStatusError as bridge_error:
+                if bridge_error.status in (404, 405):
+                    raise error from None
                 raise
             self._learned(model, "chat", api)
             return result
