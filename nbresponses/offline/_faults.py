@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -44,9 +43,9 @@ class Fault:
     seconds: float = 3600.0
     plan: Any = None  # the Plan whose events precede a stream fault (None: the offline model's answer)
 
-    def reply(self) -> Any:
-        """The HTTP reply of a ``status`` fault."""
-        from ._server import OfflineReply
+    def api_error(self) -> Any:
+        """The `APIError` of a ``status`` fault (OpenAI's error body for its status, unless one was given)."""
+        from ._reply import APIError
 
         default = {
             400: ("invalid_request_error", None, "Invalid request."),
@@ -54,12 +53,16 @@ class Fault:
             404: ("invalid_request_error", None, "Not found."),
             429: ("requests", "rate_limit_exceeded", "Rate limit reached. Please try again later."),
         }.get(self.status, ("server_error", None, "The server had an error while processing your request."))
-        error = self.error or {"message": default[2], "type": default[0], "param": None, "code": default[1]}
-        headers = {"content-type": "application/json", "x-request-id": "req_offline_fault"}
+        error = self.error or {}
+        headers = [("x-request-id", "req_offline_fault")]
         if self.retry_after is not None:
-            headers["retry-after"] = f"{self.retry_after:g}"
-            headers["retry-after-ms"] = f"{self.retry_after * 1000:g}"
-        return OfflineReply(self.status, headers, json.dumps({"error": error}).encode())
+            headers += [("retry-after", f"{self.retry_after:g}"), ("retry-after-ms", f"{self.retry_after * 1000:g}")]
+        return APIError(self.status, str(error.get("message", default[2])), str(error.get("type", default[0])),
+                        error.get("code", default[1]), error.get("param"), tuple(headers))  # fmt: skip
+
+    def reply(self) -> Any:
+        """The HTTP reply of a ``status`` fault."""
+        return self.api_error().reply()
 
     def stream_break(self) -> Iterator[bytes | Stall]:
         """What the stream sends at the point of the fault."""

@@ -1,10 +1,15 @@
-"""The offline Responses API server: state and request handling, independent of any transport.
+"""The offline Responses API server: routing and the responses endpoints, independent of any transport.
 
 `OfflineServer.handle` takes a method, path, query and body and returns an `OfflineReply` (a JSON body, or an
-iterator of SSE chunks). The in-process httpx2 transport and the ASGI app both wrap it, so they behave the same.
-Responses are stored with their input items and their whole context, so ``previous_response_id`` continues a
-conversation; ``store=false`` responses are neither retrievable nor continuable; ``background=true`` goes
-``queued`` → ``in_progress`` → ``completed`` (one step per retrieve) and can be cancelled.
+iterator of SSE chunks). The in-process httpx2 transport and the ASGI app both wrap it, so they behave the same;
+the ASGI app's WebSocket mode and the in-process WebSocket use `OfflineServer.respond` directly.
+
+State lives in an `OfflineState` (SQLite: a file shared by processes, or ``:memory:``): responses with their
+input items and context, so ``previous_response_id`` continues a conversation, and conversations. ``store=false``
+responses are neither retrievable nor continuable over HTTP; ``background=true`` goes ``queued`` →
+``in_progress`` → ``completed`` (one step per retrieve) and can be cancelled.
+
+Routes are a table (`Route`): other endpoints are added with `OfflineServer.add_route`.
 """
 
 from __future__ import annotations
@@ -12,78 +17,85 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
+import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from nbresponses.types.request import normalize_tool
 
 from ._events import response_events
 from ._faults import Fault, Stall
 from ._items import estimate_tokens, expand_compactions, item_texts, normalize_input, pack_items
 from ._model import DEFAULT_MODEL, ModelRequest, Plan, default_model
+from ._reply import APIError, OfflineReply, error_reply, json_reply, page, sse
+from ._state import MEMORY, OfflineState, StoredResponse
+from ._validate import check_create, check_tool_outputs, conversation_id
 
-__all__ = ["OFFLINE_BASE_URL", "OFFLINE_KEY", "OfflineReply", "OfflineServer", "Responder"]
+__all__ = ["OFFLINE_BASE_URL", "OFFLINE_KEY", "Created", "OfflineReply", "OfflineServer", "Responder", "Route"]
 
 OFFLINE_BASE_URL = "http://offline.nbresponses.invalid/v1"
 """The base URL of in-process offline clients (``.invalid``: it can never reach a real host)."""
 OFFLINE_KEY = "offline"
 """The placeholder key offline clients send (the server ignores it)."""
+PACE_VARIABLE = "NBRESPONSES_OFFLINE_PACE"
 
 Responder = Callable[[ModelRequest], "Plan | Fault"]
 """What answers a request: a model (a plan) or, for tests, a fault."""
+Handler = Callable[[dict[str, str], dict[str, str], Any], OfflineReply]
+"""A route's handler: path parameters, query, parsed JSON body → reply."""
+ContextLookup = Callable[[str], "list[dict[str, Any]] | None"]
 
 _PREFIX = {
-    "message": "msg",
-    "function_call": "fc",
-    "reasoning": "rs",
-    "web_search_call": "ws",
-    "file_search_call": "fs",
-    "code_interpreter_call": "ci",
-    "image_generation_call": "ig",
-    "mcp_call": "mcp",
-    "custom_tool_call": "ctc",
-    "function_call_output": "fco",
-}
+    "message": "msg", "function_call": "fc", "reasoning": "rs", "web_search_call": "ws",
+    "file_search_call": "fs", "code_interpreter_call": "ci", "image_generation_call": "ig", "mcp_call": "mcp",
+    "custom_tool_call": "ctc", "function_call_output": "fco",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: ``pattern`` is the path after the API root, e.g. ``responses/{id}/input_items``."""
+
+    method: str
+    pattern: tuple[str, ...]
+    handler: Handler
+
+    def match(self, method: str, parts: list[str]) -> dict[str, str] | None:
+        """The path parameters if ``method`` and ``parts`` are this route's, else None."""
+        if method != self.method or len(parts) != len(self.pattern):
+            return None
+        params = {}
+        for segment, part in zip(self.pattern, parts, strict=True):
+            if segment.startswith("{"):
+                params[segment.strip("{}")] = part
+            elif segment != part:
+                return None
+        return params
 
 
 @dataclass
-class OfflineReply:
-    """An HTTP answer: status, headers, and either ``body`` (JSON) or ``chunks`` (an SSE stream)."""
+class Created:
+    """A response made by `OfflineServer.respond`: its events, its context, whether it was kept."""
 
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    chunks: Iterator[bytes | Stall] | None = None
-
-
-@dataclass
-class _Stored:
-    response: dict[str, Any]
-    input_items: list[dict[str, Any]]
-    context: list[dict[str, Any]]
+    stored: StoredResponse
     events: list[dict[str, Any]]
-    stored: bool
-    final: dict[str, Any] = field(default_factory=dict)
-    pending: list[str] = field(default_factory=list)  # background statuses still to go through
+    context: list[dict[str, Any]]
+    fault: Fault | None = None
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> OfflineReply:
-    return OfflineReply(
-        status, {"content-type": "application/json", **(headers or {})}, json.dumps(body).encode()
-    )
-
-
-def error_reply(
-    status: int, message: str, *, type: str, code: str | None = None, param: str | None = None
-) -> OfflineReply:
-    """An error in OpenAI's body shape."""
-    return _json(status, {"error": {"message": message, "type": type, "param": param, "code": code}})
-
-
-def _sse(event: dict[str, Any]) -> bytes:
-    return f"event: {event['type']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n".encode()
+def _pace(value: float | None) -> float:
+    if value is not None:
+        return max(float(value), 0.0)
+    try:
+        return max(float(os.environ.get(PACE_VARIABLE, "0") or 0), 0.0)
+    except ValueError:
+        return 0.0
 
 
 class OfflineServer:
@@ -91,10 +103,13 @@ class OfflineServer:
 
     Args:
         responder: answers each ``POST /responses``; defaults to the offline model.
-        seed: varies the generated ids.
+        seed: varies the generated ids (with a file database, ids also differ between processes).
         clock: seconds since the epoch, for ``created_at``.
         event_delay: seconds between streamed events (0: as fast as possible).
         journal_limit: how many requests `journal` keeps (None: all; a test double keeps all).
+        database: the SQLite file that keeps responses and conversations (``":memory:"``: this server only).
+        pace: tokens per second of streamed text, so a person can watch it (default
+            ``$NBRESPONSES_OFFLINE_PACE``; 0: as fast as possible).
     """
 
     def __init__(
@@ -105,17 +120,38 @@ class OfflineServer:
         clock: Callable[[], float] = time.time,
         event_delay: float = 0.0,
         journal_limit: int | None = 256,
+        database: str | Path = MEMORY,
+        pace: float | None = None,
     ) -> None:
         self.responder: Responder = responder or default_model
         self.event_delay = event_delay  # seconds between streamed events: the pace of a real model, for demos
-        self._seed = seed
+        self.pace = _pace(pace)
+        self.state = OfflineState(database)
+        # Processes sharing a file must not mint the same ids; in memory, ids stay reproducible.
+        self._seed = f"{seed}:{secrets.token_hex(8)}" if self.state.persistent else seed
         self._clock = clock
         self._counter = itertools.count(1)
-        self._lock = threading.Lock()
-        self._responses: dict[str, _Stored] = {}
+        self._lock = threading.RLock()
+        self.websocket_connections = 0
+        """WebSocket connections opened so far (the ASGI app and in-process sockets count them)."""
         self.journal: deque[dict[str, Any]] = deque(maxlen=journal_limit)
         """The latest requests received (``journal_limit`` of them; None: all), oldest first:
         ``{"method", "path", "query", "body"}`` (body parsed from JSON)."""
+        self.routes: list[Route] = []
+        for method, pattern, handler in (
+            ("POST", "responses", lambda p, q, b: self.create(b)),
+            ("POST", "responses/input_tokens", lambda p, q, b: self.input_tokens(b)),
+            ("POST", "responses/compact", lambda p, q, b: self.compact(b)),
+            ("GET", "responses/{id}", lambda p, q, b: self.retrieve(p["id"], q)),
+            ("DELETE", "responses/{id}", lambda p, q, b: self.delete(p["id"])),
+            ("POST", "responses/{id}/cancel", lambda p, q, b: self.cancel(p["id"])),
+            ("GET", "responses/{id}/input_items", lambda p, q, b: self.input_items(p["id"], q)),
+        ):
+            self.add_route(method, pattern, handler)
+        from ._conversations import conversation_routes
+
+        for method, pattern, handler in conversation_routes(self):
+            self.add_route(method, pattern, handler)
 
     # ----- ids and shapes -----
 
@@ -124,7 +160,12 @@ class OfflineServer:
         digest = hashlib.sha256(f"{self._seed}:{next(self._counter)}".encode()).hexdigest()
         return f"{prefix}_{digest[:48]}"
 
-    def _with_ids(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def now(self) -> int:
+        """The server clock, in whole seconds."""
+        return int(self._clock())
+
+    def with_ids(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Copies of ``items``, each with an id (and a status where the API gives one)."""
         out = []
         for raw in items:
             item = dict(raw)
@@ -137,50 +178,52 @@ class OfflineServer:
     def _response(self, body: dict[str, Any], response_id: str, status: str) -> dict[str, Any]:
         reasoning: dict[str, Any] = body["reasoning"] if isinstance(body.get("reasoning"), dict) else {}
         text: dict[str, Any] = body["text"] if isinstance(body.get("text"), dict) else {}
+        conversation = conversation_id(body)
         return {
-            "id": response_id,
-            "object": "response",
-            "created_at": int(self._clock()),
-            "status": status,
-            "background": bool(body.get("background")),
-            "completed_at": None,
-            "error": None,
-            "incomplete_details": None,
-            "instructions": body.get("instructions"),
-            "max_output_tokens": body.get("max_output_tokens"),
-            "max_tool_calls": body.get("max_tool_calls"),
-            "model": body.get("model") or DEFAULT_MODEL,
-            "output": [],
+            "id": response_id, "object": "response", "created_at": self.now(), "status": status,
+            "background": bool(body.get("background")), "completed_at": None,
+            **({"conversation": {"id": conversation}} if conversation else {}),
+            "error": None, "incomplete_details": None, "instructions": body.get("instructions"),
+            "max_output_tokens": body.get("max_output_tokens"), "max_tool_calls": body.get("max_tool_calls"),
+            "model": body.get("model") or DEFAULT_MODEL, "output": [],
             "parallel_tool_calls": body.get("parallel_tool_calls", True),
             "previous_response_id": body.get("previous_response_id"),
             "reasoning": {"effort": reasoning.get("effort"), "summary": reasoning.get("summary")},
-            "service_tier": "default",
-            "store": body.get("store", True) is not False,
+            "service_tier": "default", "store": body.get("store", True) is not False,
             "temperature": body.get("temperature", 1.0),
-            "text": {
-                "format": text.get("format") or {"type": "text"},
-                "verbosity": text.get("verbosity", "medium"),
-            },
+            "text": {"format": text.get("format") or {"type": "text"}, "verbosity": text.get("verbosity", "medium")},
             "tool_choice": body.get("tool_choice", "auto"),
             "tools": [_flat_tool(t) for t in body.get("tools") or []],
-            "top_logprobs": body.get("top_logprobs", 0),
-            "top_p": body.get("top_p", 1.0),
+            "top_logprobs": body.get("top_logprobs", 0), "top_p": body.get("top_p", 1.0),
             "truncation": body.get("truncation", "disabled"),
             **({"user": body["user"]} if isinstance(body.get("user"), str) else {}),
-            "metadata": body.get("metadata") or {},
-            "presence_penalty": body.get("presence_penalty", 0.0),
+            "metadata": body.get("metadata") or {}, "presence_penalty": body.get("presence_penalty", 0.0),
             "frequency_penalty": body.get("frequency_penalty", 0.0),
-            "safety_identifier": body.get("safety_identifier"),
-            "prompt_cache_key": body.get("prompt_cache_key"),
-        }
+            "safety_identifier": body.get("safety_identifier"), "prompt_cache_key": body.get("prompt_cache_key"),
+        }  # fmt: skip
 
     # ----- routing -----
 
+    def add_route(self, method: str, pattern: str, handler: Handler) -> None:
+        """Serve ``method pattern`` (a path after the API root with ``{name}`` parameters) with ``handler``."""
+        self.routes.append(Route(method.upper(), tuple(p for p in pattern.split("/") if p), handler))
+
+    def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        parts = [p for p in path.split("/") if p]
+        roots = {route.pattern[0] for route in self.routes}
+        for start, part in enumerate(parts):  # any base path prefix (/v1, /openai/v1, ...)
+            if part not in roots:
+                continue
+            for route in self.routes:
+                params = route.match(method, parts[start:])
+                if params is not None:
+                    return route, params
+        return None
+
     def handle(self, method: str, path: str, query: dict[str, str], body: bytes) -> OfflineReply:
         """Answer one HTTP request."""
-        parts = [p for p in path.split("/") if p]
-        parts = parts[parts.index("responses") :] if "responses" in parts else []  # any base path prefix
-        if not parts:
+        found = self._match(method.upper(), path)
+        if found is None:
             return error_reply(404, f"Invalid URL ({method} {path})", type="invalid_request_error")
         try:
             payload = json.loads(body) if body.strip() else {}
@@ -189,125 +232,107 @@ class OfflineServer:
                 400, "We could not parse the JSON body of your request.", type="invalid_request_error"
             )
         self.journal.append({"method": method, "path": path, "query": dict(query), "body": payload})
-        rest = parts[1:]
+        route, params = found
         with self._lock:
-            if method == "POST" and not rest:
-                return self.create(payload)
-            if method == "POST" and rest == ["input_tokens"]:
-                return self.input_tokens(payload)
-            if method == "POST" and rest == ["compact"]:
-                return self.compact(payload)
-            if len(rest) == 1 and method == "GET":
-                return self.retrieve(rest[0], query)
-            if len(rest) == 1 and method == "DELETE":
-                return self.delete(rest[0])
-            if len(rest) == 2 and method == "POST" and rest[1] == "cancel":
-                return self.cancel(rest[0])
-            if len(rest) == 2 and method == "GET" and rest[1] == "input_items":
-                return self.input_items(rest[0], query)
-        return error_reply(404, f"Invalid URL ({method} {path})", type="invalid_request_error")
+            return route.handler(params, query, payload)
 
-    def _not_found(self, response_id: str, param: str | None = None) -> OfflineReply:
-        return error_reply(
+    def _not_found(self, response_id: str, param: str | None = None) -> APIError:
+        return APIError(
             404 if param is None else 400,
             f"Response with id '{response_id}' not found.",
-            type="invalid_request_error",
             code="previous_response_not_found" if param else None,
             param=param,
         )
 
-    def _get(self, response_id: str) -> _Stored | None:
-        found = self._responses.get(response_id)
-        return found if found is not None and found.stored else None
+    # ----- making a response -----
 
-    # ----- endpoints -----
-
-    def _context(self, payload: dict[str, Any]) -> tuple[list[dict[str, Any]], OfflineReply | None]:
+    def _context(
+        self, payload: dict[str, Any], lookup: ContextLookup | None = None
+    ) -> tuple[list[dict[str, Any]], str | None, APIError | None]:
+        """The context a request continues, the stored response it extends (if any), or why it cannot."""
+        conversation = conversation_id(payload)
+        if conversation is not None:
+            if self.state.conversation(conversation) is None:
+                return [], None, APIError(404, f"Conversation with id '{conversation}' not found.",
+                                          param="conversation")  # fmt: skip
+            return self.state.items(conversation), None, None
         previous = payload.get("previous_response_id")
-        if previous is None:
-            return [], None
-        found = self._get(str(previous))
-        if found is None:
-            return [], self._not_found(str(previous), "previous_response_id")
-        return list(found.context), None
+        if not previous:
+            return [], None, None
+        local = lookup(str(previous)) if lookup is not None else None
+        if local is not None:
+            return local, None, None
+        stored = self.state.context(str(previous))
+        if stored is None:
+            return [], None, self._not_found(str(previous), "previous_response_id")
+        return stored, str(previous), None
 
-    def _validate(self, payload: dict[str, Any]) -> OfflineReply | None:
-        if not isinstance(payload, dict):
-            return error_reply(400, "The request body must be a JSON object.", type="invalid_request_error")
-        if not payload.get("model"):
-            return error_reply(400, "Missing required parameter: 'model'.", type="invalid_request_error",
-                               code="missing_required_parameter", param="model")  # fmt: skip
-        for name, low, high in (("temperature", 0, 2), ("top_p", 0, 1)):
-            value = payload.get(name)
-            if value is not None and (not isinstance(value, int | float) or not low <= value <= high):
-                return error_reply(400, f"Invalid '{name}': must be a number from {low} to {high}.",
-                                   type="invalid_request_error", code="invalid_value", param=name)  # fmt: skip
-        if not isinstance(payload.get("input", ""), str | list):
-            return error_reply(400, "Invalid 'input': expected a string or an array of items.",
-                               type="invalid_request_error", code="invalid_type", param="input")  # fmt: skip
-        return None
+    def respond(self, payload: Any, *, lookup: ContextLookup | None = None) -> Created | APIError:
+        """Make (and keep, unless ``store=false``) the response to a ``POST /responses`` body.
 
-    def create(self, payload: dict[str, Any]) -> OfflineReply:
-        """``POST /responses``."""
-        invalid = self._validate(payload)
+        ``lookup`` finds contexts the store does not hold (a WebSocket's connection-local responses).
+        """
+        with self._lock:
+            return self._respond(payload, lookup)
+
+    def _respond(self, payload: Any, lookup: ContextLookup | None) -> Created | APIError:
+        invalid = check_create(payload)
         if invalid is not None:
             return invalid
-        context, missing = self._context(payload)
+        context, parent, missing = self._context(payload, lookup)
         if missing is not None:
             return missing
-        new_items = self._with_ids(normalize_input(payload.get("input")))
-        request = ModelRequest(
-            body=payload, context=expand_compactions(context + new_items), new_items=new_items
-        )
+        new_items = self.with_ids(normalize_input(payload.get("input")))
+        invalid = check_tool_outputs(context, new_items)
+        if invalid is not None:
+            return invalid
+        added = expand_compactions(new_items)
+        request = ModelRequest(body=payload, context=[*context, *added], new_items=new_items)
         answer = self.responder(request)
         if isinstance(answer, Fault) and answer.kind == "status":
-            reply: OfflineReply = answer.reply()
-            return reply
-        if isinstance(answer, Fault):
-            plan = answer.plan if isinstance(answer.plan, Plan) else default_model(request)
-        else:
-            plan = answer
+            error: APIError = answer.api_error()
+            return error
+        plan = answer if isinstance(answer, Plan) else (answer.plan if isinstance(answer.plan, Plan) else None)
+        plan = plan if plan is not None else default_model(request)
         response_id = self.new_id("resp")
-        background = bool(payload.get("background"))
         final = self._finish(payload, response_id, plan, request)
         # Before any output the usage is the input alone: OpenAI sends null here, but both specs want an object.
         usage = final["usage"]
         pending_usage = {**usage, "output_tokens": 0, "total_tokens": usage["input_tokens"],
                          "output_tokens_details": {"reasoning_tokens": 0}}  # fmt: skip
-        initial = {**self._response(payload, response_id, "queued" if background else "in_progress"),
-                   "usage": pending_usage}  # fmt: skip
-        in_progress = {**initial, "status": "in_progress"}
-        events = list(response_events(in_progress, final, error=plan.error))
-        stored = _Stored(
-            response=final,
-            input_items=new_items,
-            context=request.context + final["output"],
-            events=events,
-            stored=payload.get("store", True) is not False,
-            final=final,
-        )
-        if (
-            stored.stored or background
-        ):  # a store=false response can never be read back: keeping it only leaks
-            self._responses[response_id] = stored
+        initial = {**self._response(payload, response_id, "in_progress"), "usage": pending_usage}
+        stored = StoredResponse(
+            id=response_id, response=final, final=final, initial=initial, input_items=new_items,
+            error=plan.error, conversation=conversation_id(payload), created_at=time.time(),
+        )  # fmt: skip
+        full = [*request.context, *final["output"]]
+        if payload.get("background"):
+            stored.response, stored.pending = {**initial, "status": "queued"}, ["in_progress", "final"]
+        if payload.get("store", True) is not False:
+            self.state.put(stored, full, parent=parent, delta=[*added, *final["output"]])
+        if stored.conversation is not None:
+            self.state.add_items(stored.conversation, [*new_items, *final["output"]])
+        events = list(response_events(initial, final, error=plan.error))
+        return Created(stored, events, full, answer if isinstance(answer, Fault) else None)
+
+    def create(self, payload: Any) -> OfflineReply:
+        """``POST /responses``."""
+        made = self.respond(payload)
+        if isinstance(made, APIError):
+            return made.reply()
+        background = bool(payload.get("background"))
         if payload.get("stream"):
             if background:  # runs on the server whatever the client does: done once its last event is sent
-                stored.response = in_progress
-            return self._stream(
-                events, answer if isinstance(answer, Fault) else None, running=stored if background else None
-            )
-        if background:
-            stored.response = initial
-            stored.pending = ["in_progress", "final"]
-            return _json(200, initial)
-        return _json(200, final)
+                self.state.update(made.stored.id, response=made.stored.initial, pending=[])
+            return self._stream(made.events, made.fault, running=made.stored if background else None)
+        return json_reply(200, made.stored.response)
 
     def _finish(
         self, payload: dict[str, Any], response_id: str, plan: Plan, request: ModelRequest
     ) -> dict[str, Any]:
         final = self._response(payload, response_id, plan.status)
-        final["output"] = self._with_ids(plan.output)
-        final["completed_at"] = int(self._clock()) if plan.status == "completed" else None
+        final["output"] = self.with_ids(plan.output)
+        final["completed_at"] = self.now() if plan.status == "completed" else None
         if plan.incomplete_reason:
             final["incomplete_details"] = {"reason": plan.incomplete_reason}
         if plan.error is not None:
@@ -332,92 +357,92 @@ class OfflineServer:
         }
         return final
 
+    def delay(self, event: dict[str, Any], index: int) -> float:
+        """Seconds to wait before sending the ``index``-th event (``event_delay``, and ``pace`` for deltas)."""
+        wait = self.event_delay if index else 0.0
+        if self.pace and str(event.get("type", "")).endswith(".delta"):
+            wait = max(wait, 1.0 / self.pace)
+        return wait
+
     def _stream(
-        self, events: list[dict[str, Any]], fault: Fault | None, *, running: _Stored | None = None
+        self, events: list[dict[str, Any]], fault: Fault | None, *, running: StoredResponse | None = None
     ) -> OfflineReply:
         """The SSE reply of ``events``; ``running`` is a background response that finishes with its stream."""
         headers = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
 
         def chunks() -> Iterator[bytes | Stall]:
             for index, event in enumerate(events):
-                if running is not None and running.response["status"] == "cancelled":
-                    return
+                if running is not None:
+                    current = self.state.get(running.id)
+                    if current is None or current.response["status"] == "cancelled":
+                        return
                 if fault is not None and index == fault.after:
                     yield from fault.stream_break()
                     return
-                if self.event_delay and index:
-                    yield Stall(self.event_delay)
-                yield _sse(event)
+                wait = self.delay(event, index)
+                if wait:
+                    yield Stall(wait)
+                yield sse(event)
             if running is not None:
-                running.response = running.final
+                self.state.update(running.id, response=running.final, pending=[])
 
         return OfflineReply(200, headers, chunks=chunks())
 
+    # ----- the other responses endpoints -----
+
     def retrieve(self, response_id: str, query: dict[str, str]) -> OfflineReply:
         """``GET /responses/{id}`` (``?stream=true&starting_after=N`` replays the stored events)."""
-        found = self._get(response_id)
+        found = self.state.get(response_id)
         if found is None:
-            return self._not_found(response_id)
+            return self._not_found(response_id).reply()
         if query.get("stream") in ("true", "1"):
-            after = int(query.get("starting_after", "-1") or -1)
-            events = [e for e in found.events if e["sequence_number"] > after]
-            return self._stream(events, None)
+            try:
+                after = int(query.get("starting_after", "-1") or -1)
+            except ValueError:
+                after = -1
+            events = response_events(found.initial, found.final, error=found.error)
+            return self._stream([e for e in events if e["sequence_number"] > after], None)
         if found.pending:
-            status = found.pending.pop(0)
-            found.response = (
-                {**found.response, "status": "in_progress"} if status == "in_progress" else found.final
-            )
-        return _json(200, found.response)
+            step = found.pending.pop(0)
+            found.response = {**found.response, "status": "in_progress"} if step == "in_progress" else found.final
+            self.state.update(response_id, response=found.response, pending=found.pending)
+        return json_reply(200, found.response)
 
     def delete(self, response_id: str) -> OfflineReply:
         """``DELETE /responses/{id}``."""
-        if self._get(response_id) is None:
-            return self._not_found(response_id)
-        del self._responses[response_id]
-        return _json(200, {"id": response_id, "object": "response.deleted", "deleted": True})
+        if not self.state.delete(response_id):
+            return self._not_found(response_id).reply()
+        return json_reply(200, {"id": response_id, "object": "response.deleted", "deleted": True})
 
     def cancel(self, response_id: str) -> OfflineReply:
         """``POST /responses/{id}/cancel``: only a background response that has not finished can be cancelled."""
-        found = self._get(response_id)
+        found = self.state.get(response_id)
         if found is None:
-            return self._not_found(response_id)
+            return self._not_found(response_id).reply()
         if not found.response.get("background"):
             return error_reply(
                 400, "Only background responses can be cancelled.", type="invalid_request_error"
             )
         if found.response["status"] in ("queued", "in_progress"):
-            found.pending = []
             found.response = {**found.response, "status": "cancelled"}
-        return _json(200, found.response)
+            self.state.update(response_id, response=found.response, pending=[])
+        return json_reply(200, found.response)
 
     def input_items(self, response_id: str, query: dict[str, str]) -> OfflineReply:
         """``GET /responses/{id}/input_items`` with ``limit``, ``order``, ``after`` and ``before``."""
-        found = self._get(response_id)
+        found = self.state.get(response_id)
         if found is None:
-            return self._not_found(response_id)
-        items = list(found.input_items)
-        if query.get("order", "desc") == "desc":
-            items.reverse()
-        ids = [i["id"] for i in items]
-        if query.get("after") in ids:
-            items = items[ids.index(query["after"]) + 1 :]
-        if query.get("before") in ids:
-            items = items[: [i["id"] for i in items].index(query["before"])]
-        limit = max(1, min(int(query.get("limit", "20") or 20), 100))
-        page = items[:limit]
-        return _json(200, {
-            "object": "list", "data": page, "first_id": page[0]["id"] if page else None,
-            "last_id": page[-1]["id"] if page else None, "has_more": len(items) > limit,
-        })  # fmt: skip
+            return self._not_found(response_id).reply()
+        return json_reply(200, page(found.input_items, query))
 
     def input_tokens(self, payload: dict[str, Any]) -> OfflineReply:
         """``POST /responses/input_tokens``."""
-        context, missing = self._context(payload)
+        context, _, missing = self._context(payload if isinstance(payload, dict) else {})
         if missing is not None:
-            return missing
+            return missing.reply()
         items = context + normalize_input(payload.get("input"))
         count = estimate_tokens(items, payload.get("instructions"))
-        return _json(200, {"object": "response.input_tokens", "input_tokens": count})
+        return json_reply(200, {"object": "response.input_tokens", "input_tokens": count})
 
     def compact(self, payload: dict[str, Any]) -> OfflineReply:
         """``POST /responses/compact``: the context packed into one opaque ``compaction`` item.
@@ -427,9 +452,9 @@ class OfflineServer:
         if not isinstance(payload, dict) or not payload.get("model"):
             return error_reply(400, "Missing required parameter: 'model'.", type="invalid_request_error",
                                code="missing_required_parameter", param="model")  # fmt: skip
-        context, missing = self._context(payload)
+        context, _, missing = self._context(payload)
         if missing is not None:
-            return missing
+            return missing.reply()
         items = expand_compactions(context + normalize_input(payload.get("input")))
         output = [{"type": "compaction", "id": self.new_id("cmp"), "encrypted_content": pack_items(items)}]
         tokens = estimate_tokens(items)
@@ -441,11 +466,11 @@ class OfflineServer:
             "total_tokens": tokens + tokens // 8,
         }
         body = {"id": self.new_id("cmp"), "object": "response.compaction", "output": output}
-        return _json(200, {**body, "created_at": int(self._clock()), "usage": usage})
+        return json_reply(200, {**body, "created_at": self.now(), "usage": usage})
 
     def stored_count(self) -> int:
         """How many responses are held."""
-        return len(self._responses)
+        return self.state.count()
 
     # ----- clients wired to this server -----
 
@@ -455,14 +480,25 @@ class OfflineServer:
 
         return OfflineTransport(self)
 
+    def websocket_connector(self) -> Any:
+        """Opens in-process WebSocket connections to this server (``Client(websocket_connect=...)``)."""
+        from ._websocket import InProcessConnector
+
+        return InProcessConnector(self)
+
     def client(self, **options: Any) -> Any:
-        """An `nbresponses.Client` talking to this server in process (``options`` go to the client)."""
+        """An `nbresponses.Client` talking to this server in process (``options`` go to the client).
+
+        With ``transport="websocket"``, responses are created over an in-process WebSocket connection.
+        """
         import httpx2
 
         from nbresponses._client import Client
 
         options.setdefault("api_key", OFFLINE_KEY)
         options.setdefault("base_url", OFFLINE_BASE_URL)
+        if options.get("transport") == "websocket":
+            options.setdefault("websocket_connect", self.websocket_connector())
         return Client(http_client=httpx2.Client(transport=self.transport()), **options)
 
     def async_client(self, **options: Any) -> Any:
@@ -473,16 +509,16 @@ class OfflineServer:
 
         options.setdefault("api_key", OFFLINE_KEY)
         options.setdefault("base_url", OFFLINE_BASE_URL)
+        if options.get("transport") == "websocket":
+            options.setdefault("websocket_connect", self.websocket_connector())
         return AsyncClient(http_client=httpx2.AsyncClient(transport=self.transport()), **options)
 
 
 def _flat_tool(tool: Any) -> Any:
-    if isinstance(tool, dict) and tool.get("type") == "function":
-        flat = {k: v for k, v in tool.items() if k != "function"}
-        if isinstance(tool.get("function"), dict):
-            flat.update(tool["function"])
+    flat = normalize_tool(tool)
+    if isinstance(flat, dict) and flat.get("type") == "function":
+        flat = dict(flat)
         flat.setdefault("description", None)
         flat.setdefault("parameters", {"type": "object", "properties": {}})
         flat.setdefault("strict", False)
-        return flat
-    return tool
+    return flat

@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Iterator
 import httpx2
 
 from ._faults import Disconnect, Stall
-from ._server import OfflineReply, OfflineServer
+from ._reply import OfflineReply
+from ._server import OfflineServer
 
 __all__ = ["OfflineTransport"]
 
