@@ -144,3 +144,97 @@ def test_a_capped_table_counts_its_shown_rows_and_says_how_many_it_stands_for() 
     text = default_model(request(prompt.text)).output[0]["content"][0]["text"]
     assert "a table with 6 rows (of 30) and columns a, b" in text
     assert "a table with 3 rows and columns a, b" in text
+
+
+# ----- the stand-in is hard to catch out -----
+
+
+def _server_chain(*prompts: str, **body: object) -> list[str]:
+    from nbresponses.offline import OfflineServer
+
+    client = OfflineServer().client()
+    previous = None
+    answers = []
+    for prompt in prompts:
+        response = client.responses.create(model="m", input=prompt, previous_response_id=previous, **body)
+        previous = response.id
+        answers.append(response.output_text)
+    return answers
+
+
+def test_chinese_two_turn_recall() -> None:
+    _, answer = _server_chain("我叫李雷，我住在上海。", "我叫什么名字？")
+    assert "你叫李雷" in answer and "我住在上海" in answer
+    _, where = _server_chain("我叫李雷，我住在上海。", "我住在哪里？")
+    assert "上海" in where
+
+
+def test_recall_of_a_fact_without_recall_words_in_any_script() -> None:
+    _, code = _server_chain("Remember the code word: cobalt. Reply with OK.", "What is the code word?")
+    assert "cobalt" in code
+    _, russian = _server_chain("Мой город — Казань.", "Какой мой город?")
+    assert "Казань" in russian
+    _, plain = _server_chain("The launch is on Tuesday.", "Tell me a joke.")
+    assert "Tuesday" not in plain  # no question about it, nothing shared: nothing recalled
+
+
+def test_answers_carry_no_offline_footer() -> None:
+    text = default_model(request("Hello")).output[0]["content"][0]["text"]
+    assert "Offline backend" not in text and "OPENAI_API_KEY" not in text
+
+
+def test_function_called_by_the_words_of_its_description() -> None:
+    lookup = {"type": "function", "name": "lookup_population", "description": "Population of a country",
+              "parameters": {"type": "object", "properties": {"country": {"type": "string"}}, "required": ["country"]}}
+    plan = default_model(request("How many people live in Norway? I need the population.", tools=[lookup]))
+    assert [item["type"] for item in plan.output] == ["function_call"]
+    assert json.loads(plan.output[0]["arguments"]) == {"country": "Norway"}
+    chinese = {"type": "function", "name": "query_weather", "description": "查询城市天气",
+               "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+    assert default_model(request("上海今天天气怎么样？", tools=[chinese])).output[0]["type"] == "function_call"
+    assert default_model(request("Tell me a story.", tools=[lookup])).output[0]["type"] == "message"
+
+
+def test_one_call_per_listed_value_for_parallel_calls() -> None:
+    plan = default_model(request("What's the weather in Beijing and Shanghai?", tools=[WEATHER]))
+    cities = [json.loads(item["arguments"])["city"] for item in plan.output]
+    assert cities == ["Beijing", "Shanghai"]
+    assert len({item["call_id"] for item in plan.output}) == 2
+    three = default_model(request("Weather in Paris, Rome and Oslo?", tools=[WEATHER]))
+    assert [json.loads(i["arguments"])["city"] for i in three.output] == ["Paris", "Rome", "Oslo"]
+    chinese = default_model(request("北京和上海的天气怎么样？", tools=[WEATHER]))
+    assert [json.loads(i["arguments"])["city"] for i in chinese.output] == ["北京", "上海"]
+    single = default_model(request("What's the weather in Beijing and Shanghai?", tools=[WEATHER],
+                                   parallel_tool_calls=False))
+    assert [json.loads(i["arguments"])["city"] for i in single.output] == ["Beijing"]
+
+
+def test_hosted_tools_emit_their_real_items() -> None:
+    include = ["file_search_call.results", "code_interpreter_call.outputs", "web_search_call.action.sources"]
+    web = default_model(request("Search the web for the latest Python release", tools=[{"type": "web_search"}]))
+    assert [i["type"] for i in web.output] == ["web_search_call", "message"]
+    assert web.output[0]["action"]["query"] and web.output[1]["content"][0]["annotations"][0]["type"] == "url_citation"
+    files = default_model(request("What do my documents say about SSA?", include=include,
+                                  tools=[{"type": "file_search", "vector_store_ids": ["vs_1"]}]))
+    assert files.output[0]["type"] == "file_search_call" and files.output[0]["results"][0]["vector_store_id"] == "vs_1"
+    code = default_model(request("Calculate 6 * 7 + 1", include=include,
+                                 tools=[{"type": "code_interpreter", "container": {"type": "auto"}}]))
+    assert code.output[0]["type"] == "code_interpreter_call" and "6 * 7 + 1" in code.output[0]["code"]
+    assert code.output[0]["outputs"] == [{"type": "logs", "logs": "43"}] and "43" in code.output[1]["content"][0]["text"]
+    without = default_model(request("Calculate 6 * 7 + 1", tools=[{"type": "code_interpreter", "container": {"type": "auto"}}]))
+    assert without.output[0]["outputs"] is None  # only with include, as the API does
+
+
+def test_image_generation_returns_a_small_png() -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    plan = default_model(request("Draw a picture of a lighthouse", tools=[{"type": "image_generation"}]))
+    call = plan.output[0]
+    assert call["type"] == "image_generation_call" and call["status"] == "completed"
+    image = Image.open(io.BytesIO(base64.b64decode(call["result"])))
+    assert image.format == "PNG" and image.size == (64, 64)
+    other = default_model(request("Draw a picture of a cat", tools=[{"type": "image_generation"}]))
+    assert other.output[0]["result"] != call["result"]

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ._png import png_base64
+
 __all__ = ["chunks", "response_events"]
 
 _PIECE = re.compile(r"\s*\S+|\s+")
@@ -44,6 +46,8 @@ def _pending(item: dict[str, Any]) -> dict[str, Any]:
         added["result"] = None
     elif kind == "file_search_call":
         added["results"] = None
+    elif kind == "web_search_call":
+        added["action"] = {"type": "search"}  # what it searched for is known once it is done
     return added
 
 
@@ -57,7 +61,37 @@ class _Emitter:
         return event
 
 
-def _item_events(e: _Emitter, item: dict[str, Any], index: int) -> Iterator[dict[str, Any]]:
+def _annotations(
+    e: _Emitter, where: dict[str, Any], c: int, pending: list[dict[str, Any]], part: dict[str, Any], sent: int | None
+) -> Iterator[dict[str, Any]]:
+    """``annotation.added`` for each annotation whose cited text has been sent (all of them when ``sent`` is None)."""
+    total = len(part.get("annotations") or [])
+    while pending:
+        annotation = pending[0]
+        end = annotation.get("end_index", annotation.get("index", 0))
+        if sent is not None and (not isinstance(end, int) or end > sent):
+            return
+        pending.pop(0)
+        yield e.event("response.output_text.annotation.added", **where, content_index=c,
+                      annotation_index=total - len(pending) - 1, annotation=annotation)  # fmt: skip
+
+
+def _partial_images(item: dict[str, Any], tools: list[dict[str, Any]]) -> list[str]:
+    """The partial images of an image generation: as many as the tool asks (at least the final one)."""
+    result = item.get("result")
+    if not result:
+        return []
+    asked = max((int(t.get("partial_images") or 0) for t in tools if t.get("type") == "image_generation"), default=0)
+    count = max(1, min(asked, 3))
+    prompt = str(item.get("revised_prompt") or "")
+    if count == 1 or not prompt or png_base64(prompt) != result:
+        return [result] * count  # a scripted image: its partials are itself
+    return [png_base64(prompt, rows=64 * (k + 1) // count) for k in range(count)]  # the offline model's: filling in
+
+
+def _item_events(
+    e: _Emitter, item: dict[str, Any], index: int, tools: list[dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
     kind, item_id = item.get("type"), item.get("id")
     where = {"item_id": item_id, "output_index": index}
     yield e.event("response.output_item.added", output_index=index, item=_pending(item))
@@ -68,8 +102,13 @@ def _item_events(e: _Emitter, item: dict[str, Any], index: int) -> Iterator[dict
             yield e.event("response.content_part.added", **where, content_index=c, part=empty)
             stem = "response.refusal" if field == "refusal" else "response.output_text"
             extra: dict[str, Any] = {} if field == "refusal" else {"logprobs": []}
+            annotations = list(part.get("annotations") or []) if field == "text" else []
+            sent = 0
             for piece in chunks(part.get(field, "")):
                 yield e.event(f"{stem}.delta", **where, content_index=c, delta=piece, **extra)
+                sent += len(piece)
+                yield from _annotations(e, where, c, annotations, part, sent)
+            yield from _annotations(e, where, c, annotations, part, None)
             yield e.event(f"{stem}.done", **where, content_index=c, **{field: part.get(field, "")}, **extra)
             yield e.event("response.content_part.done", **where, content_index=c, part=part)
     elif kind == "reasoning":
@@ -106,12 +145,9 @@ def _item_events(e: _Emitter, item: dict[str, Any], index: int) -> Iterator[dict
     elif kind == "image_generation_call":
         yield e.event("response.image_generation_call.in_progress", **where)
         yield e.event("response.image_generation_call.generating", **where)
-        if item.get("result"):
+        for n, image in enumerate(_partial_images(item, tools)):
             yield e.event(
-                "response.image_generation_call.partial_image",
-                **where,
-                partial_image_index=0,
-                partial_image_b64=item["result"],
+                "response.image_generation_call.partial_image", **where, partial_image_index=n, partial_image_b64=image
             )
         yield e.event("response.image_generation_call.completed", **where)
     elif kind == "mcp_call":
@@ -135,7 +171,7 @@ def response_events(
     yield e.event("response.created", response=initial)
     yield e.event("response.in_progress", response=initial)
     for index, item in enumerate(final.get("output") or []):
-        yield from _item_events(e, item, index)
+        yield from _item_events(e, item, index, [t for t in final.get("tools") or [] if isinstance(t, dict)])
     status = final.get("status")
     if status == "failed":
         if error is not None:

@@ -1,10 +1,13 @@
 """The offline backend's deterministic model: what it answers, as a plan of output items (pure).
 
-It is a stand-in for a model that is useful in demos and tests: it restates the question, lists what it was
-given (variables, tables, images, files), recalls earlier turns, calls a function tool when asked to (with
-arguments valid against the tool's schema), answers after the tool's output, summarizes its "reasoning" when
-reasoning is requested, answers ``json_schema`` / ``json_object`` formats with valid JSON, and stops at
-``max_output_tokens`` with an ``incomplete`` response.
+It is a stand-in for a model that is useful in demos and tests, and honest about being one: it restates the
+question, lists what it was given (variables, tables, images, files), recalls names and facts stated earlier in
+any language by quoting them (`_recall`), calls a function tool when the prompt names it or the words of its
+description, once per listed value for parallel calls (`_calls`), uses hosted tools with their real item types
+(`_hosted`), answers after the tools' output, summarizes its "reasoning" when reasoning is requested, answers
+``json_schema`` / ``json_object`` formats with valid JSON, and stops at ``max_output_tokens`` with an
+``incomplete`` response. That it is the offline backend is said by whoever shows the answer (the magic's
+notice), never inside the answer.
 """
 
 from __future__ import annotations
@@ -16,21 +19,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._calls import chosen_tools, function_calls
+from ._hosted import hosted_items
 from ._items import attachment_notes, estimate_tokens, item_texts, user_texts
+from ._recall import recall
 from ._schema_values import PromptHints, sample
+from ._words import mostly_cjk
 
 __all__ = ["DEFAULT_MODEL", "ModelFn", "ModelRequest", "Plan", "default_model"]
 
 DEFAULT_MODEL = "offline-1"
-_RECALL = re.compile(
-    r"\b(earlier|before|first|previous|remember|recall|my name|did i (say|ask|tell))\b", re.I
-)
-_NAME = re.compile(r"\bmy name is ([A-Z][\w\-]*)", re.I)
 _TABLE = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*(?:\n|$))+", re.M)
 _SHOWING = re.compile(r"showing \d+ of (\d+) rows")
-_CALL_WORDS = re.compile(
-    r"\b(call|use|run|invoke|check|look up|get|fetch|find|search|compute|calculate)\b", re.I
-)
 _REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
 
 
@@ -73,50 +73,6 @@ def message(text: str) -> dict[str, Any]:
     return {"type": "message", "role": "assistant", "status": "completed", "content": [part]}
 
 
-def _function_tools(request: ModelRequest) -> list[dict[str, Any]]:
-    tools = []
-    for raw in request.tools:
-        tool = raw
-        if raw.get("type") == "function" and isinstance(raw.get("function"), dict):
-            tool = {**raw, **raw["function"]}  # a Chat-Completions-style tool copied from a gateway doc
-        if tool.get("type") == "function" and tool.get("name"):
-            tools.append(tool)
-    return tools
-
-
-def _chosen_tool(request: ModelRequest) -> dict[str, Any] | None:
-    tools = _function_tools(request)
-    if not tools:
-        return None
-    choice = request.body.get("tool_choice")
-    if choice == "none":
-        return None
-    if isinstance(choice, dict) and choice.get("name"):
-        return next((t for t in tools if t["name"] == choice["name"]), None)
-    prompt = request.prompt.lower()
-    for tool in tools:
-        words = [
-            w for w in re.split(r"[_\W]+", tool["name"].lower()) if len(w) > 2 and w not in ("get", "the")
-        ]
-        if tool["name"].lower() in prompt or (
-            words and any(w in prompt for w in words) and (_CALL_WORDS.search(prompt) or "?" in prompt)
-        ):
-            return tool
-    return tools[0] if choice == "required" else None
-
-
-def _function_call(tool: dict[str, Any], request: ModelRequest, index: int) -> dict[str, Any]:
-    schema = tool.get("parameters") or {"type": "object", "properties": {}}
-    arguments = sample(schema, PromptHints(request.prompt))
-    return {
-        "type": "function_call",
-        "status": "completed",
-        "name": tool["name"],
-        "call_id": f"call_offline{index:04d}",
-        "arguments": json.dumps(arguments if isinstance(arguments, dict) else {}, ensure_ascii=False),
-    }
-
-
 def _tool_outputs_answer(request: ModelRequest) -> str | None:
     outputs = [i for i in request.new_items if i.get("type") == "function_call_output"]
     if not outputs:
@@ -155,16 +111,11 @@ def _describe(request: ModelRequest) -> str:
     prompt = request.prompt.strip()
     history = user_texts(request.context)
     earlier = history[:-1] if history and history[-1] == prompt else history
+    chinese = mostly_cjk(prompt)
+    remembered = recall(prompt, earlier)
     parts: list[str] = []
-    if earlier and _RECALL.search(prompt):
-        names = [m.group(1) for text in earlier for m in _NAME.finditer(text)]
-        if names:
-            parts.append(f"Your name is {names[-1]}.")
-        parts.append(f"Earlier you said: “{earlier[0][:300]}”.")
-        if len(earlier) > 1:
-            parts.append(
-                f"That was {len(earlier)} messages ago; the last one before this was “{earlier[-1][:200]}”."
-            )
+    if remembered is not None:
+        parts.append(remembered.text())
     else:
         cut = min(
             [i for i in (prompt.find(m) for m in ("\n|", "\n\n", "{\n", "[\n")) if i > 0] or [len(prompt)]
@@ -172,21 +123,22 @@ def _describe(request: ModelRequest) -> str:
         question = " ".join(prompt[:cut].split()).rstrip(":")
         if len(question) > 160:
             question = question[:160].rsplit(" ", 1)[0] + " …"
-        parts.append(f"You asked: “{question}”." if question else "You sent no text.")
+        if chinese:
+            parts.append(f"你问：“{question}”。" if question else "你没有发送文字。")
+        else:
+            parts.append(f"You asked: “{question}”." if question else "You sent no text.")
         parts += _json_notes(prompt)
         parts += _table_notes(prompt)
         notes = attachment_notes(request.new_items)
         if notes:
             parts.append("You attached " + "; ".join(notes) + ".")
         if earlier:
-            parts.append(f"This is message {len(earlier) + 1} of our conversation.")
+            count = len(earlier) + 1
+            parts.append(f"这是我们对话中的第 {count} 条消息。" if chinese else f"This is message {count} of our conversation.")
     instructions = request.body.get("instructions")
     if isinstance(instructions, str) and instructions.strip():
         parts.append(f"(Following your instructions: “{instructions.strip()[:120]}”.)")
-    parts.append(
-        "\n\n*Offline backend: a deterministic stand-in for a model. Set `OPENAI_API_KEY` for real answers.*"
-    )
-    return " ".join(parts[:-1]) + parts[-1]
+    return ("" if chinese else " ").join(parts)
 
 
 def _json_notes(prompt: str) -> list[str]:
@@ -246,11 +198,18 @@ def default_model(request: ModelRequest) -> Plan:
         plan.reasoning_tokens = 64 + estimate_tokens(request.new_items) // 4
     fmt = ((request.body.get("text") or {}).get("format")) or {}
     answer = _tool_outputs_answer(request)
-    tool = None if answer is not None else _chosen_tool(request)
-    if tool is not None:
-        count = 2 if request.body.get("parallel_tool_calls", True) and "both" in request.prompt.lower() else 1
-        plan.output += [_function_call(tool, request, len(request.context) + i) for i in range(count)]
-        return plan
+    if answer is None:
+        tools = chosen_tools(request.tools, request.body, request.prompt)
+        parallel = request.body.get("parallel_tool_calls", True) is not False
+        for tool in tools:
+            first = len(request.context) + len(plan.output)
+            plan.output += function_calls(tool, request.prompt, parallel=parallel, first_index=first)
+        if tools:
+            return plan
+        hosted = hosted_items(request.tools, request.body, request.prompt)
+        if hosted:
+            plan.output += hosted
+            return plan
     if fmt.get("type") in ("json_schema", "json_object"):
         text = _json_answer(request, fmt)
     else:
