@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import _resources as specs
 from ._config import ClientConfig, resolve_config
+from ._conversations import AsyncConversations, Conversations
 from ._exceptions import APIError, APIStatusError, NBResponsesError
 from ._http import RequestSpec, send_async, send_sync
 from ._models import AsyncModels, Models
@@ -140,12 +141,14 @@ class Client(_ClientBase):
         self._bridge: Any = None
         self.responses = Responses(self)
         self.models = Models(self._send, _parse)
+        self.conversations = Conversations(self)
 
     def with_api(self, api: ApiMode, *, routes: RouteMemory | None = None) -> Client:
         """This client (same settings, same connection pool) sending to ``api``; ``routes`` for auto mode."""
         clone = cast(Client, self._with_api(api, routes))
         clone.responses = Responses(clone)
         clone.models = Models(clone._send, _parse)
+        clone.conversations = Conversations(clone)
         return clone
 
     def close(self) -> None:
@@ -352,12 +355,14 @@ class AsyncClient(_ClientBase):
         self._bridge: Any = None
         self.responses = AsyncResponses(self)
         self.models = AsyncModels(self._send, _parse)
+        self.conversations = AsyncConversations(self)
 
     def with_api(self, api: ApiMode, *, routes: RouteMemory | None = None) -> AsyncClient:
         """This client (same settings, same connection pool) sending to ``api``; ``routes`` for auto mode."""
         clone = cast(AsyncClient, self._with_api(api, routes))
         clone.responses = AsyncResponses(clone)
         clone.models = AsyncModels(clone._send, _parse)
+        clone.conversations = AsyncConversations(clone)
         return clone
 
     async def close(self) -> None:
