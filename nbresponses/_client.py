@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Literal, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 import httpx2
 from pydantic import BaseModel, ValidationError
@@ -20,13 +20,16 @@ from pydantic import BaseModel, ValidationError
 from . import _resources as specs
 from ._config import ClientConfig, resolve_config
 from ._conversations import AsyncConversations, Conversations
-from ._exceptions import APIError, APIStatusError, NBResponsesError
+from ._exceptions import APIError, APIStatusError, ConfigurationError, NBResponsesError
 from ._http import RequestSpec, send_async, send_sync
 from ._models import AsyncModels, Models
 from ._stream import AsyncResponseStream, ResponseStream
 from .transports.routing import ApiMode, ApiRouter, RouteMemory
 from .types.items import ItemResource
 from .types.response import CompactResource, DeletedResponse, InputTokenCount, Response, ResponseItemList
+
+if TYPE_CHECKING:
+    from .transports.websocket import AsyncWebSocketTransport, Connector, WebSocketTransport
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -43,6 +46,26 @@ def _parse(model: type[_M], response: httpx2.Response) -> _M:
             status=response.status_code,
             request_id=response.headers.get("x-request-id"),
         ) from None
+
+
+@overload
+def _websocket(
+    config: ClientConfig, transport: str, connect: Connector | None, *, asynchronous: Literal[False] = False
+) -> WebSocketTransport | None: ...
+@overload
+def _websocket(
+    config: ClientConfig, transport: str, connect: Connector | None, *, asynchronous: Literal[True]
+) -> AsyncWebSocketTransport | None: ...
+def _websocket(
+    config: ClientConfig, transport: str, connect: Connector | None, *, asynchronous: bool = False
+) -> WebSocketTransport | AsyncWebSocketTransport | None:
+    if transport not in ("http", "websocket"):
+        raise ConfigurationError(f"transport must be 'http' or 'websocket', got {transport!r}.")
+    if transport == "http":
+        return None
+    from .transports.websocket import AsyncWebSocketTransport, WebSocketTransport
+
+    return AsyncWebSocketTransport(config, connect) if asynchronous else WebSocketTransport(config, connect)
 
 
 class _ClientBase:
@@ -108,6 +131,9 @@ class Client(_ClientBase):
             answers, the same `Response` objects and events come back) or ``"auto"`` (``/responses`` first, the
             bridge for a model the server refuses there, remembered per base URL and model).
         routes: where auto mode remembers its choices (a `RouteMemory`; in memory by default).
+        transport: ``"http"`` (SSE) or ``"websocket"``: responses are created over one persistent WebSocket
+            connection (reused by every response and tool round; other calls stay on HTTP).
+        websocket_connect: what opens WebSocket connections (default: the ``websockets`` library).
     """
 
     def __init__(
@@ -124,6 +150,8 @@ class Client(_ClientBase):
         http_client: httpx2.Client | None = None,
         api: ApiMode = "responses",
         routes: RouteMemory | None = None,
+        transport: Literal["http", "websocket"] = "http",
+        websocket_connect: Connector | None = None,
     ) -> None:
         self._config = resolve_config(
             api_key=api_key,
@@ -137,6 +165,7 @@ class Client(_ClientBase):
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx2.Client()
+        self._websocket = _websocket(self._config, transport, websocket_connect)
         self._router = ApiRouter(api, base_url=self._config.base_url, memory=routes)
         self._bridge: Any = None
         self.responses = Responses(self)
@@ -152,7 +181,9 @@ class Client(_ClientBase):
         return clone
 
     def close(self) -> None:
-        """Close the connection pool (only if this client created it)."""
+        """Close the connection pool (only if this client created it) and any WebSocket connection."""
+        if self._websocket is not None and self._owns_http:
+            self._websocket.close()
         if self._owns_http:
             self._http.close()
 
@@ -174,6 +205,12 @@ class Client(_ClientBase):
         """``POST /responses``, or the bridge, as the router decides for the body's model."""
 
         def native() -> Response | ResponseStream:
+            if self._websocket is not None and spec.body is not None and not spec.body.get("background"):
+                events = self._websocket.stream(spec.body)  # WebSocket mode (background is an HTTP feature)
+                if spec.stream:
+                    return events
+                with events:
+                    return events.get_final_response()
             return self._stream(spec) if spec.stream else _parse(Response, self._send(spec))
 
         body = spec.body or {}
@@ -338,6 +375,8 @@ class AsyncClient(_ClientBase):
         http_client: httpx2.AsyncClient | None = None,
         api: ApiMode = "responses",
         routes: RouteMemory | None = None,
+        transport: Literal["http", "websocket"] = "http",
+        websocket_connect: Connector | None = None,
     ) -> None:
         self._config = resolve_config(
             api_key=api_key,
@@ -351,6 +390,7 @@ class AsyncClient(_ClientBase):
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx2.AsyncClient()
+        self._websocket = _websocket(self._config, transport, websocket_connect, asynchronous=True)
         self._router = ApiRouter(api, base_url=self._config.base_url, memory=routes)
         self._bridge: Any = None
         self.responses = AsyncResponses(self)
@@ -366,7 +406,9 @@ class AsyncClient(_ClientBase):
         return clone
 
     async def close(self) -> None:
-        """Close the connection pool (only if this client created it)."""
+        """Close the connection pool (only if this client created it) and any WebSocket connection."""
+        if self._websocket is not None and self._owns_http:
+            await self._websocket.close()
         if self._owns_http:
             await self._http.aclose()
 
@@ -388,6 +430,12 @@ class AsyncClient(_ClientBase):
         """``POST /responses``, or the bridge, as the router decides for the body's model."""
 
         async def native() -> Response | AsyncResponseStream:
+            if self._websocket is not None and spec.body is not None and not spec.body.get("background"):
+                events = await self._websocket.stream(spec.body)
+                if spec.stream:
+                    return events
+                async with events:
+                    return await events.get_final_response()
             return await self._stream(spec) if spec.stream else _parse(Response, await self._send(spec))
 
         body = spec.body or {}

@@ -13,7 +13,7 @@ and appends its input and output (no ``previous_response_id`` with it).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
@@ -52,7 +52,9 @@ def _items(items: Iterable[Any] | None) -> list[Any] | None:
     if items is None:
         return None
     if isinstance(items, str | bytes | Mapping):
-        raise InvalidParamsError("items must be a list of input items, e.g. [{'role': 'user', 'content': 'hi'}].")
+        raise InvalidParamsError(
+            "items must be a list of input items, e.g. [{'role': 'user', 'content': 'hi'}]."
+        )
     return [to_jsonable(item) for item in items]
 
 
@@ -64,7 +66,7 @@ def _metadata(metadata: Mapping[str, str] | None) -> dict[str, str] | None:
     return {str(k): v for k, v in metadata.items()}
 
 
-def _query(include: list[str] | None, **values: Any) -> dict[str, Any]:
+def _query(include: Sequence[str] | None, **values: Any) -> dict[str, Any]:
     query = {key: value for key, value in values.items() if value is not None}
     if values.get("order") not in (None, "asc", "desc"):
         raise InvalidParamsError(f"order must be 'asc' or 'desc', got {values['order']!r}.")
@@ -86,7 +88,9 @@ def update_spec(conversation_id: str, metadata: Mapping[str, str]) -> RequestSpe
                        body={"metadata": _metadata(metadata) or {}})  # fmt: skip
 
 
-def items_create_spec(conversation_id: str, items: Iterable[Any], include: list[str] | None) -> RequestSpec:
+def items_create_spec(
+    conversation_id: str, items: Iterable[Any], include: Sequence[str] | None
+) -> RequestSpec:
     """``POST /conversations/{id}/items``."""
     listed = _items(items)
     if not listed:
@@ -96,14 +100,21 @@ def items_create_spec(conversation_id: str, items: Iterable[Any], include: list[
 
 
 def items_list_spec(
-    conversation_id: str, *, after: str | None, limit: int | None, order: str | None, include: list[str] | None
+    conversation_id: str,
+    *,
+    after: str | None,
+    limit: int | None,
+    order: str | None,
+    include: Sequence[str] | None,
 ) -> RequestSpec:
     """``GET /conversations/{id}/items`` (one page)."""
     return RequestSpec("GET", f"/conversations/{_id(conversation_id, 'conversation')}/items",
                        params=_query(include, after=after, limit=limit, order=order))  # fmt: skip
 
 
-def item_spec(method: str, conversation_id: str, item_id: str, include: list[str] | None = None) -> RequestSpec:
+def item_spec(
+    method: str, conversation_id: str, item_id: str, include: Sequence[str] | None = None
+) -> RequestSpec:
     """``GET`` or ``DELETE /conversations/{id}/items/{item_id}``."""
     path = f"/conversations/{_id(conversation_id, 'conversation')}/items/{_id(item_id, 'item')}"
     return RequestSpec(method, path, params=_query(include))
@@ -144,7 +155,7 @@ class ConversationItems:
         self._client = client
 
     def create(
-        self, conversation_id: str, *, items: Iterable[Any], include: list[str] | None = None
+        self, conversation_id: str, *, items: Iterable[Any], include: Sequence[str] | None = None
     ) -> ConversationItemList:
         """``POST /conversations/{id}/items``: append items; returns the items added."""
         return _parse(_ITEM_LIST, self._client._send(items_create_spec(conversation_id, items, include)))
@@ -156,13 +167,15 @@ class ConversationItems:
         after: str | None = None,
         limit: int | None = None,
         order: str | None = None,
-        include: list[str] | None = None,
+        include: Sequence[str] | None = None,
     ) -> ConversationItemList:
         """One page of a conversation's items (newest first unless ``order="asc"``)."""
         spec = items_list_spec(conversation_id, after=after, limit=limit, order=order, include=include)
         return _parse(_ITEM_LIST, self._client._send(spec))
 
-    def iter(self, conversation_id: str, *, order: str | None = None, page_size: int = 100) -> Iterator[ItemResource]:
+    def iter(
+        self, conversation_id: str, *, order: str | None = None, page_size: int = 100
+    ) -> Iterator[ItemResource]:
         """Every item of a conversation, following the pages."""
         after: str | None = None
         while True:
@@ -172,7 +185,9 @@ class ConversationItems:
                 return
             after = page.last_id
 
-    def retrieve(self, item_id: str, *, conversation_id: str, include: list[str] | None = None) -> ItemResource:
+    def retrieve(
+        self, item_id: str, *, conversation_id: str, include: Sequence[str] | None = None
+    ) -> ItemResource:
         """``GET /conversations/{id}/items/{item_id}``."""
         response = self._client._send(item_spec("GET", conversation_id, item_id, include))
         return _item(response)
@@ -234,10 +249,12 @@ class AsyncConversationItems:
         self._client = client
 
     async def create(
-        self, conversation_id: str, *, items: Iterable[Any], include: list[str] | None = None
+        self, conversation_id: str, *, items: Iterable[Any], include: Sequence[str] | None = None
     ) -> ConversationItemList:
         """``POST /conversations/{id}/items``."""
-        return _parse(_ITEM_LIST, await self._client._send(items_create_spec(conversation_id, items, include)))
+        return _parse(
+            _ITEM_LIST, await self._client._send(items_create_spec(conversation_id, items, include))
+        )
 
     async def list(
         self,
@@ -246,7 +263,7 @@ class AsyncConversationItems:
         after: str | None = None,
         limit: int | None = None,
         order: str | None = None,
-        include: list[str] | None = None,
+        include: Sequence[str] | None = None,
     ) -> ConversationItemList:
         """One page of a conversation's items."""
         spec = items_list_spec(conversation_id, after=after, limit=limit, order=order, include=include)
@@ -265,7 +282,9 @@ class AsyncConversationItems:
                 return
             after = page.last_id
 
-    async def retrieve(self, item_id: str, *, conversation_id: str, include: list[str] | None = None) -> ItemResource:
+    async def retrieve(
+        self, item_id: str, *, conversation_id: str, include: Sequence[str] | None = None
+    ) -> ItemResource:
         """``GET /conversations/{id}/items/{item_id}``."""
         return _item(await self._client._send(item_spec("GET", conversation_id, item_id, include)))
 

@@ -54,6 +54,10 @@ class EventPump:
     def feed(self, chunk: bytes) -> list[ResponseStreamEvent]:
         return self._events(self.decoder.feed(chunk))
 
+    def feed_message(self, data: bytes) -> list[ResponseStreamEvent]:
+        """One whole event's JSON (a WebSocket message): its event, if the stream has not ended."""
+        return self._events([_Message(data)])
+
     def flush(self) -> list[ResponseStreamEvent]:
         return self._events(self.decoder.flush())
 

@@ -29,7 +29,9 @@ def offline_process(*args: str, env: dict[str, str] | None = None) -> Iterator[s
         line = b""
         while not line.endswith(b"\n"):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the offline server did not start: {process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(
+                    f"the offline server did not start: {process.stderr.read().decode()[-2000:]}"
+                )
             ready, _, _ = select.select([process.stdout], [], [], 0.1)
             if ready:
                 line += os.read(process.stdout.fileno(), 4096)

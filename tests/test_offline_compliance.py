@@ -51,7 +51,9 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def http(base_url: str) -> Iterator[httpx2.Client]:
-    with httpx2.Client(base_url=base_url, headers={"Authorization": "Bearer sk-compliance"}, timeout=30) as client:
+    with httpx2.Client(
+        base_url=base_url, headers={"Authorization": "Bearer sk-compliance"}, timeout=30
+    ) as client:
         yield client
 
 

@@ -15,7 +15,9 @@ def client() -> nbresponses.Client:
 
 def test_create_retrieve_update_delete(client: nbresponses.Client) -> None:
     made = client.conversations.create(metadata={"topic": "test"}, items=[{"role": "user", "content": "hi"}])
-    assert made.id.startswith("conv_") and made.object == "conversation" and made.metadata == {"topic": "test"}
+    assert (
+        made.id.startswith("conv_") and made.object == "conversation" and made.metadata == {"topic": "test"}
+    )
     assert client.conversations.retrieve(made.id).to_dict() == made.to_dict()
     updated = client.conversations.update(made.id, metadata={"topic": "updated"})
     assert updated.metadata == {"topic": "updated"}
@@ -27,7 +29,9 @@ def test_create_retrieve_update_delete(client: nbresponses.Client) -> None:
 
 def test_items_create_list_retrieve_delete(client: nbresponses.Client) -> None:
     conversation = client.conversations.create(items=[{"role": "user", "content": "first item"}])
-    added = client.conversations.items.create(conversation.id, items=[{"role": "user", "content": "second item"}])
+    added = client.conversations.items.create(
+        conversation.id, items=[{"role": "user", "content": "second item"}]
+    )
     assert [i.content[0].text for i in added.data] == ["second item"]  # type: ignore[union-attr]
     listed = client.conversations.items.list(conversation.id)
     assert [i.content[0].text for i in listed.data] == ["second item", "first item"]  # newest first  # type: ignore[union-attr]
@@ -58,7 +62,9 @@ def test_conversation_and_previous_response_id_are_exclusive(client: nbresponses
     conversation = client.conversations.create()
     first = client.responses.create(model="m", input="x")
     with pytest.raises(nbresponses.BadRequestError, match="Mutually exclusive") as info:
-        client.responses.create(model="m", input="y", conversation=conversation.id, previous_response_id=first.id)
+        client.responses.create(
+            model="m", input="y", conversation=conversation.id, previous_response_id=first.id
+        )
     assert info.value.code == "mutually_exclusive_parameters"
     with pytest.raises(nbresponses.NotFoundError, match="Conversation with id 'conv_nope' not found"):
         client.responses.create(model="m", input="y", conversation="conv_nope")

@@ -184,14 +184,28 @@ def test_answers_carry_no_offline_footer() -> None:
 
 
 def test_function_called_by_the_words_of_its_description() -> None:
-    lookup = {"type": "function", "name": "lookup_population", "description": "Population of a country",
-              "parameters": {"type": "object", "properties": {"country": {"type": "string"}}, "required": ["country"]}}
+    lookup = {
+        "type": "function",
+        "name": "lookup_population",
+        "description": "Population of a country",
+        "parameters": {
+            "type": "object",
+            "properties": {"country": {"type": "string"}},
+            "required": ["country"],
+        },
+    }
     plan = default_model(request("How many people live in Norway? I need the population.", tools=[lookup]))
     assert [item["type"] for item in plan.output] == ["function_call"]
     assert json.loads(plan.output[0]["arguments"]) == {"country": "Norway"}
-    chinese = {"type": "function", "name": "query_weather", "description": "查询城市天气",
-               "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
-    assert default_model(request("上海今天天气怎么样？", tools=[chinese])).output[0]["type"] == "function_call"
+    chinese = {
+        "type": "function",
+        "name": "query_weather",
+        "description": "查询城市天气",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    }
+    assert (
+        default_model(request("上海今天天气怎么样？", tools=[chinese])).output[0]["type"] == "function_call"
+    )
     assert default_model(request("Tell me a story.", tools=[lookup])).output[0]["type"] == "message"
 
 
@@ -204,24 +218,48 @@ def test_one_call_per_listed_value_for_parallel_calls() -> None:
     assert [json.loads(i["arguments"])["city"] for i in three.output] == ["Paris", "Rome", "Oslo"]
     chinese = default_model(request("北京和上海的天气怎么样？", tools=[WEATHER]))
     assert [json.loads(i["arguments"])["city"] for i in chinese.output] == ["北京", "上海"]
-    single = default_model(request("What's the weather in Beijing and Shanghai?", tools=[WEATHER],
-                                   parallel_tool_calls=False))
+    single = default_model(
+        request("What's the weather in Beijing and Shanghai?", tools=[WEATHER], parallel_tool_calls=False)
+    )
     assert [json.loads(i["arguments"])["city"] for i in single.output] == ["Beijing"]
 
 
 def test_hosted_tools_emit_their_real_items() -> None:
     include = ["file_search_call.results", "code_interpreter_call.outputs", "web_search_call.action.sources"]
-    web = default_model(request("Search the web for the latest Python release", tools=[{"type": "web_search"}]))
+    web = default_model(
+        request("Search the web for the latest Python release", tools=[{"type": "web_search"}])
+    )
     assert [i["type"] for i in web.output] == ["web_search_call", "message"]
-    assert web.output[0]["action"]["query"] and web.output[1]["content"][0]["annotations"][0]["type"] == "url_citation"
-    files = default_model(request("What do my documents say about SSA?", include=include,
-                                  tools=[{"type": "file_search", "vector_store_ids": ["vs_1"]}]))
-    assert files.output[0]["type"] == "file_search_call" and files.output[0]["results"][0]["vector_store_id"] == "vs_1"
-    code = default_model(request("Calculate 6 * 7 + 1", include=include,
-                                 tools=[{"type": "code_interpreter", "container": {"type": "auto"}}]))
+    assert (
+        web.output[0]["action"]["query"]
+        and web.output[1]["content"][0]["annotations"][0]["type"] == "url_citation"
+    )
+    files = default_model(
+        request(
+            "What do my documents say about SSA?",
+            include=include,
+            tools=[{"type": "file_search", "vector_store_ids": ["vs_1"]}],
+        )
+    )
+    assert (
+        files.output[0]["type"] == "file_search_call"
+        and files.output[0]["results"][0]["vector_store_id"] == "vs_1"
+    )
+    code = default_model(
+        request(
+            "Calculate 6 * 7 + 1",
+            include=include,
+            tools=[{"type": "code_interpreter", "container": {"type": "auto"}}],
+        )
+    )
     assert code.output[0]["type"] == "code_interpreter_call" and "6 * 7 + 1" in code.output[0]["code"]
-    assert code.output[0]["outputs"] == [{"type": "logs", "logs": "43"}] and "43" in code.output[1]["content"][0]["text"]
-    without = default_model(request("Calculate 6 * 7 + 1", tools=[{"type": "code_interpreter", "container": {"type": "auto"}}]))
+    assert (
+        code.output[0]["outputs"] == [{"type": "logs", "logs": "43"}]
+        and "43" in code.output[1]["content"][0]["text"]
+    )
+    without = default_model(
+        request("Calculate 6 * 7 + 1", tools=[{"type": "code_interpreter", "container": {"type": "auto"}}])
+    )
     assert without.output[0]["outputs"] is None  # only with include, as the API does
 
 

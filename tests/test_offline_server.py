@@ -149,7 +149,9 @@ def test_store_false_responses_are_not_kept_in_memory(
     kept = client.responses.create(model="m", input="kept")
     for n in range(5):
         client.responses.create(model="m", input=f"forgotten {n}", store=False)
-    assert server.state.count() == 1 and server.state.get(kept.id) is not None  # a client-state thread does not grow the server
+    assert (
+        server.state.count() == 1 and server.state.get(kept.id) is not None
+    )  # a client-state thread does not grow the server
 
 
 def test_the_journal_keeps_the_latest_requests_only() -> None:

@@ -32,7 +32,9 @@ def test_two_servers_on_one_file_share_responses_and_chains(tmp_path: Path) -> N
 
 def test_ids_differ_between_processes_sharing_a_file(tmp_path: Path) -> None:
     database = tmp_path / "offline.sqlite3"
-    ids = {OfflineServer(database=database).client().responses.create(model="m", input="x").id for _ in range(3)}
+    ids = {
+        OfflineServer(database=database).client().responses.create(model="m", input="x").id for _ in range(3)
+    }
     assert len(ids) == 3
     assert OfflineServer().new_id("resp") == OfflineServer().new_id("resp")  # in memory: reproducible
 
@@ -44,7 +46,9 @@ def test_retrieve_from_another_process(tmp_path: Path) -> None:
         "import sys; from nbresponses.offline import OfflineServer; "
         f"print(OfflineServer(database=sys.argv[1]).client().responses.retrieve({made.id!r}).output_text)"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(database)], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(database)], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == made.output_text
 
@@ -73,13 +77,17 @@ def test_context_is_stored_as_deltas_and_survives_deleting_a_middle_turn(tmp_pat
     client.responses.delete(ids[1])
     fresh = OfflineState(tmp_path / "o.sqlite3")  # no cache: rebuilt from the file
     assert fresh.context(ids[3]) == full and fresh.context(ids[1]) is None
-    answer = client.responses.create(model="m", input="What did I tell you first?", previous_response_id=ids[3])
+    answer = client.responses.create(
+        model="m", input="What did I tell you first?", previous_response_id=ids[3]
+    )
     assert "My name is Ada." in answer.output_text
 
 
 def test_background_status_steps_are_persisted(tmp_path: Path) -> None:
     database = tmp_path / "o.sqlite3"
-    created = OfflineServer(database=database).client().responses.create(model="m", input="job", background=True)
+    created = (
+        OfflineServer(database=database).client().responses.create(model="m", input="job", background=True)
+    )
     assert created.status == "queued"
     assert OfflineServer(database=database).client().responses.retrieve(created.id).status == "in_progress"
     assert OfflineServer(database=database).client().responses.retrieve(created.id).status == "completed"

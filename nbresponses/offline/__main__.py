@@ -29,8 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0: a free one)")
     parser.add_argument("--seed", default="", help="varies the generated ids")
-    parser.add_argument("--db", default=None, help="SQLite state file (default: beside the history; :memory:)")
-    parser.add_argument("--pace", type=float, default=None, help="streamed tokens per second (default: no wait)")
+    parser.add_argument(
+        "--db", default=None, help="SQLite state file (default: beside the history; :memory:)"
+    )
+    parser.add_argument(
+        "--pace", type=float, default=None, help="streamed tokens per second (default: no wait)"
+    )
     parser.add_argument(
         "--websocket-limit", type=float, default=3600.0, help="seconds a WebSocket connection may live"
     )
@@ -51,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))
-        sock.listen(128)  # connections wait in the backlog until the server runs, so the URL printed works now
+        sock.listen(
+            128
+        )  # connections wait in the backlog until the server runs, so the URL printed works now
     except OSError as error:
         print(f"Cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
         return 1

@@ -59,8 +59,10 @@ async def _websocket(
 ) -> None:
     if (await receive())["type"] != "websocket.connect":
         return
-    if not [p for p in scope["path"].split("/") if p][-1:] == ["responses"]:
-        await send({"type": "websocket.close", "code": 1008, "reason": "WebSocket mode is served on /responses"})
+    if [p for p in scope["path"].split("/") if p][-1:] != ["responses"]:
+        await send(
+            {"type": "websocket.close", "code": 1008, "reason": "WebSocket mode is served on /responses"}
+        )
         return
     await send({"type": "websocket.accept"})
     session = WebSocketSession(backend, limit_seconds=limit_seconds)

@@ -20,7 +20,9 @@ __all__ = ["chosen_tools", "function_calls", "function_tools", "listed_values"]
 
 _GENERIC = frozenset({"get", "set", "the", "do", "run", "make", "tool", "fn", "func", "function"})
 _SEPARATOR = r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*[、，]\s*|\s*[和与及或跟]\s*)"
-_LATIN_ITEM = r"(?:\"[^\"]{1,40}\"|“[^”]{1,40}”|'[^']{1,40}'|[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*|-?\d+(?:\.\d+)?)"
+_LATIN_ITEM = (
+    r"(?:\"[^\"]{1,40}\"|“[^”]{1,40}”|'[^']{1,40}'|[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*|-?\d+(?:\.\d+)?)"
+)
 _LATIN_LIST = re.compile(rf"{_LATIN_ITEM}(?:{_SEPARATOR}{_LATIN_ITEM})+")
 _CJK_LIST = re.compile(rf"[{CJK}]+(?:\s*[和与及或跟、，]\s*[{CJK}]+)+")
 _CJK_STOP = re.compile("[的之等地得里中在呢吗了]")
@@ -100,7 +102,8 @@ def _target(schema: dict[str, Any]) -> tuple[str, str] | None:
     ordered = [k for k in required if k in properties] + [k for k in properties if k not in required]
     for key in ordered:
         spec = properties[key] if isinstance(properties[key], dict) else {}
-        kinds = spec.get("type") if isinstance(spec.get("type"), list) else [spec.get("type")]
+        declared = spec.get("type")
+        kinds: list[Any] = declared if isinstance(declared, list) else [declared]
         for kind in kinds:
             if kind in ("string", "integer", "number") and not spec.get("enum"):
                 return key, str(kind)
@@ -117,12 +120,16 @@ def _convert(value: str, kind: str) -> Any:
     return int(number) if kind == "integer" else number
 
 
-def function_calls(tool: dict[str, Any], prompt: str, *, parallel: bool, first_index: int) -> list[dict[str, Any]]:
+def function_calls(
+    tool: dict[str, Any], prompt: str, *, parallel: bool, first_index: int
+) -> list[dict[str, Any]]:
     """The calls of ``tool`` for ``prompt``: one per listed value when ``parallel``, else one."""
     schema = tool.get("parameters") or {"type": "object", "properties": {}}
     target = _target(schema) if isinstance(schema, dict) else None
     values = listed_values(prompt) if target is not None else []
-    converted = [v for v in (_convert(value, target[1]) for value in values) if v is not None] if target else []
+    converted = (
+        [v for v in (_convert(value, target[1]) for value in values) if v is not None] if target else []
+    )
     if not parallel:
         converted = converted[:1]
     calls = []

@@ -32,8 +32,8 @@ def _metadata(value: Any) -> dict[str, str] | APIError:
         return APIError(400, "Invalid 'metadata': expected an object of string values.", code="invalid_type",
                         param="metadata")  # fmt: skip
     if len(value) > _MAX_METADATA:
-        return APIError(400, f"Invalid 'metadata': too many keys. Expected at most {_MAX_METADATA}, but got "
-                             f"{len(value)} instead.", code="object_above_max_properties", param="metadata")  # fmt: skip
+        message = f"Invalid 'metadata': too many keys. Expected at most {_MAX_METADATA}, but got {len(value)} instead."
+        return APIError(400, message, code="object_above_max_properties", param="metadata")
     return {str(k): v for k, v in value.items()}
 
 

@@ -61,8 +61,13 @@ class _Emitter:
         return event
 
 
-def _annotations(
-    e: _Emitter, where: dict[str, Any], c: int, pending: list[dict[str, Any]], part: dict[str, Any], sent: int | None
+def _annotations(  # noqa: PLR0917 (a private helper of _item_events, called twice)
+    e: _Emitter,
+    where: dict[str, Any],
+    c: int,
+    pending: list[dict[str, Any]],
+    part: dict[str, Any],
+    sent: int | None,
 ) -> Iterator[dict[str, Any]]:
     """``annotation.added`` for each annotation whose cited text has been sent (all of them when ``sent`` is None)."""
     total = len(part.get("annotations") or [])
@@ -81,12 +86,16 @@ def _partial_images(item: dict[str, Any], tools: list[dict[str, Any]]) -> list[s
     result = item.get("result")
     if not result:
         return []
-    asked = max((int(t.get("partial_images") or 0) for t in tools if t.get("type") == "image_generation"), default=0)
+    asked = max(
+        (int(t.get("partial_images") or 0) for t in tools if t.get("type") == "image_generation"), default=0
+    )
     count = max(1, min(asked, 3))
     prompt = str(item.get("revised_prompt") or "")
     if count == 1 or not prompt or png_base64(prompt) != result:
         return [result] * count  # a scripted image: its partials are itself
-    return [png_base64(prompt, rows=64 * (k + 1) // count) for k in range(count)]  # the offline model's: filling in
+    return [
+        png_base64(prompt, rows=64 * (k + 1) // count) for k in range(count)
+    ]  # the offline model's: filling in
 
 
 def _item_events(
@@ -147,7 +156,10 @@ def _item_events(
         yield e.event("response.image_generation_call.generating", **where)
         for n, image in enumerate(_partial_images(item, tools)):
             yield e.event(
-                "response.image_generation_call.partial_image", **where, partial_image_index=n, partial_image_b64=image
+                "response.image_generation_call.partial_image",
+                **where,
+                partial_image_index=n,
+                partial_image_b64=image,
             )
         yield e.event("response.image_generation_call.completed", **where)
     elif kind == "mcp_call":

@@ -56,7 +56,10 @@ class Fault:
         error = self.error or {}
         headers = [("x-request-id", "req_offline_fault")]
         if self.retry_after is not None:
-            headers += [("retry-after", f"{self.retry_after:g}"), ("retry-after-ms", f"{self.retry_after * 1000:g}")]
+            headers += [
+                ("retry-after", f"{self.retry_after:g}"),
+                ("retry-after-ms", f"{self.retry_after * 1000:g}"),
+            ]
         return APIError(self.status, str(error.get("message", default[2])), str(error.get("type", default[0])),
                         error.get("code", default[1]), error.get("param"), tuple(headers))  # fmt: skip
 

@@ -45,7 +45,11 @@ _WEB_TYPES = ("web_search", "web_search_2025_08_26", "web_search_preview", "web_
 def _evaluate(node: ast.AST) -> float | int:
     if isinstance(node, ast.Expression):
         return _evaluate(node.body)
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+    ):
         return node.value
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
         left, right = _evaluate(node.left), _evaluate(node.right)
@@ -72,11 +76,12 @@ def _program(prompt: str) -> tuple[str, str]:
     if found is not None:
         expression = " ".join(found.group(0).replace("^", "**").split())
         try:
-            value = _evaluate(ast.parse(expression, mode="eval"))
+            result = _evaluate(ast.parse(expression, mode="eval"))
         except (ValueError, SyntaxError, ZeroDivisionError, OverflowError, RecursionError):
             pass
         else:
-            return f"# compute the value\n{expression}\n", f"{value:g}" if isinstance(value, float) else str(value)
+            shown = f"{result:g}" if isinstance(result, float) else str(result)
+            return f"# compute the value\n{expression}\n", shown
     text = " ".join(prompt.split())[:120].replace("\\", "\\\\").replace('"', '\\"')
     return (f'# The offline backend runs no code; a real model would write a program for:\n# "{text}"\n',
             "(offline backend: the code was not run)")  # fmt: skip
@@ -115,7 +120,9 @@ def _files(tool: dict[str, Any], query: str, include: set[str]) -> list[dict[str
                 "vector_store_id": stores[0] if stores else None}]  # fmt: skip
     call = {"type": "file_search_call", "status": "completed", "queries": [query],
             "results": results if "file_search_call.results" in include else None}  # fmt: skip
-    text = f"I searched {', '.join(stores) or 'the vector store'} for “{query}”; offline, no passage was read."
+    text = (
+        f"I searched {', '.join(stores) or 'the vector store'} for “{query}”; offline, no passage was read."
+    )
     annotation = {"type": "file_citation", "file_id": file_id, "filename": filename, "index": len(text)}
     return [call, _message(text, [annotation])]
 
@@ -135,10 +142,17 @@ def _image(tool: dict[str, Any], prompt: str, include: set[str]) -> list[dict[st
     call = {"type": "image_generation_call", "status": "completed", "result": png_base64(prompt),
             "revised_prompt": prompt[:500], "size": "64x64", "output_format": "png", "quality": "low",
             "background": "opaque"}  # fmt: skip
-    return [call, _message("Here is the image (a small placeholder drawn from your prompt by the offline backend).", [])]
+    return [
+        call,
+        _message(
+            "Here is the image (a small placeholder drawn from your prompt by the offline backend).", []
+        ),
+    ]
 
 
-_HOSTED: dict[str, tuple[re.Pattern[str], Callable[[dict[str, Any], str, set[str]], list[dict[str, Any]]]]] = {
+_HOSTED: dict[
+    str, tuple[re.Pattern[str], Callable[[dict[str, Any], str, set[str]], list[dict[str, Any]]]]
+] = {
     "web_search": (_WEB, _web),
     "file_search": (_FILES, _files),
     "code_interpreter": (_CODE, _code),

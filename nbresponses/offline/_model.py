@@ -134,7 +134,11 @@ def _describe(request: ModelRequest) -> str:
             parts.append("You attached " + "; ".join(notes) + ".")
         if earlier:
             count = len(earlier) + 1
-            parts.append(f"这是我们对话中的第 {count} 条消息。" if chinese else f"This is message {count} of our conversation.")
+            parts.append(
+                f"这是我们对话中的第 {count} 条消息。"
+                if chinese
+                else f"This is message {count} of our conversation."
+            )
     instructions = request.body.get("instructions")
     if isinstance(instructions, str) and instructions.strip():
         parts.append(f"(Following your instructions: “{instructions.strip()[:120]}”.)")

@@ -25,7 +25,10 @@ _ASKS_NAME = re.compile(r"\bname\b|名字|叫什么|我是谁|名前|nombre|\bno
 _NAMES = (
     re.compile(r"\bmy name is ([A-Z][\w\-]*)", re.IGNORECASE),
     re.compile(r"\bcall me ([A-Z][\w\-]*)", re.IGNORECASE),
-    re.compile(r"\b(?:me llamo|je m'appelle|ich hei(?:ß|ss)e|mein name ist|mi chiamo) ([A-ZÀ-Ý][\w\-]*)", re.IGNORECASE),
+    re.compile(
+        r"\b(?:me llamo|je m'appelle|ich hei(?:ß|ss)e|mein name ist|mi chiamo) ([A-ZÀ-Ý][\w\-]*)",
+        re.IGNORECASE,
+    ),
     re.compile(r"(?:我叫|我的名字是|我的名字叫|我名叫)\s*([^\s，。,.！!？?、；;：:]{1,8})"),
     re.compile(r"(?:私の名前は|私は)\s*([^\s，。,.！!？?、]{1,10}?)(?:です|と申します)"),
 )
@@ -50,7 +53,9 @@ class Recall:
         parts = [f"Your name is {self.name}."] if self.name else []
         parts.append(f"Earlier you said: “{self.quote[:300]}”.")
         if self.last is not None:
-            parts.append(f"That was {self.ago} messages ago; the last one before this was “{self.last[:200]}”.")
+            parts.append(
+                f"That was {self.ago} messages ago; the last one before this was “{self.last[:200]}”."
+            )
         return " ".join(parts)
 
 

@@ -43,7 +43,12 @@ class APIError:
 
     def envelope(self) -> dict[str, Any]:
         """The WebSocket error envelope (Open Responses ``WebSocketErrorEvent``: a code is required there)."""
-        error = {"type": self.type, "code": self.code or self.type, "message": self.message, "param": self.param}
+        error = {
+            "type": self.type,
+            "code": self.code or self.type,
+            "message": self.message,
+            "param": self.param,
+        }
         return {"type": "error", "status": self.status, "error": error}
 
 
@@ -66,7 +71,9 @@ def sse(event: Mapping[str, Any]) -> bytes:
     return f"event: {event['type']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n".encode()
 
 
-def page(items: list[dict[str, Any]], query: Mapping[str, str], *, default_order: str = "desc") -> dict[str, Any]:
+def page(
+    items: list[dict[str, Any]], query: Mapping[str, str], *, default_order: str = "desc"
+) -> dict[str, Any]:
     """One page of a list endpoint: ``limit`` (1-100, default 20), ``order``, ``after`` and ``before`` ids."""
     ordered = list(items)
     if query.get("order", default_order) == "desc":

@@ -37,7 +37,15 @@ from ._reply import APIError, OfflineReply, error_reply, json_reply, page, sse
 from ._state import MEMORY, OfflineState, StoredResponse
 from ._validate import check_create, check_tool_outputs, conversation_id
 
-__all__ = ["OFFLINE_BASE_URL", "OFFLINE_KEY", "Created", "OfflineReply", "OfflineServer", "Responder", "Route"]
+__all__ = [
+    "OFFLINE_BASE_URL",
+    "OFFLINE_KEY",
+    "Created",
+    "OfflineReply",
+    "OfflineServer",
+    "Responder",
+    "Route",
+]
 
 OFFLINE_BASE_URL = "http://offline.nbresponses.invalid/v1"
 """The base URL of in-process offline clients (``.invalid``: it can never reach a real host)."""
@@ -292,7 +300,9 @@ class OfflineServer:
         if isinstance(answer, Fault) and answer.kind == "status":
             error: APIError = answer.api_error()
             return error
-        plan = answer if isinstance(answer, Plan) else (answer.plan if isinstance(answer.plan, Plan) else None)
+        plan = (
+            answer if isinstance(answer, Plan) else (answer.plan if isinstance(answer.plan, Plan) else None)
+        )
         plan = plan if plan is not None else default_model(request)
         response_id = self.new_id("resp")
         final = self._finish(payload, response_id, plan, request)
@@ -404,7 +414,9 @@ class OfflineServer:
             return self._stream([e for e in events if e["sequence_number"] > after], None)
         if found.pending:
             step = found.pending.pop(0)
-            found.response = {**found.response, "status": "in_progress"} if step == "in_progress" else found.final
+            found.response = (
+                {**found.response, "status": "in_progress"} if step == "in_progress" else found.final
+            )
             self.state.update(response_id, response=found.response, pending=found.pending)
         return json_reply(200, found.response)
 

@@ -148,7 +148,11 @@ class OfflineState:
         turn, a conversation, a connection-local parent) the whole context is written.
         """
         with self._lock:
-            if parent is None or delta is None or not self._rows("SELECT 1 FROM responses WHERE id = ?", (parent,)):
+            if (
+                parent is None
+                or delta is None
+                or not self._rows("SELECT 1 FROM responses WHERE id = ?", (parent,))
+            ):
                 parent, delta = None, context  # (a parent deleted meanwhile: its context is folded in here)
             self._write([("""INSERT OR REPLACE INTO responses (id, created_at, parent_id, conversation_id,
                 response_json, final_json, initial_json, error_json, pending_json, input_items_json, delta_json)
@@ -234,7 +238,12 @@ class OfflineState:
         if not rows:
             return None
         cid, created_at, metadata = rows[0]
-        return {"id": cid, "object": "conversation", "created_at": created_at, "metadata": json.loads(metadata)}
+        return {
+            "id": cid,
+            "object": "conversation",
+            "created_at": created_at,
+            "metadata": json.loads(metadata),
+        }
 
     def set_metadata(self, conversation_id: str, metadata: dict[str, Any]) -> None:
         """Replace a conversation's metadata."""

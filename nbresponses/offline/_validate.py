@@ -16,7 +16,9 @@ _WEBSOCKET_FORBIDDEN = ("stream", "stream_options", "background")
 
 
 def _missing(param: str) -> APIError:
-    return APIError(400, f"Missing required parameter: '{param}'.", code="missing_required_parameter", param=param)
+    return APIError(
+        400, f"Missing required parameter: '{param}'.", code="missing_required_parameter", param=param
+    )
 
 
 def _range(payload: dict[str, Any], name: str, low: float, high: float) -> APIError | None:
@@ -39,7 +41,9 @@ def _tools(tools: Any) -> APIError | None:
     if tools is None:
         return None
     if not isinstance(tools, list):
-        return APIError(400, "Invalid type for 'tools': expected an array.", code="invalid_type", param="tools")
+        return APIError(
+            400, "Invalid type for 'tools': expected an array.", code="invalid_type", param="tools"
+        )
     for index, tool in enumerate(tools):
         where = f"tools[{index}]"
         if not isinstance(tool, dict) or not tool.get("type"):
@@ -79,8 +83,11 @@ def check_create(payload: Any) -> APIError | None:
         return APIError(400, "Invalid 'input': expected a string or an array of items.", code="invalid_type",
                         param="input")  # fmt: skip
     if payload.get("previous_response_id") and payload.get("conversation"):
-        return APIError(400, "Mutually exclusive parameters: Ensure you are only providing one of: "
-                             "'previous_response_id' or 'conversation'.", code="mutually_exclusive_parameters")  # fmt: skip
+        message = (
+            "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or "
+            "'conversation'."
+        )
+        return APIError(400, message, code="mutually_exclusive_parameters")
     if payload.get("conversation") is not None and conversation_id(payload) is None:
         return APIError(400, "Invalid 'conversation': expected a conversation id or an object with an 'id'.",
                         code="invalid_type", param="conversation")  # fmt: skip
@@ -108,10 +115,17 @@ def check_tool_outputs(context: list[dict[str, Any]], new_items: list[dict[str, 
     """Tool outputs must answer calls the model made, and every call of the context needs its output."""
     items = [*context, *new_items]
     calls = [i.get("call_id") for i in items if i.get("type") in ("function_call", "custom_tool_call")]
-    outputs = {i.get("call_id") for i in items if i.get("type") in ("function_call_output", "custom_tool_call_output")}
+    outputs = {
+        i.get("call_id")
+        for i in items
+        if i.get("type") in ("function_call_output", "custom_tool_call_output")
+    }
     known = set(calls)
     for item in new_items:
-        if item.get("type") in ("function_call_output", "custom_tool_call_output") and item.get("call_id") not in known:
+        if (
+            item.get("type") in ("function_call_output", "custom_tool_call_output")
+            and item.get("call_id") not in known
+        ):
             return APIError(400, f"No tool call found for function call output with call_id {item.get('call_id')}.",
                             param="input")  # fmt: skip
     for call_id in calls:

@@ -58,7 +58,9 @@ class WebSocketSession:
         self.limit_seconds = limit_seconds
         self._clock = clock
         self.opened_at = clock()
-        self._local: tuple[str, list[dict[str, Any]]] | None = None  # the most recent response and its context
+        self._local: tuple[str, list[dict[str, Any]]] | None = (
+            None  # the most recent response and its context
+        )
         with server._lock:
             server.websocket_connections += 1
 
@@ -89,7 +91,9 @@ class WebSocketSession:
         try:
             message = json.loads(text)
         except ValueError:
-            yield APIError(400, "We could not parse the JSON of your WebSocket message.", code="invalid_json").envelope()
+            yield APIError(
+                400, "We could not parse the JSON of your WebSocket message.", code="invalid_json"
+            ).envelope()
             return
         invalid = check_websocket(message)
         if invalid is not None:
@@ -212,6 +216,8 @@ class InProcessConnector:
         """A new connection (``url``, ``headers`` and ``timeout`` are what a network connector would use)."""
         return _Connection(WebSocketSession(self.server, limit_seconds=self.limit_seconds))
 
-    async def connect_async(self, url: str, headers: dict[str, str], timeout: float | None) -> _AsyncConnection:
+    async def connect_async(
+        self, url: str, headers: dict[str, str], timeout: float | None
+    ) -> _AsyncConnection:
         """A new asyncio connection."""
         return _AsyncConnection(WebSocketSession(self.server, limit_seconds=self.limit_seconds))

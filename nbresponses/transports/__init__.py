@@ -8,6 +8,8 @@ Above this package everything sees Responses API events and `Response` objects, 
   chunks → events) and `chat_response` (a whole chat body → ``Response``).
 - `routing`: which API a model is sent to (``api="responses" | "chat" | "auto"``), the fallback of auto mode
   and the memory of what each base URL and model answered.
+- `websocket`: the WebSocket mode (``Client(transport="websocket")``): one persistent connection for a thread's
+  responses and a tool loop's rounds.
 """
 
 from __future__ import annotations
