@@ -9,7 +9,7 @@ from typing import Any
 
 from ._client import Client
 
-__all__ = ["OFFLINE_NOTICE", "default_client", "wants_offline"]
+__all__ = ["OFFLINE_NOTICE", "default_client", "offline_server", "wants_offline"]
 
 OFFLINE_NOTICE = (
     "No OPENAI_API_KEY and no base URL configured: using the offline backend (simulated answers, no network)."
@@ -38,9 +38,28 @@ def default_client(**options: Any) -> Client:
 
     if not wants_offline(api_key=options.get("api_key"), base_url=options.get("base_url")):
         return Client(**options)
-    from .offline import OfflineServer
-
     print(f"nbresponses: {OFFLINE_NOTICE} Set OPENAI_API_KEY, or pass api_key= / base_url=, for a real API.",
           file=sys.stderr)  # fmt: skip
-    client: Client = OfflineServer().client(**options)
+    client: Client = offline_server().client(**options)
     return client
+
+
+def offline_server(history_path: str | os.PathLike[str] | None = None) -> Any:
+    """An `OfflineServer` whose state is the file beside the history (shared by kernels, scripts, restarts).
+
+    If that file cannot be opened (a read-only folder, a damaged file), the state is kept in memory and that is
+    said on stderr.
+    """
+    import sqlite3
+    from pathlib import Path
+
+    from .offline import OfflineServer, state_path
+    from .store import default_history_path
+
+    path = state_path(Path(history_path) if history_path else default_history_path())
+    try:
+        return OfflineServer(database=path)
+    except (sqlite3.Error, OSError) as error:
+        print(f"nbresponses: the offline backend cannot use {path} ({error}); its responses are kept in memory "
+              "for this session only.", file=sys.stderr)  # fmt: skip
+        return OfflineServer()

@@ -25,6 +25,7 @@ time and disk in proportion to what it sends, not to its square.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,10 @@ if TYPE_CHECKING:
     from .types.events import ResponseStreamEvent
     from .types.response import Response
 
-__all__ = ["Conversation", "EventHandler", "wants_client_state"]
+__all__ = ["DEFAULT_MODEL", "Conversation", "EventHandler", "wants_client_state"]
+
+DEFAULT_MODEL = "gpt-4.1"
+"""The model of a turn that names none (the magic's ``RespondMagics.model`` default too)."""
 
 EventHandler = Callable[["ResponseStreamEvent", "ResponseAccumulator"], None]
 """Called with each stream event and the accumulator holding the response so far."""
@@ -92,10 +96,12 @@ class Conversation:
         client: the `Client` requests go through.
         store: the history log; defaults to the user-level SQLite file (``default_history_path()``).
         notebook: the key of the notebook (its path, or the kernel id); scripts get ``"script"``.
-        thread: the thread name.
+        thread: the thread name. In a script (``notebook="script"``) an unnamed conversation starts a thread of
+            its own, so two scripts (or two runs) never continue each other; name it to continue one.
         mode: ``"server"`` or ``"client"`` state; None keeps the thread's recorded mode.
         prices: the price table used to log estimated cost (None: no cost logged).
-        defaults: request parameters sent with every turn (``model``, ``instructions``, ``tools`` ...).
+        defaults: request parameters sent with every turn (``model``, ``instructions``, ``tools`` ...);
+            ``model`` defaults to `DEFAULT_MODEL`, as in the magic.
 
     Example::
 
@@ -110,7 +116,7 @@ class Conversation:
         *,
         store: HistoryStore | None = None,
         notebook: str = "script",
-        thread: str = DEFAULT_THREAD,
+        thread: str | None = None,
         mode: ThreadMode | None = None,
         prices: PriceTable | None = None,
         **defaults: Any,
@@ -118,9 +124,11 @@ class Conversation:
         self.client = client
         self.store = store if store is not None else HistoryStore()
         self.notebook = notebook
+        if thread is None:
+            thread = f"script-{uuid.uuid4().hex[:12]}" if notebook == "script" else DEFAULT_THREAD
         self.thread = thread
         self.prices = prices
-        self.defaults = defaults
+        self.defaults = {"model": DEFAULT_MODEL, **defaults}
         self.notices: list[str] = []
         self.last_turn: TurnRecord | None = None
         # (store, turn id, the client-state context through that turn): see _context_through.

@@ -4,6 +4,7 @@ the thread, and the static fallback is in the executed output."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +62,77 @@ def test_restart_continues_the_thread(env: dict[str, str]) -> None:
         k.execute("%load_ext nbresponses")
         outputs = k.execute("%%respond\nWhat is my name?", cell_id="cell-2")
         sent = k.value(JOURNAL)
-        # The thread's head survived the restart in SQLite: the request continued from it. The restarted offline
-        # server no longer knows that id, so the thread switched to resending its items, and said so.
-        assert sent[0] == first
-        assert "resends its history" in markdown_outputs(outputs)
+        # The thread's head survived the restart in the history, and the response it names survived in the
+        # offline backend's state beside it: the chain continues, with no switch to client state and no notice.
+        assert sent == [first]
+        shown = markdown_outputs(outputs)
+        assert "resends its history" not in shown and "did not accept" not in shown
+        assert k.value("_r.previous_response_id") == first
         assert "Your name is Grace" in k.value("_r.output_text")
+        assert "Offline backend" not in k.value(
+            "_r.output_text"
+        )  # the notice is the magic's, not the answer's
+        session = "get_ipython().magics_manager.registry['RespondMagics'].session"
+        assert k.value(f"[t.mode for t in {session}.store('').threads({session}.notebook)]") == ["server"]
+
+
+SCRIPT = """
+import sys, nbresponses
+chat = nbresponses.Conversation(nbresponses.default_client())
+reply = chat.send(sys.argv[1])
+print(reply.id, chat.thread, reply.model)
+"""
+
+
+def test_retrieve_from_another_process_and_two_scripts_get_two_threads(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT)
+    run_env = {**os.environ, **env}
+    runs = [
+        subprocess.run(
+            [sys.executable, str(script), text], capture_output=True, text=True, env=run_env, timeout=120
+        )
+        for text in ("My name is Ada.", "What is my name?")
+    ]
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    (first_id, first_thread, model), (second_id, second_thread, _) = (r.stdout.split() for r in runs)
+    assert (
+        model == "gpt-4.1"
+    )  # the README's Conversation(client).send(...) works as written: the magic's model
+    assert (
+        first_thread != second_thread
+    )  # each script has its own thread: the second does not continue the first
+    with kernel(**env) as k:
+        k.execute("import nbresponses\nclient = nbresponses.default_client()")
+        assert k.value(f"client.responses.retrieve({first_id!r}).id") == first_id  # made by another process
+        assert k.value(f"client.responses.retrieve({second_id!r}).previous_response_id") is None
+        assert "Your name is Ada" not in k.value(f"client.responses.retrieve({second_id!r}).output_text")
+
+
+WEATHER_TOOL = '''
+def get_weather(city: str) -> str:
+    """Current weather in a city."""
+    return f"18 C in {city}"
+'''
+
+
+def test_websocket_transport_keeps_one_connection_for_a_tool_loop(env: dict[str, str]) -> None:
+    with kernel(**env) as k:
+        k.execute("%load_ext nbresponses\n%config RespondMagics.transport = 'websocket'")
+        k.execute(WEATHER_TOOL)
+        outputs = k.execute(
+            "%%respond --tools get_weather\nWhat's the weather in Paris and Rome?", cell_id="c1"
+        )
+        assert not [o for o in outputs if o["msg_type"] == "error"], outputs
+        assert "18 C in Rome" in k.value("_r.output_text")  # two parallel calls, answered in the second round
+        respond(k, "And what did I ask first?", "c2")
+        server = "get_ipython().magics_manager.registry['RespondMagics'].session.offline_server"
+        assert k.value(f"{server}.websocket_connections") == 1  # both rounds and the next cell on one socket
 
 
 def test_executed_output_has_widget_and_static_markdown(env: dict[str, str]) -> None:

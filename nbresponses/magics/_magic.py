@@ -74,6 +74,12 @@ class RespondMagics(Magics):
         help="API of each turn: /v1/responses, /chat/completions through the bridge, or auto (/responses first, "
         "the bridge for a model the endpoint refuses there, remembered per base URL and model).",
     ).tag(config=True)
+    transport = Enum(
+        ["http", "websocket"],
+        "http",
+        help="How responses are created: HTTP streams (SSE), or one WebSocket connection kept open for every turn "
+        "and tool round of the notebook (OpenAI's WebSocket mode).",
+    ).tag(config=True)
     raise_on_error = Bool(
         True, help="After showing an error, stop the cell (so Run All stops) with a one-line message."
     ).tag(config=True)

@@ -165,7 +165,11 @@ def build_parser() -> MagicArgumentParser:
         help="conversation thread of this notebook (default: RespondMagics.thread)",
     )
     add("--new", action="store_true", help="start the thread afresh")
-    add("--conversation", metavar="ID", help="use a server-side conversation (Conversations API)")
+    add(
+        "--conversation",
+        metavar="ID",
+        help="use a server-side conversation (Conversations API); 'new' creates one",
+    )
     add("--out", metavar="NAME", help="also bind the Response to this variable")
     add("--no-stream", dest="stream", action="store_false", help="wait for the whole answer")
     add("--no-interpolate", dest="interpolate", action="store_false", help="send {braces} as typed")

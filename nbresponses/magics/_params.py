@@ -51,6 +51,9 @@ def hosted_tools(options: RespondOptions) -> list[dict[str, Any]]:
     return tools
 
 
+_INCLUDE = {"file_search": "file_search_call.results", "code_interpreter": "code_interpreter_call.outputs"}
+
+
 def _tool_choice(choice: str | None) -> Any:
     if choice is None or choice in ("auto", "none", "required"):
         return choice
@@ -89,6 +92,9 @@ def request_params(
     tools = hosted_tools(options)
     if tools:
         params["tools"] = tools
+        include = [_INCLUDE[t["type"]] for t in tools if t.get("type") in _INCLUDE]
+        if include:  # the results and outputs the tool cards show (the API leaves them out unless asked)
+            params["include"] = list(dict.fromkeys(include))
     if not options.parallel_tools:
         params["parallel_tool_calls"] = False
     chosen_store = store if options.store is None else options.store

@@ -217,6 +217,15 @@ def _resolve_tools(options: RespondOptions, namespace: dict[str, Any]) -> dict[s
         raise UsageError(str(error).strip("'\"")) from None
 
 
+def _new_conversation(client: Any, params: dict[str, Any], notices: list[str]) -> None:
+    """``--conversation new``: create a server-side Conversation for this turn and say its id."""
+    if params.get("conversation") != "new":
+        return
+    created = client.conversations.create()
+    params["conversation"] = created.id
+    notices.append(f"Started conversation {created.id}: continue it with --conversation {created.id}.")
+
+
 def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_id: str | None) -> None:
     """Send one prompt and stream its answer into the cell; bind the `Response` to ``_r`` (and ``--out``)."""
     from nbresponses.inputs import build_input
@@ -236,7 +245,9 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
                                files=tuple(options.files), max_rows=magics.max_rows)  # fmt: skip
         client = session.client(base_url=magics.base_url, timeout=magics.timeout, cassette=magics.cassette,
                                 connect_timeout=magics.connect_timeout, max_retries=magics.max_retries,
-                                api=options.api or magics.api, history=store)  # fmt: skip
+                                api=options.api or magics.api, history=store, transport=magics.transport,
+                                history_path=magics.history_path)  # fmt: skip
+        _new_conversation(client, params, session.notices)
     except NBResponsesError as error:  # an unreadable file, a missing key: the user's to fix, before sending
         raise UsageError(str(error)) from None
     prices = _prices(magics)  # once per turn: a price file is read here

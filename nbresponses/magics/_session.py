@@ -88,14 +88,19 @@ class NotebookSession:
         cassette: str = "",
         api: str | None = None,
         history: HistoryStore | None = None,
+        transport: str = "http",
+        history_path: str = "",
     ) -> Client:
         """The client for the current settings (rebuilt when they change), or the one given to `use_client`.
 
         With ``api`` (``"auto"``, ``"responses"``, ``"chat"``) it sends to that API, auto mode remembering its
         choices in the ``history`` database; a ``"chat"`` client given to `use_client` stays one in auto mode.
+        The offline backend keeps its state beside the history at ``history_path`` (so a restarted kernel
+        continues its chains); ``transport="websocket"`` creates responses over one persistent connection.
         """
         base = self._base_client(base_url=base_url, timeout=timeout, connect_timeout=connect_timeout,
-                                 max_retries=max_retries, cassette=cassette)  # fmt: skip
+                                 max_retries=max_retries, cassette=cassette, transport=transport,
+                                 history_path=history_path)  # fmt: skip
         if api is None:
             return base
         if base is self._fixed_client and api == "auto" and base.api == "chat":
@@ -112,12 +117,21 @@ class NotebookSession:
         return self._routed[1]
 
     def _base_client(
-        self, *, base_url: str, timeout: float, connect_timeout: float, max_retries: int, cassette: str
+        self,
+        *,
+        base_url: str,
+        timeout: float,
+        connect_timeout: float,
+        max_retries: int,
+        cassette: str,
+        transport: str,
+        history_path: str,
     ) -> Client:
         if self._fixed_client is not None:
             return self._fixed_client
         offline = self.uses_offline(base_url)
-        settings = (base_url, timeout, connect_timeout, max_retries, self.login_key, offline, cassette)
+        settings = (base_url, timeout, connect_timeout, max_retries, self.login_key, offline, cassette, transport,
+                    history_path)  # fmt: skip
         if self._client is not None and settings == self._client_settings:
             return self._client
         client: Client
@@ -132,10 +146,8 @@ class NotebookSession:
             )
             self.notices.append(f"{action} {cassette} (no key is written to it).")
         elif offline:
-            from nbresponses.offline import OfflineServer
-
-            self.offline_server = OfflineServer()
-            client = self.offline_server.client(timeout=timeout)
+            self.offline_server = default.offline_server(history_path or None)
+            client = self.offline_server.client(timeout=timeout, transport=transport)
             if not self.offline_announced:
                 self.offline_announced = True
                 self.notices.append(OFFLINE_NOTICE)
@@ -148,7 +160,10 @@ class NotebookSession:
                 timeout=timeout,
                 connect_timeout=connect_timeout,
                 max_retries=max_retries,
+                transport="websocket" if transport == "websocket" else "http",
             )
+        if self._client is not None and self._client is not client:
+            self._client.close()  # its connections (a WebSocket among them) are not used again
         self._client, self._client_settings = client, settings
         self._conversations.clear()
         return client

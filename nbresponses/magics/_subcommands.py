@@ -178,7 +178,8 @@ def _count(m: RespondMagics, args: str) -> None:
         prepared = build_input(prompt, namespace, interpolate=options.interpolate, images=tuple(options.images),
                                files=tuple(options.files), max_rows=m.max_rows)  # fmt: skip
         client = m.session.client(base_url=m.base_url, timeout=m.timeout, connect_timeout=m.connect_timeout,
-                                  max_retries=m.max_retries, cassette=m.cassette)  # fmt: skip
+                                  max_retries=m.max_retries, cassette=m.cassette, transport=m.transport,
+                                  history_path=m.history_path)  # fmt: skip
     except NBResponsesError as error:
         raise UsageError(str(error)) from None
     prices = _prices(m)
