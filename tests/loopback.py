@@ -14,7 +14,9 @@ import uvicorn
 @contextlib.contextmanager
 def serve(app: Any) -> Iterator[str]:
     """Yield the base URL (``http://127.0.0.1:PORT/v1``) while ``app`` is served; stop it afterwards."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error", lifespan="off", ws="none")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="error", lifespan="off", ws="websockets-sansio"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

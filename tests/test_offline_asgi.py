@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx2
 import openai
@@ -110,3 +111,46 @@ def test_scripted_disconnect_breaks_the_http_body(base_url: str) -> None:
             ) as r:
                 for _ in r.iter_bytes():
                     pass
+
+
+def test_sdk_conversations_two_responses_then_items(sdk: openai.OpenAI) -> None:
+    conversation = sdk.conversations.create(metadata={"topic": "sdk"})
+    first = sdk.responses.create(model="gpt-4.1", input="My name is Ada.", conversation=conversation.id)
+    second = sdk.responses.create(model="gpt-4.1", input="What is my name?", conversation=conversation.id)
+    assert "Your name is Ada" in second.output_text and first.id != second.id
+    items = sdk.conversations.items.list(conversation.id, order="asc")
+    texts = [part.text for item in items.data for part in item.content]  # type: ignore[union-attr]
+    assert texts == ["My name is Ada.", first.output_text, "What is my name?", second.output_text]
+    assert [item.role for item in items.data] == ["user", "assistant", "user", "assistant"]  # type: ignore[union-attr]
+    assert sdk.conversations.retrieve(conversation.id).metadata == {"topic": "sdk"}
+
+
+def test_tool_loop_over_a_websocket_keeps_one_connection(
+    ipython: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nbresponses import testing
+
+    rounds = [testing.function_call("lookup", {"key": f"k{n}"}, call_id=f"call_{n}") for n in range(3)]
+    backend = testing.OfflineBackend().script([*rounds, testing.text("All three looked up.")])
+    ipython.ns["lookup"] = lambda key: f"value of {key}"
+    with serve(create_app(backend.server)) as url:
+        monkeypatch.delenv("NBRESPONSES_BACKEND")
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback-websocket-test")
+        ipython.magics.base_url = url
+        ipython.magics.transport = "websocket"
+        result, captured = ipython.run("%%respond --tools lookup\nLook up k0, k1 and k2 one by one.")
+        assert result.success, ipython.markdown(captured)
+        assert ipython.ns["_r"].output_text == "All three looked up."
+        assert [e["method"] for e in backend.journal] == [
+            "WS"
+        ] * 4  # every round over the WebSocket, none on HTTP
+        assert [r.get("previous_response_id") is not None for r in backend.requests] == [
+            False,
+            True,
+            True,
+            True,
+        ]
+        assert backend.server.websocket_connections == 1  # the server saw one connection for all rounds
+        ipython.run("%%respond\nThanks!")
+        assert backend.server.websocket_connections == 1  # and the next cell reuses it
+        ipython.magics.session.close()

@@ -36,6 +36,31 @@ REQUESTS: list[dict[str, Any]] = [
     {"model": "gpt-4.1", "input": "long " * 50, "max_output_tokens": 8},
     {"model": "gpt-4.1", "input": "scripted hosted tools"},
     {"model": "gpt-4.1", "input": "scripted failure"},
+    # the offline model's own hosted tool calls (the script is used up by now)
+    {
+        "model": "gpt-4.1",
+        "input": "Search the web for news",
+        "tools": [{"type": "web_search"}],
+        "include": ["web_search_call.action.sources"],
+    },
+    {
+        "model": "gpt-4.1",
+        "input": "What do the documents say?",
+        "include": ["file_search_call.results"],
+        "tools": [{"type": "file_search", "vector_store_ids": ["vs_1"]}],
+    },
+    {
+        "model": "gpt-4.1",
+        "input": "Calculate 2 ** 10",
+        "include": ["code_interpreter_call.outputs"],
+        "tools": [{"type": "code_interpreter", "container": {"type": "auto"}}],
+    },
+    {
+        "model": "gpt-4.1",
+        "input": "Draw an image of a fox",
+        "tools": [{"type": "image_generation", "partial_images": 2}],
+    },
+    {"model": "gpt-4.1", "input": "Weather in Paris and Rome?", "tools": [WEATHER]},
 ]
 
 
@@ -76,7 +101,8 @@ def test_every_emitted_event_and_response_validates() -> None:
     assert {"response.function_call_arguments.done", "response.reasoning_summary_text.delta",
             "response.web_search_call.completed", "response.code_interpreter_call_code.delta",
             "response.image_generation_call.partial_image", "response.mcp_call.completed", "response.refusal.done",
-            "response.incomplete", "response.failed", "error"} <= seen  # fmt: skip
+            "response.incomplete", "response.failed", "error", "response.output_text.annotation.added",
+            "response.file_search_call.searching", "response.code_interpreter_call.interpreting"} <= seen  # fmt: skip
 
 
 def test_non_stream_bodies_validate() -> None:

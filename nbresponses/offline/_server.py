@@ -144,7 +144,8 @@ class OfflineServer:
         """WebSocket connections opened so far (the ASGI app and in-process sockets count them)."""
         self.journal: deque[dict[str, Any]] = deque(maxlen=journal_limit)
         """The latest requests received (``journal_limit`` of them; None: all), oldest first:
-        ``{"method", "path", "query", "body"}`` (body parsed from JSON)."""
+        ``{"method", "path", "query", "body"}`` (body parsed from JSON; ``"WS"`` for a WebSocket
+        ``response.create``, its body without the ``type``)."""
         self.routes: list[Route] = []
         for method, pattern, handler in (
             ("POST", "responses", lambda p, q, b: self.create(b)),

@@ -100,6 +100,7 @@ class WebSocketSession:
             yield invalid.envelope()
             return
         payload = {key: value for key, value in message.items() if key != "type"}
+        self.server.journal.append({"method": "WS", "path": "/v1/responses", "query": {}, "body": payload})
         previous = payload.get("previous_response_id")
         made = self.server.respond(payload, lookup=self._lookup)
         if isinstance(made, APIError):

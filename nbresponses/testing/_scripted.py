@@ -75,11 +75,11 @@ class OfflineBackend:
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """The bodies of the ``POST /responses`` requests (creations only), in order."""
+        """The bodies of the ``POST /responses`` requests and WebSocket ``response.create`` messages, in order."""
         return [
             entry["body"]
             for entry in self.server.journal
-            if entry["method"] == "POST" and entry["path"].rstrip("/").endswith("/responses")
+            if entry["method"] in ("POST", "WS") and entry["path"].rstrip("/").endswith("/responses")
         ]
 
     def transport(self) -> Any:
