@@ -14,7 +14,7 @@ from typing import Any
 
 from ._png import png_base64
 
-__all__ = ["chunks", "response_events"]
+__all__ = ["chunks", "in_progress_form", "response_events"]
 
 _PIECE = re.compile(r"\s*\S+|\s+")
 
@@ -23,6 +23,18 @@ def chunks(text: str, *, words: int = 1) -> list[str]:
     """Word-sized deltas whose concatenation is ``text``."""
     pieces = _PIECE.findall(text)
     return ["".join(pieces[i : i + words]) for i in range(0, len(pieces), words)] or ([text] if text else [])
+
+
+def in_progress_form(final: dict[str, Any]) -> dict[str, Any]:
+    """How a response looks in ``response.created``: in progress, no output, the usage of its input alone.
+
+    (OpenAI sends ``usage: null`` there, but both specs want an object.)
+    """
+    usage = final.get("usage") or {}
+    pending = {**usage, "output_tokens": 0, "total_tokens": usage.get("input_tokens", 0),
+               "output_tokens_details": {"reasoning_tokens": 0}}  # fmt: skip
+    return {**final, "status": "in_progress", "output": [], "completed_at": None, "incomplete_details": None,
+            "error": None, "usage": pending}  # fmt: skip
 
 
 def _pending(item: dict[str, Any]) -> dict[str, Any]:

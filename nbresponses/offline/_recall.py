@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ._words import is_question, mostly_cjk, overlap
+from ._words import content_words, is_question, mostly_cjk
 
 __all__ = ["Recall", "recall"]
 
@@ -73,11 +73,14 @@ def recall(prompt: str, earlier: list[str]) -> Recall | None:
     if not earlier:
         return None
     explicit = bool(_ASKS_RECALL.search(prompt))
-    scores = [overlap(prompt, text) for text in earlier]
+    if not explicit and not is_question(prompt):
+        return None
+    asked = content_words(prompt)
+    scores = [len(asked & content_words(text)) for text in earlier]
     best = max(range(len(earlier)), key=lambda i: (scores[i], i))  # the latest of the best matches
     if _ASKS_FIRST.search(prompt) or (explicit and scores[best] == 0):
         best = 0
-    elif not (scores[best] > 0 and (explicit or is_question(prompt))):
+    elif scores[best] == 0:
         return None
     name = _name(earlier) if _ASKS_NAME.search(prompt) or explicit else None
     many = explicit and len(earlier) > 1

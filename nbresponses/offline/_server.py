@@ -29,7 +29,7 @@ from typing import Any
 
 from nbresponses.types.request import normalize_tool
 
-from ._events import response_events
+from ._events import in_progress_form, response_events
 from ._faults import Fault, Stall
 from ._items import estimate_tokens, expand_compactions, item_texts, normalize_input, pack_items
 from ._model import DEFAULT_MODEL, ModelRequest, Plan, default_model
@@ -306,12 +306,8 @@ class OfflineServer:
         )
         plan = plan if plan is not None else default_model(request)
         response_id = self.new_id("resp")
-        final = self._finish(payload, response_id, plan, request)
-        # Before any output the usage is the input alone: OpenAI sends null here, but both specs want an object.
-        usage = final["usage"]
-        pending_usage = {**usage, "output_tokens": 0, "total_tokens": usage["input_tokens"],
-                         "output_tokens_details": {"reasoning_tokens": 0}}  # fmt: skip
-        initial = {**self._response(payload, response_id, "in_progress"), "usage": pending_usage}
+        final = self._finish(payload, response_id, plan, request, len(added))
+        initial = in_progress_form(final)
         stored = StoredResponse(
             id=response_id, response=final, final=final, initial=initial, input_items=new_items,
             error=plan.error, conversation=conversation_id(payload), created_at=time.time(),
@@ -339,7 +335,7 @@ class OfflineServer:
         return json_reply(200, made.stored.response)
 
     def _finish(
-        self, payload: dict[str, Any], response_id: str, plan: Plan, request: ModelRequest
+        self, payload: dict[str, Any], response_id: str, plan: Plan, request: ModelRequest, added: int
     ) -> dict[str, Any]:
         final = self._response(payload, response_id, plan.status)
         final["output"] = self.with_ids(plan.output)
@@ -351,8 +347,11 @@ class OfflineServer:
                 "code": plan.error.get("code", "server_error"),
                 "message": plan.error.get("message", ""),
             }
-        input_tokens = estimate_tokens(request.context, payload.get("instructions"))
-        prior = estimate_tokens(request.context[: len(request.context) - len(request.new_items)])
+        split = len(request.context) - added
+        prior = estimate_tokens(request.context[:split])
+        input_tokens = prior + estimate_tokens(
+            request.context[split:], payload.get("instructions")
+        )  # one pass
         cached = (prior // 128) * 128 if prior >= 1024 else 0  # OpenAI caches prefixes from 1024 tokens
         text_tokens = sum(len(t) for item in plan.output for t in item_texts(item)) // 4 + len(plan.output)
         output_tokens = text_tokens + plan.reasoning_tokens

@@ -7,6 +7,7 @@ Ada" share *name*, and 我住在哪里？ and 我住在上海 share 我住 and �
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["CJK", "content_words", "is_question", "mostly_cjk", "overlap"]
@@ -208,13 +209,14 @@ def _pairs(run: str) -> list[str]:
     return [p for p in pairs if not all(ch in _CJK_FUNCTION for ch in p)]
 
 
-def content_words(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)  # a long thread asks about the same earlier messages turn after turn
+def content_words(text: str) -> frozenset[str]:
     """The words that carry meaning (lower-cased; CJK as character pairs), function words left out."""
     words = {w.lower().strip("'’-") for w in _WORD.findall(text)}
     found = {w for w in words if len(w) > 1 and w not in _STOP}
     for run in _CJK_RUN.findall(text):
         found.update(_pairs(run))
-    return found
+    return frozenset(found)
 
 
 def overlap(a: str, b: str) -> int:
