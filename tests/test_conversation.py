@@ -284,3 +284,25 @@ def test_client_state_context_follows_reruns_forks_and_other_writers(store: Hist
     chat.send("F", cell_id="f")  # the main thread, unchanged by the fork
     users = [i["content"] for i in backend.requests[-1]["input"] if i.get("role") == "user"]
     assert users == ["A", "B again", "D", "E", "F"] and len(backend.requests[-1]["input"]) == 9
+
+
+def test_scripts_get_a_thread_each_unless_named_and_the_magics_model(tmp_path: Path) -> None:
+    from nbresponses.conversation import DEFAULT_MODEL
+    from nbresponses.magics._magic import RespondMagics
+    from nbresponses.offline import OfflineServer
+
+    client = OfflineServer().client()
+    store = HistoryStore(tmp_path / "h.sqlite")
+    one, two = Conversation(client, store=store), Conversation(client, store=store)
+    assert one.thread != two.thread and one.thread.startswith("script-")
+    one.send("My name is Ada.")
+    assert "Your name is Ada" not in two.send("What is my name?").output_text  # not one thread
+    named = Conversation(client, store=store, thread="shared")
+    named.send("My name is Lin.")
+    assert (
+        "Your name is Lin"
+        in Conversation(client, store=store, thread="shared").send("What is my name?").output_text
+    )
+    assert Conversation(client, store=store, notebook="nb").thread == "default"
+    assert DEFAULT_MODEL == RespondMagics.model.default_value
+    assert one.send("x").model == DEFAULT_MODEL  # the README's Conversation(client).send(...) needs no model

@@ -102,3 +102,17 @@ def test_without_approval_nothing_is_asked(ipython: Shell, monkeypatch: pytest.M
     monkeypatch.setattr(builtins, "input", lambda prompt="": pytest.fail("input() must not be called"))
     ipython.run("%%respond --tools ping\nping a and b")
     assert sorted(ipython.ns["ran"]) == ["a", "b"]
+
+
+def test_conversation_new_creates_one_and_says_its_id(ipython: Shell) -> None:
+    result, captured = ipython.run("%%respond --conversation new\nMy name is Ada.")
+    assert result.success
+    first = ipython.ns["_r"]
+    conversation_id = first.conversation.id
+    assert conversation_id.startswith("conv_")
+    assert f"--conversation {conversation_id}" in ipython.markdown(captured)
+    ipython.run(f"%%respond --conversation {conversation_id}\nWhat is my name?")
+    answer = ipython.ns["_r"]
+    assert "Your name is Ada" in answer.output_text and answer.previous_response_id is None
+    client = ipython.magics.session.offline_server.client()
+    assert len(client.conversations.items.list(conversation_id).data) == 4

@@ -27,13 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nbresponses.types.request import normalize_tool
-
 from ._events import in_progress_form, response_events
 from ._faults import Fault, Stall
-from ._items import estimate_tokens, expand_compactions, item_texts, normalize_input, pack_items
-from ._model import DEFAULT_MODEL, ModelRequest, Plan, default_model
+from ._items import estimate_tokens, expand_compactions, normalize_input, pack_items
+from ._model import ModelRequest, Plan, default_model
 from ._reply import APIError, OfflineReply, error_reply, json_reply, page, sse
+from ._shapes import response_body, usage
 from ._state import MEMORY, OfflineState, StoredResponse
 from ._validate import check_create, check_tool_outputs, conversation_id
 
@@ -162,7 +161,7 @@ class OfflineServer:
         for method, pattern, handler in conversation_routes(self):
             self.add_route(method, pattern, handler)
 
-    # ----- ids and shapes -----
+    # ----- ids -----
 
     def new_id(self, prefix: str) -> str:
         """An id shaped like OpenAI's (prefix, underscore, 48 hex digits)."""
@@ -183,33 +182,6 @@ class OfflineServer:
                 item.setdefault("status", "completed")
             out.append(item)
         return out
-
-    def _response(self, body: dict[str, Any], response_id: str, status: str) -> dict[str, Any]:
-        reasoning: dict[str, Any] = body["reasoning"] if isinstance(body.get("reasoning"), dict) else {}
-        text: dict[str, Any] = body["text"] if isinstance(body.get("text"), dict) else {}
-        conversation = conversation_id(body)
-        return {
-            "id": response_id, "object": "response", "created_at": self.now(), "status": status,
-            "background": bool(body.get("background")), "completed_at": None,
-            **({"conversation": {"id": conversation}} if conversation else {}),
-            "error": None, "incomplete_details": None, "instructions": body.get("instructions"),
-            "max_output_tokens": body.get("max_output_tokens"), "max_tool_calls": body.get("max_tool_calls"),
-            "model": body.get("model") or DEFAULT_MODEL, "output": [],
-            "parallel_tool_calls": body.get("parallel_tool_calls", True),
-            "previous_response_id": body.get("previous_response_id"),
-            "reasoning": {"effort": reasoning.get("effort"), "summary": reasoning.get("summary")},
-            "service_tier": "default", "store": body.get("store", True) is not False,
-            "temperature": body.get("temperature", 1.0),
-            "text": {"format": text.get("format") or {"type": "text"}, "verbosity": text.get("verbosity", "medium")},
-            "tool_choice": body.get("tool_choice", "auto"),
-            "tools": [_flat_tool(t) for t in body.get("tools") or []],
-            "top_logprobs": body.get("top_logprobs", 0), "top_p": body.get("top_p", 1.0),
-            "truncation": body.get("truncation", "disabled"),
-            **({"user": body["user"]} if isinstance(body.get("user"), str) else {}),
-            "metadata": body.get("metadata") or {}, "presence_penalty": body.get("presence_penalty", 0.0),
-            "frequency_penalty": body.get("frequency_penalty", 0.0),
-            "safety_identifier": body.get("safety_identifier"), "prompt_cache_key": body.get("prompt_cache_key"),
-        }  # fmt: skip
 
     # ----- routing -----
 
@@ -306,7 +278,17 @@ class OfflineServer:
         )
         plan = plan if plan is not None else default_model(request)
         response_id = self.new_id("resp")
-        final = self._finish(payload, response_id, plan, request, len(added))
+        final = response_body(payload, response_id, plan.status, now=self.now())
+        final["output"] = self.with_ids(plan.output)
+        final["completed_at"] = self.now() if plan.status == "completed" else None
+        if plan.incomplete_reason:
+            final["incomplete_details"] = {"reason": plan.incomplete_reason}
+        if plan.error is not None:
+            final["error"] = {
+                "code": plan.error.get("code", "server_error"),
+                "message": plan.error.get("message", ""),
+            }
+        final["usage"] = usage(payload, plan, request, added=len(added))
         initial = in_progress_form(final)
         stored = StoredResponse(
             id=response_id, response=final, final=final, initial=initial, input_items=new_items,
@@ -333,39 +315,6 @@ class OfflineServer:
                 self.state.update(made.stored.id, response=made.stored.initial, pending=[])
             return self._stream(made.events, made.fault, running=made.stored if background else None)
         return json_reply(200, made.stored.response)
-
-    def _finish(
-        self, payload: dict[str, Any], response_id: str, plan: Plan, request: ModelRequest, added: int
-    ) -> dict[str, Any]:
-        final = self._response(payload, response_id, plan.status)
-        final["output"] = self.with_ids(plan.output)
-        final["completed_at"] = self.now() if plan.status == "completed" else None
-        if plan.incomplete_reason:
-            final["incomplete_details"] = {"reason": plan.incomplete_reason}
-        if plan.error is not None:
-            final["error"] = {
-                "code": plan.error.get("code", "server_error"),
-                "message": plan.error.get("message", ""),
-            }
-        split = len(request.context) - added
-        prior = estimate_tokens(request.context[:split])
-        input_tokens = prior + estimate_tokens(
-            request.context[split:], payload.get("instructions")
-        )  # one pass
-        cached = (prior // 128) * 128 if prior >= 1024 else 0  # OpenAI caches prefixes from 1024 tokens
-        text_tokens = sum(len(t) for item in plan.output for t in item_texts(item)) // 4 + len(plan.output)
-        output_tokens = text_tokens + plan.reasoning_tokens
-        limit = payload.get("max_output_tokens")
-        if isinstance(limit, int) and limit > 0:
-            output_tokens = min(output_tokens, limit)  # the real API never goes over its limit
-        final["usage"] = {
-            "input_tokens": input_tokens,
-            "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": 0},
-            "output_tokens": output_tokens,
-            "output_tokens_details": {"reasoning_tokens": plan.reasoning_tokens},
-            "total_tokens": input_tokens + output_tokens,
-        }
-        return final
 
     def delay(self, event: dict[str, Any], index: int) -> float:
         """Seconds to wait before sending the ``index``-th event (``event_delay``, and ``pace`` for deltas)."""
@@ -524,13 +473,3 @@ class OfflineServer:
         if options.get("transport") == "websocket":
             options.setdefault("websocket_connect", self.websocket_connector())
         return AsyncClient(http_client=httpx2.AsyncClient(transport=self.transport()), **options)
-
-
-def _flat_tool(tool: Any) -> Any:
-    flat = normalize_tool(tool)
-    if isinstance(flat, dict) and flat.get("type") == "function":
-        flat = dict(flat)
-        flat.setdefault("description", None)
-        flat.setdefault("parameters", {"type": "object", "properties": {}})
-        flat.setdefault("strict", False)
-    return flat

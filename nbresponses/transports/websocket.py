@@ -229,6 +229,10 @@ class _Pool:
         self.opened = 0
         """Connections opened by this client so far."""
 
+    def count(self) -> None:
+        with self.lock:
+            self.opened += 1
+
     def take(self) -> Any | None:
         with self.lock:
             return self.idle.pop() if self.idle else None
@@ -269,7 +273,7 @@ class WebSocketTransport:
             raise APIConnectionError(
                 f"Connection error (WebSocket {self.url}: {type(error).__name__}: {detail})."
             ) from None
-        self._pool.opened += 1
+        self._pool.count()
         return connection
 
     def stream(self, body: dict[str, Any]) -> WebSocketResponseStream:
@@ -385,7 +389,7 @@ class AsyncWebSocketTransport:
             raise APIConnectionError(
                 f"Connection error (WebSocket {self.url}: {type(error).__name__}: {detail})."
             ) from None
-        self._pool.opened += 1
+        self._pool.count()
         return connection
 
     async def stream(self, body: dict[str, Any]) -> AsyncWebSocketResponseStream:
