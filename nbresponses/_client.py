@@ -166,6 +166,7 @@ class Client(_ClientBase):
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx2.Client()
         self._websocket = _websocket(self._config, transport, websocket_connect)
+        self._owns_websocket = True
         self._router = ApiRouter(api, base_url=self._config.base_url, memory=routes)
         self._bridge: Any = None
         self.responses = Responses(self)
@@ -178,11 +179,12 @@ class Client(_ClientBase):
         clone.responses = Responses(clone)
         clone.models = Models(clone._send, _parse)
         clone.conversations = Conversations(clone)
+        clone._owns_websocket = False  # shared with this client, which closes it
         return clone
 
     def close(self) -> None:
         """Close the connection pool (only if this client created it) and any WebSocket connection."""
-        if self._websocket is not None and self._owns_http:
+        if self._websocket is not None and self._owns_websocket:
             self._websocket.close()
         if self._owns_http:
             self._http.close()
@@ -391,6 +393,7 @@ class AsyncClient(_ClientBase):
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx2.AsyncClient()
         self._websocket = _websocket(self._config, transport, websocket_connect, asynchronous=True)
+        self._owns_websocket = True
         self._router = ApiRouter(api, base_url=self._config.base_url, memory=routes)
         self._bridge: Any = None
         self.responses = AsyncResponses(self)
@@ -403,11 +406,12 @@ class AsyncClient(_ClientBase):
         clone.responses = AsyncResponses(clone)
         clone.models = AsyncModels(clone._send, _parse)
         clone.conversations = AsyncConversations(clone)
+        clone._owns_websocket = False
         return clone
 
     async def close(self) -> None:
         """Close the connection pool (only if this client created it) and any WebSocket connection."""
-        if self._websocket is not None and self._owns_http:
+        if self._websocket is not None and self._owns_websocket:
             await self._websocket.close()
         if self._owns_http:
             await self._http.aclose()

@@ -73,7 +73,8 @@ def models_command(m: RespondMagics, args: str) -> None:
     store = m.session.store(m.history_path)
     try:
         client = m.session.client(base_url=m.base_url, timeout=m.timeout, connect_timeout=m.connect_timeout,
-                                  max_retries=m.max_retries, cassette=m.cassette, api=m.api, history=store)  # fmt: skip
+                                  max_retries=m.max_retries, cassette=m.cassette, api=m.api, history=store,
+                                  transport=m.transport, history_path=m.history_path)  # fmt: skip
     except NBResponsesError as error:
         raise UsageError(str(error)) from None
     listed: list[str] | None = None

@@ -35,7 +35,7 @@ from nbresponses._exceptions import (
     redact,
     status_error_class,
 )
-from nbresponses._stream import AsyncResponseStream, ResponseStream, _EventPump
+from nbresponses._stream import AsyncResponseStream, EventPump, ResponseStream
 
 if TYPE_CHECKING:
     import httpx2
@@ -320,7 +320,7 @@ class WebSocketResponseStream(ResponseStream):
     """A `ResponseStream` whose events arrive as WebSocket messages (same events, same final response)."""
 
     def __init__(self, first: str, connection: Connection, transport: WebSocketTransport) -> None:
-        self._pump = _EventPump(request_id=None, secrets=transport._config.secrets)
+        self._pump = EventPump(request_id=None, secrets=transport._config.secrets)
         self._first: str | None = first
         self._connection: Connection | None = connection
         self._transport = transport
@@ -436,7 +436,7 @@ class AsyncWebSocketResponseStream(AsyncResponseStream):
     """The asyncio twin of `WebSocketResponseStream`."""
 
     def __init__(self, first: str, connection: AsyncConnection, transport: AsyncWebSocketTransport) -> None:
-        self._pump = _EventPump(request_id=None, secrets=transport._config.secrets)
+        self._pump = EventPump(request_id=None, secrets=transport._config.secrets)
         self._first: str | None = first
         self._connection: AsyncConnection | None = connection
         self._transport = transport
