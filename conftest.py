@@ -10,7 +10,10 @@ import tempfile
 
 import pytest
 
-pytest_plugins = ["tests.magic_shell"]  # the `ipython` fixture: a real InteractiveShell with the magic loaded
+pytest_plugins = [
+    "tests.magic_shell",  # the `ipython` fixture: a real InteractiveShell with the magic loaded
+    "tests.nbval_updates",  # nbval applies display updates, as nbclient does when it saves a notebook
+]
 
 # Set at import, before any kernel (nbval, nbclient, jupyter_client) is started: kernels inherit the environment.
 for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):

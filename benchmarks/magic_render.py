@@ -1,17 +1,21 @@
-"""The cost of the live view: a 20,000-delta stream through ``%%respond`` in a real kernel, against the bare client.
+"""The cost of the live view: answers of growing length through ``%%respond`` in a real kernel, against the bare client.
 
-In one kernel (started with jupyter_client, offline backend, private history):
+In one kernel (started with jupyter_client, offline backend, private history), for each answer:
 
   (a) baseline: ``client.responses.stream(...)`` over the same scripted stream, consumed in a plain loop;
   (b) the same stream through ``%%respond`` with the widget view, then with the Markdown view.
 
-Times are measured inside the kernel with the stream served as fast as possible. The message rate is measured
-with the stream paced like a model (``--pace-ms`` between events), since a stream that ends in 0.2 s says
-nothing about a rate per second: on the client side every iopub message is counted, display and widget (comm)
-messages per second of streaming, and the bytes sent to the frontend. Targets (issue 4): (b)/(a) <= 1.5 and
-<= 15 view messages per second.
+Answers: the old 20,000-delta one-paragraph text, and Markdown answers of 2k, 8k and 32k words (paragraphs,
+lists, headings, code blocks, tables, prices and math, one delta per word, as a model streams them).
 
-Usage: python benchmarks/magic_render.py [--deltas 20000] [--repeat 3] [--pace-ms 0.2]
+Times are measured inside the kernel with the stream served as fast as possible. The message rate and the bytes
+are measured with the stream paced like a model (``--pace-ms`` between events): on the client side every iopub
+message is counted, display and widget (comm) messages per second of streaming, and the bytes of all of them
+sent to the frontend (live updates, widget creation and the final static output). Targets (issues 4 and 12):
+(b)/(a) <= 1.5, <= 15 view messages per second, <= 8 bytes per answer character, and bytes growing linearly
+with the answer (the last column: bytes per character of the 32k-word answer over the 2k-word one, about 1).
+
+Usage: python benchmarks/magic_render.py [--sizes 2000,8000,32000] [--repeat 3] [--pace-ms 0.2] [--no-paragraph]
 """
 
 from __future__ import annotations
@@ -27,39 +31,72 @@ from typing import Any
 
 from jupyter_client.manager import KernelManager
 
-SETUP = """
-import time
+SETUP = r'''
+import random, time
 from nbresponses import testing
-from nbresponses.offline import Plan
+
+def markdown_answer(words, seed=0):
+    """A Markdown answer of about `words` words: what long model answers are made of."""
+    r = random.Random(seed)
+    vocab = ("the a model kernel notebook cell answer stream token cost price thread widget output value frame "
+             "table column row index series function returns data plot memory time result error").split()
+    out, n = [], 0
+    def sentence():
+        k = r.randint(6, 18)
+        ws = [r.choice(vocab) for _ in range(k)]
+        if r.random() < .2: ws[r.randrange(k)] = f"**{r.choice(vocab)}**"
+        if r.random() < .2: ws[r.randrange(k)] = f"`{r.choice(vocab)}()`"
+        if r.random() < .1: ws[r.randrange(k)] = f"${r.randint(1, 99)}"
+        if r.random() < .05: ws[r.randrange(k)] = "$x^2$"
+        return " ".join(ws).capitalize() + ".", k
+    while n < words:
+        kind = r.random()
+        if kind < .6:
+            s = [sentence() for _ in range(r.randint(2, 6))]
+            out.append(" ".join(t for t, _ in s)); n += sum(k for _, k in s)
+        elif kind < .75:
+            items = [sentence() for _ in range(r.randint(3, 6))]
+            out.append("\n".join(f"- {t}" for t, _ in items)); n += sum(k for _, k in items)
+        elif kind < .82:
+            out.append(f"## {sentence()[0][:-1]}"); n += 5
+        elif kind < .9:
+            lines = [f"{r.choice(vocab)} = {r.choice(vocab)}({r.randint(1, 9)})" for _ in range(r.randint(3, 10))]
+            out.append("```python\n" + "\n".join(lines) + "\n```"); n += 3 * len(lines)
+        else:
+            rows = ["| name | value | cost |", "|---|---:|---:|"] + [
+                f"| {r.choice(vocab)} | {r.randint(1, 999)} | ${r.randint(1, 99)}.{r.randint(0, 99):02d} |"
+                for _ in range(r.randint(3, 8))]
+            out.append("\n".join(rows)); n += 4 * (len(rows) - 2)
+    return "\n\n".join(out)
 
 WORDS = ["The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", "."]
-TEXT = "".join(WORDS[i % len(WORDS)] for i in range({deltas}))
+ANSWERS = {"paragraph": "".join(WORDS[i % len(WORDS)] for i in range(20_000))}
+ANSWERS.update({f"{w // 1000}k words": markdown_answer(w) for w in SIZES})
 
-def scripted(pace=0.0):
-    backend = testing.OfflineBackend(event_delay=pace).script([testing.reply(testing.text(TEXT))])
-    return backend
+def scripted(name, pace=0.0):
+    return testing.OfflineBackend(event_delay=pace).script([testing.reply(testing.text(ANSWERS[name]))])
 
-def bare():
-    client = scripted().client()
+def bare(name):
+    client = scripted(name).client()
     started = time.perf_counter()
     with client.responses.stream(model="gpt-4.1", input="go") as stream:
         for _ in stream:
             pass
         final = stream.get_final_response()
-    assert len(final.output_text) == len(TEXT)
+    assert final.output_text == ANSWERS[name]
     return time.perf_counter() - started
 
 magics = get_ipython().magics_manager.registry["RespondMagics"]
-"""
+'''
 
 MAGIC_CELL = """
-magics.session.use_client(scripted({pace}).client())
+magics.session.use_client(scripted({name!r}, {pace}).client())
 magics.display = {mode!r}
 _started = time.perf_counter()
 get_ipython().run_cell_magic("respond", "--new", "go")
 _elapsed = time.perf_counter() - _started
-assert len(_r.output_text) == len(TEXT)
-print("ELAPSED", _elapsed)
+assert _r.output_text == ANSWERS[{name!r}]
+print("ELAPSED", _elapsed, len(ANSWERS[{name!r}]))
 """
 
 
@@ -81,7 +118,7 @@ class Kernel:
         messages = []
         while True:
             try:
-                message = self.client.get_iopub_msg(timeout=300)
+                message = self.client.get_iopub_msg(timeout=600)
             except queue.Empty:
                 raise TimeoutError(code[:80]) from None
             if message["parent_header"].get("msg_id") != msg_id:
@@ -93,12 +130,12 @@ class Kernel:
             if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
                 return messages
 
-    def printed(self, messages: list[dict[str, Any]], tag: str) -> float:
+    def printed(self, messages: list[dict[str, Any]], tag: str) -> list[float]:
         for message in messages:
             if message["msg_type"] == "stream":
                 for line in message["content"]["text"].splitlines():
                     if line.startswith(tag):
-                        return float(line.split()[1])
+                        return [float(x) for x in line.split()[1:]]
         raise RuntimeError(f"{tag} not printed")
 
     def close(self) -> None:
@@ -110,7 +147,7 @@ def view_messages(messages: list[dict[str, Any]]) -> tuple[int, int, int]:
     """Updates sent while streaming (comm_msg, update_display_data), one-off messages (widget creation, displays),
     and the bytes of all of them."""
     updates = [m for m in messages if m["msg_type"] in ("comm_msg", "update_display_data")]
-    once = [m for m in messages if m["msg_type"] in ("comm_open", "display_data")]
+    once = [m for m in messages if m["msg_type"] in ("comm_open", "comm_close", "display_data")]
     size = sum(len(json.dumps(m["content"], default=str)) for m in updates + once)
     return len(updates), len(once), size
 
@@ -119,39 +156,60 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--deltas", type=int, default=20_000)
+    parser.add_argument("--sizes", default="2000,8000,32000", help="answer lengths in words")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pace-ms", type=float, default=0.2, help="delay between events for the rate runs")
+    parser.add_argument(
+        "--no-paragraph", action="store_true", help="skip the 20,000-delta one-paragraph text"
+    )
     args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    names = ([] if args.no_paragraph else ["paragraph"]) + [f"{w // 1000}k words" for w in sizes]
     kernel = Kernel()
+    rows: list[tuple[str, str, int, float, float, float, float, int]] = []
     try:
         kernel.run("%load_ext nbresponses")
-        kernel.run(SETUP.format(deltas=args.deltas))
-        bare = [kernel.printed(kernel.run("print('BARE', bare())"), "BARE") for _ in range(args.repeat)]
-        print(f"{args.deltas:,} text deltas, best of {args.repeat}, timed inside one kernel")
-        print(
-            f"  (a) bare client stream                  {min(bare):7.3f} s  (median {statistics.median(bare):.3f})"
-        )
-        for mode in ("widget", "markdown"):
-            runs = []
-            for _ in range(args.repeat):
-                messages = kernel.run(MAGIC_CELL.format(mode=mode, pace=0.0))
-                runs.append(kernel.printed(messages, "ELAPSED"))
-            best = min(runs)
-            print(
-                f"  (b) %%respond, {mode:<8} view           {best:7.3f} s  (median {statistics.median(runs):.3f})"
-            )
-            print(f"      ratio (b)/(a) = {best / min(bare):.2f}   target <= 1.5")
-            messages = kernel.run(MAGIC_CELL.format(mode=mode, pace=args.pace_ms / 1000))
-            elapsed = kernel.printed(messages, "ELAPSED")
-            count, once, size = view_messages(messages)
-            print(
-                f"      paced at {args.pace_ms} ms/event: streamed in {elapsed:.2f} s; {count} view messages "
-                f"= {count / elapsed:.1f}/s   target <= 15/s  (+{once} one-off: widget creation, final display)"
-            )
-            print(f"      bytes to the frontend: {size:,} ({size / args.deltas:.1f} per delta)")
+        kernel.run(f"SIZES = {sizes!r}\n" + SETUP)
+        for name in names:
+            bare = [
+                kernel.printed(kernel.run(f"print('BARE', bare({name!r}))"), "BARE")[0]
+                for _ in range(args.repeat)
+            ]
+            for mode in ("widget", "markdown"):
+                runs = []
+                for _ in range(args.repeat):
+                    runs.append(
+                        kernel.printed(
+                            kernel.run(MAGIC_CELL.format(name=name, mode=mode, pace=0.0)), "ELAPSED"
+                        )
+                    )
+                best = min(r[0] for r in runs)
+                chars = int(runs[0][1])
+                messages = kernel.run(MAGIC_CELL.format(name=name, mode=mode, pace=args.pace_ms / 1000))
+                elapsed = kernel.printed(messages, "ELAPSED")[0]
+                count, _once, size = view_messages(messages)
+                rows.append((name, mode, chars, min(bare), best, count / elapsed, size / chars, size))
+                print(
+                    f"{name:>10} {mode:<8} {chars:>9,} chars  bare {min(bare):6.3f} s (median "
+                    f"{statistics.median(bare):.3f})  %%respond {best:6.3f} s  ratio {best / min(bare):4.2f}  "
+                    f"{count / elapsed:5.1f} msg/s  {size:>10,} B = {size / chars:4.1f} B/char",
+                    flush=True,
+                )
     finally:
         kernel.close()
+    print()
+    print(f"Paced at {args.pace_ms} ms/event for messages and bytes; times best of {args.repeat}, unpaced.")
+    print("answer       view      chars      ratio (b)/(a)  msg/s   bytes/char   linear (B/char vs smallest)")
+    print("                                  target <=1.5   <=15    <=8          ~1")
+    for mode in ("widget", "markdown"):
+        mine = [r for r in rows if r[1] == mode]
+        words = [r for r in mine if r[0] != "paragraph"]
+        base = words[0][6] if words else None
+        for name, _, chars, bare_s, best, rate, per_char, _size in mine:
+            linear = f"{per_char / base:.2f}" if base and name != "paragraph" else "-"
+            print(
+                f"{name:<12} {mode:<8} {chars:>8,}   {best / bare_s:8.2f}      {rate:5.1f}   {per_char:6.1f}       {linear}"
+            )
 
 
 if __name__ == "__main__":

@@ -600,6 +600,19 @@ class HistoryStore:
             raise LookupError(f"No turn with response id or cell id {ref!r} in {notebook!r}.")
         return turn or self.get_turn(int(ref))
 
+    def turn_numbers(self, notebook: str) -> dict[int, int]:
+        """Turn id -> its number in the notebook (1 for the notebook's first turn, in the order they started)."""
+        rows = self._read("SELECT id FROM turns WHERE notebook = ? ORDER BY id", (notebook,))
+        return {row[0]: number for number, row in enumerate(rows, start=1)}
+
+    def superseded_cells(self, notebook: str, turn_ids: Iterable[int]) -> list[str]:
+        """The cell ids of the turns that any of ``turn_ids`` superseded, oldest first."""
+        ids = list(turn_ids)
+        marks = ", ".join("?" * len(ids))
+        sql = f"""SELECT cell_id FROM turns WHERE notebook = ? AND superseded_by IN ({marks})
+            AND cell_id IS NOT NULL ORDER BY id"""
+        return [row[0] for row in self._read(sql, (notebook, *ids))] if ids else []
+
     def usage_rows(self, notebook: str | None = None, thread: str | None = None) -> list[UsageRow]:
         """Per-turn usage of every finished turn, oldest first, for totals by notebook, thread and model."""
         sql, params = _where(_USAGE, notebook=notebook, thread=thread)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .pricing import PriceTable
     from .store import UsageRow
-    from .types.response import Response
+    from .types.response import Response, ResponseUsage
 
 __all__ = [
     "TurnStats",
@@ -66,6 +66,8 @@ class TurnStats:
     cost_usd: float | None
     ttft_s: float | None
     total_s: float | None
+    requests: int = 1
+    """How many requests the numbers sum (a tool loop sends one per round)."""
 
     @property
     def tokens_per_s(self) -> float | None:
@@ -137,12 +139,14 @@ class TurnStats:
             cost_usd=None if any(c is None for c in costs) else sum(c for c in costs if c is not None),
             ttft_s=first_token - started if first_token is not None and started is not None else None,
             total_s=finished - started if finished is not None and started is not None else None,
+            requests=len(each),
         )
 
     def parts(self) -> list[tuple[str, str]]:
         """(label, value) pairs for a usage bar, in display order."""
         cached = self.cached_tokens if self.cached_tokens is not None or self.input_tokens is None else 0
-        out = [
+        out = [("sum of", f"{self.requests} requests")] if self.requests > 1 else []
+        out += [
             ("input", format_tokens(self.input_tokens)),
             ("cached", format_tokens(cached)),
             ("output", format_tokens(self.output_tokens)),
@@ -157,6 +161,18 @@ class TurnStats:
         if self.tokens_per_s is not None:
             out.append(("speed", f"{self.tokens_per_s:.0f} tok/s"))
         return out
+
+    def usage(self) -> ResponseUsage:
+        """These token counts as a `ResponseUsage` (what ``_r.turn_usage`` holds after a ``%%respond`` turn)."""
+        from .types.response import InputTokensDetails, OutputTokensDetails, ResponseUsage
+
+        return ResponseUsage(
+            input_tokens=self.input_tokens,
+            input_tokens_details=InputTokensDetails(cached_tokens=self.cached_tokens),
+            output_tokens=self.output_tokens,
+            output_tokens_details=OutputTokensDetails(reasoning_tokens=self.reasoning_tokens),
+            total_tokens=self.total_tokens,
+        )
 
     def line(self) -> str:
         """One line: ``input 12 · cached 0 · output 40 · $0.0001 · first token 0.20 s · ...``."""
@@ -231,7 +247,7 @@ def _table(title: str, rows: Sequence[UsageTotals]) -> str:
         f"**{title}**",
         "",
         "| | turns | input | cached | output | reasoning | cost |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for t in rows:
         cost = format_cost(t.cost_usd) + (

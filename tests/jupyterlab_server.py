@@ -1,4 +1,4 @@
-"""Start JupyterLab on 127.0.0.1 in a subprocess, isolated from the user's Jupyter and IPython set-up.
+"""Start JupyterLab (or Notebook 7) on 127.0.0.1 in a subprocess, isolated from the user's Jupyter and IPython set-up.
 
 The server, and the kernels it starts, get their own config, data, runtime and IPython directories, the offline
 backend and a private history file; the venv's own ``share/jupyter`` (JupyterLab's assets, the ipywidgets
@@ -49,10 +49,22 @@ class LabServer:
     token: str
     root: Path
     log: Path
+    app: str = "lab"
+    """``lab`` (JupyterLab) or ``notebook`` (Notebook 7)."""
 
     def lab_url(self, notebook: str) -> str:
-        """The address that opens ``notebook`` (relative to the root dir) in JupyterLab, logged in."""
+        """The address that opens ``notebook`` (relative to the root dir) in the app, logged in."""
+        if self.app == "notebook":
+            return f"{self.url}/notebooks/{notebook}?token={self.token}"
         return f"{self.url}/lab/tree/{notebook}?token={self.token}"
+
+    def set_theme(self, theme: str) -> None:
+        """Switch the app's theme (``JupyterLab Light`` or ``JupyterLab Dark``); a reloaded page shows it."""
+        reply = self.api(
+            "PUT", "/lab/api/settings/@jupyterlab/apputils-extension:themes",
+            json={"raw": json.dumps({"theme": theme})},
+        )  # fmt: skip
+        assert reply.status_code in (200, 204), reply.text
 
     def api(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
         """Call the server's REST API with the token."""
@@ -136,20 +148,24 @@ def _shut_down(process: subprocess.Popen[bytes], server: LabServer) -> None:
 
 
 @contextlib.contextmanager
-def jupyterlab_server(root: Path, *, state: Path, timeout: float = 90) -> Iterator[LabServer]:
-    """Run ``jupyter lab`` serving ``root``; yield it once its API answers; always stop it and its kernels.
+def jupyterlab_server(
+    root: Path, *, state: Path, timeout: float = 90, app: str = "lab"
+) -> Iterator[LabServer]:
+    """Run ``jupyter lab`` (or ``jupyter notebook``) serving ``root``; yield it once its API answers; always stop
+    it and its kernels.
 
     Args:
-        root: the directory JupyterLab serves (the notebooks under test).
+        root: the directory the app serves (the notebooks under test).
         state: an empty directory for the server's config, data, runtime, IPython dir, history and log.
         timeout: how long the server may take to start.
+        app: ``lab`` for JupyterLab, ``notebook`` for Notebook 7.
     """
     port = _free_port()
     token = secrets.token_hex(24)
     env = lab_environment(state)
     log = state / "jupyterlab.log"
     command = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable, "-m", "jupyterlab" if app == "lab" else "notebook",
         "--no-browser",
         "--ip=127.0.0.1",
         f"--port={port}",
@@ -158,11 +174,14 @@ def jupyterlab_server(root: Path, *, state: Path, timeout: float = 90) -> Iterat
         f"--IdentityProvider.token={token}",
         "--ServerApp.allow_root=True",  # CI runs as root
         "--ServerApp.terminals_enabled=False",
-        "--LabApp.extension_manager=readonly",  # no package index queried for extensions
-        "--LabApp.news_url=None",  # no announcements fetched, no news pop-up over the notebook
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]  # fmt: skip
-    server = LabServer(url=f"http://127.0.0.1:{port}", token=token, root=root, log=log)
+    if app == "lab":
+        command += [
+            "--LabApp.extension_manager=readonly",  # no package index queried for extensions
+            "--LabApp.news_url=None",  # no announcements fetched, no news pop-up over the notebook
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]
+    server = LabServer(url=f"http://127.0.0.1:{port}", token=token, root=root, log=log, app=app)
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT

@@ -1,10 +1,10 @@
 """The quickstart in a real JupyterLab, in Debian's Chromium driven by Playwright (no browser download).
 
 JupyterLab runs on 127.0.0.1 over a copy of ``notebooks/quickstart.ipynb``; the test clicks into each code cell
-up to the first ``%%respond`` one and presses Shift+Enter, then checks, in the DOM of the ipywidgets view (not
-the Markdown fallback), that the offline backend's answer and the usage bar appear; then it saves the notebook
-from JupyterLab and takes a screenshot. Outside CI it skips when Chromium, Playwright or JupyterLab is missing;
-under ``CI=true`` it fails instead.
+up to the first ``%%respond`` one and presses Shift+Enter, then checks in the DOM that the ipywidgets live view
+was replaced in place by the static output (one output, no widget left, no "Loading widget"), with the offline
+backend's answer and the usage bar; then it saves the notebook from JupyterLab and takes a screenshot. Outside CI
+it skips when Chromium, Playwright or JupyterLab is missing; under ``CI=true`` it fails instead.
 """
 
 from __future__ import annotations
@@ -64,10 +64,12 @@ def _first_respond_cell(notebook: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 def _stored_answer(cell: dict[str, Any]) -> tuple[str, str]:
-    """The first line of the stored answer and its usage line, from the widget output's text fallback."""
-    (output,) = [o for o in cell["outputs"] if WIDGET_MIME in o.get("data", {})]
+    """The first line of the stored answer and its usage line, from the output's plain text."""
+    (output,) = [
+        o for o in cell["outputs"] if "nbresponses-header" in "".join(o.get("data", {}).get("text/html", ""))
+    ]
     lines = "".join(output["data"]["text/plain"]).strip().splitlines()
-    return lines[0], lines[-1]
+    return lines[2], lines[-1]  # after the header line and a blank one
 
 
 def _masked(line: str) -> str:
@@ -181,12 +183,11 @@ def test_quickstart_respond_cell_streams_into_the_widget_view(lab: LabServer, pa
         idle.wait_for()
 
         cell = cells.nth(index)
-        view = cell.locator(".jp-OutputArea-output .jupyter-widgets.widget-vbox").first
-        answer_view = view.locator(".widget-htmlmath")
-        expect(answer_view).to_have_count(1)
-        expect(answer_view).to_contain_text(answer)
-        header, usage = view.locator(".widget-html").first, view.locator(".widget-html").last
-        expect(header).to_contain_text(re.compile(r"gpt-4\.1.*·\s*done$"))
+        view = cell.locator(".jp-OutputArea-output .nbresponses", has=page.locator(".nbresponses-header"))
+        expect(view).to_have_count(1)
+        expect(view).to_contain_text(answer)
+        header, usage = view.locator(".nbresponses-header"), view.locator(".nbresponses-stats")
+        expect(header).to_contain_text(re.compile(r"gpt-4\.1 · thread default"))
         expect(usage).to_contain_text("first token")
 
         # The usage bar's chips, read back as the one-line form, equal the line the headless run stored in the
@@ -200,21 +201,23 @@ def test_quickstart_respond_cell_streams_into_the_widget_view(lab: LabServer, pa
         shown = " · ".join(value if label == "cost" else f"{label} {value}" for label, value in chips)
         assert _masked(shown) == _masked(usage_line), (shown, usage_line)
 
-        # Really the widget view: one (the live output was blanked), and no Markdown or "Loading widget"
-        # fallback drawn in its place.
-        expect(cell.locator(".jupyter-widgets.widget-htmlmath")).to_have_count(1)
-        expect(cell.locator(".jp-RenderedMarkdown", has_text=answer)).to_have_count(0)
+        # The live widgets were replaced in place: one output, the static HTML, no widget and no empty output.
+        expect(cell.locator(".jupyter-widgets")).to_have_count(0)
+        for output in cell.locator(".jp-OutputArea-output").all():  # the offline notice and the answer
+            assert output.inner_text().strip(), "an empty output"
         expect(cell.locator(".jp-OutputArea")).not_to_contain_text("Loading widget")
         expect(cell.locator(".jp-OutputArea")).not_to_contain_text("Error displaying widget")
 
-        # Saved from JupyterLab, the cell keeps the widget reference and a Markdown copy of the answer.
+        # Saved from JupyterLab, the cell keeps the static output: HTML, Markdown and plain text, no widget.
         dirty = page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")
         expect(dirty).to_have_count(1)
         page.keyboard.press("Control+s")
         expect(dirty).to_have_count(0)
         saved = json.loads((lab.root / "quickstart.ipynb").read_text(encoding="utf-8"))["cells"][index]
-        (widget_output,) = [o for o in saved["outputs"] if WIDGET_MIME in o.get("data", {})]
-        assert answer in "".join(widget_output["data"]["text/markdown"])
+        (static,) = [
+            o for o in saved["outputs"] if "nbresponses-header" in "".join(o["data"].get("text/html", ""))
+        ]
+        assert WIDGET_MIME not in static["data"] and answer in "".join(static["data"]["text/markdown"])
         assert saved["execution_count"] == len(code_cells)
 
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -24,12 +24,20 @@ def env(tmp_path: Path) -> dict[str, str]:
             "NBRESPONSES_NOTEBOOK": str(tmp_path / "notebook.ipynb")}  # fmt: skip
 
 
-def respond(k: Kernel, prompt: str, cell_id: str) -> str:
-    outputs = k.execute(f"%%respond\n{prompt}", cell_id=cell_id)
-    assert not [o for o in outputs if o["msg_type"] == "error"], outputs
+def respond(k: Kernel, prompt: str, cell_id: str, outputs: list[dict[str, Any]] | None = None) -> str:
+    shown = k.execute(f"%%respond\n{prompt}", cell_id=cell_id)
+    assert not [o for o in shown if o["msg_type"] == "error"], shown
+    if outputs is not None:
+        outputs += shown
     response_id = k.value("_r.id")
     assert isinstance(response_id, str)
     return response_id
+
+
+def live_display_id(outputs: list[dict[str, Any]]) -> str:
+    """The display id of a %%respond cell's one output (the live view, replaced in place at the end)."""
+    [live] = [o for o in outputs if o["msg_type"] == "display_data" and o["transient"].get("display_id")]
+    return str(live["transient"]["display_id"])
 
 
 def markdown_outputs(outputs: list[dict[str, Any]]) -> str:
@@ -41,8 +49,16 @@ def test_rerunning_a_cell_replaces_its_turn(env: dict[str, str]) -> None:
         k.execute("%load_ext nbresponses")
         a = respond(k, "My name is Ada.", "cell-a")
         b = respond(k, "I like graphs.", "cell-b")
-        respond(k, "Third cell.", "cell-c")
-        new_b = respond(k, "I like trees.", "cell-b")  # B re-run with another prompt
+        c_outputs: list[dict[str, Any]] = []
+        respond(k, "Third cell.", "cell-c", c_outputs)
+        rerun: list[dict[str, Any]] = []
+        new_b = respond(k, "I like trees.", "cell-b", rerun)  # B re-run with another prompt
+        # The cell below, whose turn left the thread, is marked in place (by its output's display id).
+        [mark] = [o for o in rerun if o["msg_type"] == "update_display_data"
+                  and o["transient"]["display_id"] == live_display_id(c_outputs)]  # fmt: skip
+        assert "Superseded** by the re-run of cell `cell-b` (turn 4)" in mark["data"]["text/markdown"]
+        assert mark["data"]["text/plain"].startswith("⤴ Superseded by the re-run of cell cell-b (turn 4)")
+        assert "Third cell." in mark["data"]["text/plain"]  # the old answer stays, under the mark
         respond(k, "Third cell again.", "cell-c")
         sent = k.value(JOURNAL)
         assert sent[0] is None and sent[1] == a
@@ -51,7 +67,11 @@ def test_rerunning_a_cell_replaces_its_turn(env: dict[str, str]) -> None:
         assert new_b != b
         history = k.execute("%respond history")
         table = markdown_outputs(history)
-        assert "(superseded)" in table and "I like graphs." in table
+        assert "| superseded |" in table and "I like graphs." in table
+        # Turns count from 1 in this notebook; short cell ids; full status words.
+        numbers = [line.split("|")[1].strip() for line in table.splitlines()[2:]]
+        assert numbers == ["1", "2", "3", "4", "5"]
+        assert "| cell-b |" in table and "| completed |" in table
 
 
 def test_restart_continues_the_thread(env: dict[str, str]) -> None:
@@ -135,16 +155,21 @@ def test_websocket_transport_keeps_one_connection_for_a_tool_loop(env: dict[str,
         assert k.value(f"{server}.websocket_connections") == 1  # both rounds and the next cell on one socket
 
 
-def test_executed_output_has_widget_and_static_markdown(env: dict[str, str]) -> None:
+def test_the_widget_output_is_replaced_in_place_by_the_static_one(env: dict[str, str]) -> None:
     with kernel(**env) as k:
         k.execute("%load_ext nbresponses\n%config RespondMagics.display = 'widget'")
+        k.execute("%respond warm up")  # the offline notice comes once, with the first turn
         outputs = k.execute("%%respond\nShow me the fallback")
-        bundles = [o["data"] for o in outputs if o["msg_type"] == "display_data"]
-        final = bundles[-1]
-        assert "application/vnd.jupyter.widget-view+json" in final
-        assert "Show me the fallback" in final["text/markdown"] and "output" in final["text/markdown"]
-        blanked = [o for o in outputs if o["msg_type"] == "update_display_data"]
-        assert blanked and blanked[-1]["data"] == {"text/plain": ""}
+        [live] = [o for o in outputs if o["msg_type"] == "display_data"]  # one output, no extra empty one
+        assert "application/vnd.jupyter.widget-view+json" in live["data"]
+        final = [o for o in outputs if o["msg_type"] == "update_display_data"][-1]
+        assert final["transient"]["display_id"] == live["transient"]["display_id"]
+        assert set(final["data"]) == {"text/html", "text/markdown", "text/plain"}
+        assert (
+            "Show me the fallback" in final["data"]["text/plain"] and "output" in final["data"]["text/plain"]
+        )
+        usage = k.value("[_r.turn_usage.input_tokens, _r.turn_usage.output_tokens, _r.turn_requests]")
+        assert f"input {usage[0]} · cached 0 · output {usage[1]}" in final["data"]["text/plain"]
 
 
 def test_usage_totals_survive_a_restart(env: dict[str, str]) -> None:
@@ -156,6 +181,7 @@ def test_usage_totals_survive_a_restart(env: dict[str, str]) -> None:
         k.execute("%load_ext nbresponses")
         dashboard = markdown_outputs(k.execute("%respond usage"))
         assert "**2 turns**" in dashboard and "| default | 2 |" in dashboard
+        assert "\\$0" in dashboard and "| $0" not in dashboard  # a price in the Markdown copy is never math
 
 
 def interrupt_when_shown(k: Kernel, cell: str, text: str) -> list[dict[str, Any]]:
@@ -217,3 +243,59 @@ def test_kernel_interrupt_cancels_a_background_response_on_the_server(env: dict[
         assert len(cancels) == 1
         response_id = cancels[0].split("/")[-2]
         assert k.value(f"backend.client().responses.retrieve({response_id!r}).status") == "cancelled"
+
+
+TOOLS = (
+    "from nbresponses import testing\n"
+    "def ping(host: str) -> str:\n"
+    "    'Ping a host.'\n"
+    "    return 'pong ' + host\n"
+    "backend = testing.OfflineBackend().script([\n"
+    "    testing.reply(testing.function_call('ping', {'host': 'a'}, call_id='c1'),\n"
+    "                  testing.function_call('ping', {'host': 'b'}, call_id='c2')),\n"
+    "    testing.reply(testing.function_call('ping', {'host': 'c'}, call_id='c3')),\n"
+    "    testing.reply(testing.text('All pinged.')),\n"
+    "])\n"
+    "get_ipython().magics_manager.registry['RespondMagics'].session.use_client(backend.client())"
+)
+
+
+def test_tool_cards_and_the_usage_of_every_round(env: dict[str, str]) -> None:
+    with kernel(**env) as k:
+        k.execute("%load_ext nbresponses\n%config RespondMagics.display = 'widget'")
+        k.execute(TOOLS)
+        outputs = k.execute("%%respond --tools ping\nping a, b and c")
+        final = [o for o in outputs if o["msg_type"] == "update_display_data"][-1]["data"]
+        text = final["text/plain"]
+        # One card per call, its arguments once, its result once, its state in words.
+        assert text.count("🔧 function call ping — done in") == 3 and "completed" not in text
+        for host in "abc":
+            assert text.count(f'"host": "{host}"') == 1 and text.count(f"pong {host}") == 1
+        # The bar sums the three requests and says so; Python gives the same numbers.
+        usage = k.value("[_r.turn_requests, _r.turn_usage.input_tokens, _r.turn_usage.output_tokens,"
+                        " _r.usage.input_tokens]")  # fmt: skip
+        assert usage[0] == 3 and usage[1] > usage[3]  # the last round alone is less than the turn
+        assert f"sum of 3 requests · input {usage[1]} · cached 0 · output {usage[2]}" in text
+
+
+def test_help_lists_every_option_and_subcommand_and_typos_are_caught(env: dict[str, str]) -> None:
+    from nbresponses.magics._options import SUBCOMMANDS, build_parser
+
+    with kernel(**env) as k:
+        k.execute("%load_ext nbresponses")
+        shown = markdown_outputs(k.execute("%respond help"))
+        assert not shown.startswith("::") and "%%%respond" not in shown
+        for action in build_parser()._actions:
+            for flag in action.option_strings:
+                if flag not in ("-h", "--help"):
+                    assert f"`{flag}" in shown or f", {flag}" in shown, flag
+        for name in SUBCOMMANDS:
+            assert f"| `{name}" in shown, name
+        doc = k.value("get_ipython().find_line_magic('respond').__doc__")
+        assert "--max-output-tokens" in doc and "history [THREAD]" in doc and len(doc.splitlines()) > 40
+        shown = "".join(o.get("text", "") for o in k.execute("%respond histroy") if o["msg_type"] == "stream")
+        assert shown.startswith(
+            "UsageError: %respond histroy: no such subcommand. Did you mean %respond history?"
+        )
+        sent = "get_ipython().magics_manager.registry['RespondMagics'].session.offline_server"
+        assert k.value(f"{sent} is None")  # nothing was sent to a model

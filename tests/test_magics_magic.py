@@ -47,9 +47,10 @@ def test_widget_view_tree_shows_answer_and_usage(ipython: Shell) -> None:
     ipython.run("%%respond\nWidgets please")
     (view,) = ipython.views
     assert isinstance(view, WidgetView)
-    assert "Widgets please" in view.answer.value
-    assert "input" in view.usage.value and "output" in view.usage.value
-    assert "done" in view.header.value
+    bundle = view.final_bundle  # what replaced the widget in place
+    assert bundle is not None and "Widgets please" in bundle["text/html"]
+    assert "input" in bundle["text/plain"] and "output" in bundle["text/plain"]
+    assert view.box.comm is None  # the live widgets are closed
 
 
 def test_bad_options_send_nothing(ipython: Shell) -> None:
@@ -230,9 +231,10 @@ def test_terminal_ipython_gets_plain_streaming_text(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "[gpt-4.1 · thread default]\nYou asked: “What is a kernel?”." in out
-    assert "Incomplete:** the answer stopped early (max_output_tokens)" in out
+    assert "⚠️ Incomplete: the answer stopped early (max_output_tokens)" in out
+    assert "Note: No OPENAI_API_KEY" in out
     assert re.search(r"input \d+ · cached 0 · output \d+ · \$0 · first token", out)
-    for markup in ("<sub>", "<details>", "<div", "text/markdown", "Traceback"):
+    for markup in ("<sub>", "<details>", "<div", "text/markdown", "Traceback", "**", "> ", "`", "```"):
         assert markup not in out + done.stderr
 
 

@@ -94,7 +94,8 @@ def test_no_one_to_answer_means_denied_with_a_notice(ipython: Shell, monkeypatch
     for output in outputs_sent(backend).values():  # the model is not told that someone said no
         assert output == "Not run: ping needs the user's approval, and no one could be asked in this run."
     markdown = ipython.markdown(captured)
-    assert "no one can answer" in markdown and "⛔ not run" in markdown and "▶ ran" not in markdown
+    assert "no one can answer" in markdown and "`ping` — not run" in markdown and "⛔ Not run" in markdown
+    assert "done in" not in markdown
 
 
 def test_without_approval_nothing_is_asked(ipython: Shell, monkeypatch: pytest.MonkeyPatch) -> None:

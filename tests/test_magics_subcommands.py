@@ -67,7 +67,7 @@ def test_tools_lists_decorated_functions(ipython: Shell) -> None:
 
     ipython.ns["lookup"] = lookup
     _, captured = ipython.run("%respond tools")
-    assert "| lookup | Look a term up. | True |" in ipython.markdown(captured)
+    assert "| lookup | Look a term up. | yes |" in ipython.markdown(captured)
 
 
 def test_login_keeps_the_key_out_of_everything(ipython: Shell, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -160,28 +160,36 @@ def test_items_of_earlier_tool_rounds_stay_on_screen() -> None:
 
 def test_local_calls_are_tracked_and_redrawn() -> None:
     view = RecordingView(refresh_per_second=0)
-    view.start(model="m")
+    view.start(model="m", runs_tools=True)
+    assert view.runs_tools
+    view.tool_waiting("call_1", "get_weather", '{"city": "Paris"}')
+    assert view.drawn[-1][1] == "waiting for approval of get_weather…"
     view.tool_started("call_1", "get_weather", '{"city": "Paris"}')
     assert view.drawn[-1][1] == "running get_weather…"
     view.tool_finished("call_1", result='{"temp": 21}', error=None, seconds=0.25)
-    view.tool_finished("call_unknown", result="x", error=None, seconds=1.0)  # ignored, no crash
     [call] = view.local_calls
-    assert (call.result, call.seconds) == ('{"temp": 21}', 0.25)
+    assert (call.state, call.result, call.seconds) == ("done", '{"temp": 21}', 0.25)
 
 
-def test_local_call_cards() -> None:
-    running = LocalCall("c1", "f", '{"x": 1}')
-    assert running.markdown() == '**▶ ran** `f({"x": 1})` — running…'
-    done = LocalCall("c1", "f", "{}", result="line one\nline two", seconds=1.5)
-    assert done.markdown() == "**▶ ran** `f({})` — 1.50 s\n\n→ line one line two"
-    failed = LocalCall("c1", "f", "{}", error="ValueError: bad", seconds=0.1)
-    assert failed.markdown().endswith("⚠️ ValueError: bad")
-    long = LocalCall("c1", "f", "{" + "a" * 500 + "}", result="r" * 1000, seconds=0.1)
-    head, body = long.markdown().split("\n\n")
-    assert head.count("a" * 119) == 1 and "a" * 120 not in head and "…" in head
-    assert len(body) < 420 and body.endswith("…")
+def test_local_call_states_and_labels() -> None:
+    call = LocalCall("c1", "f", '{"x": 1}')
+    assert (call.state, call.label) == ("queued", "queued")
+    call.state = "waiting"
+    assert call.label == "waiting for approval"
+    call.finish(result="line one", error=None, seconds=1.5, ran=True)
+    assert (call.state, call.label, call.result) == ("done", "done in 1.50 s", "line one")
+    call.finish(result=None, error="ValueError: bad", seconds=0.1, ran=True)
+    assert (call.state, call.label, call.error) == ("failed", "failed after 0.10 s", "ValueError: bad")
+    call.finish(result="The user declined to run f.", error=None, seconds=0.0, ran=False)
+    assert (call.state, call.label, call.error) == ("not run", "not run", "The user declined to run f.")
 
 
-def test_a_call_that_did_not_run_says_so() -> None:
-    denied = LocalCall("c1", "f", "{}", error="The user declined to run f.", seconds=0.0, ran=False)
-    assert denied.markdown() == "**⛔ not run** `f({})`\n\n⚠️ The user declined to run f."
+def test_a_call_the_turn_left_unfinished_says_so() -> None:
+    view = RecordingView(refresh_per_second=0)
+    view.start(model="m", runs_tools=True)
+    view.tool_waiting("c1", "f", "{}")
+    view.tool_started("c2", "g", "{}")
+    view.finish(TurnOutcome(response=None, status="interrupted"))
+    states = {c.call_id: (c.state, c.error) for c in view.local_calls}
+    assert states == {"c1": ("not run", "the turn ended before this call finished"),
+                      "c2": ("failed", "the turn ended before this call finished")}  # fmt: skip

@@ -10,9 +10,8 @@ import pytest
 
 from nbresponses import _exceptions as exc
 from nbresponses._accumulator import ResponseAccumulator
-from nbresponses.render import TurnOutcome, make_view, outcome_markdown, outcome_text
-from nbresponses.render._display import MarkdownView, TextView
-from nbresponses.render._html import outcome_html
+from nbresponses.render import TurnOutcome, make_view, outcome_bundle, render_markdown
+from nbresponses.render._display import MARKDOWN_BYTES_PER_CHAR, MarkdownView, TextView
 from nbresponses.render._markdown import answer_markdown, item_markdown
 from nbresponses.types.response import Response
 from nbresponses.usage_stats import TurnStats
@@ -45,15 +44,12 @@ def new_markdown_view(**kwargs: Any) -> tuple[MarkdownView, FakeDisplay]:
     return view, display
 
 
-def test_markdown_view_starts_blank_then_shows_a_header_in_place() -> None:
+def test_markdown_view_starts_with_a_header_and_updates_one_output_in_place() -> None:
     view, display = new_markdown_view()
     [(first, live_id)] = display.shown
-    assert first == {"text/plain": ""} and live_id is not None
-    [(header, target)] = display.updates
-    assert target == live_id
-    assert header["text/markdown"] == "<sub>**gpt-test** · thread `main` · waiting for the first token…</sub>"
-    assert header["text/plain"] == ""
-    assert "<b>gpt-test</b> · thread <code>main</code> · waiting for the first token…" in header["text/html"]
+    assert live_id is not None
+    assert "<b>gpt-test</b> · thread <code>main</code> · waiting for the first token…" in first["text/html"]
+    assert first["text/plain"] == "(streaming…)"
 
 
 def test_markdown_view_refreshes_reasoning_cards_and_answer_in_place() -> None:
@@ -65,19 +61,16 @@ def test_markdown_view_refreshes_reasoning_cards_and_answer_in_place() -> None:
         *text_stream("Mount ", "Columbia.", index=2),
     ))  # fmt: skip
     live_id = display.shown[0][1]
-    assert {target for _, target in display.updates} == {live_id}
-    latest = display.updates[-1][0]
-    markdown = latest["text/markdown"]
-    order = ["· streaming…", "<details><summary>Reasoning summary</summary>", "Look it up.",
-             item_markdown(SEARCH), "Mount Columbia."]  # fmt: skip
-    positions = [markdown.index(part) for part in order]
+    assert {target for _, target in display.updates} == {live_id} and len(display.shown) == 1
+    page = display.updates[-1][0]["text/html"]
+    order = ["· streaming…", "<details><summary>Reasoning summary</summary>", "Look it up.", "web search",
+             "Mount Columbia."]  # fmt: skip
+    positions = [page.index(part) for part in order]
     assert positions == sorted(positions)
-    assert latest["text/plain"] == "Mount Columbia."
-    answers = [u["text/plain"] for u, _ in display.updates]
-    assert "Mount " in answers  # each delta was shown (refresh_per_second=0)
+    assert any("Mount</p>" in u["text/html"] for u, _ in display.updates)  # each delta shown (no throttle)
 
 
-def test_markdown_view_final_state_is_a_new_output() -> None:
+def test_markdown_view_final_state_replaces_the_live_output_in_place() -> None:
     view, display = new_markdown_view()
     acc = ResponseAccumulator()
     feed(view, acc, events(*text_stream("Hi")))
@@ -87,21 +80,31 @@ def test_markdown_view_final_state_is_a_new_output() -> None:
     outcome = TurnOutcome(response=final, stats=STATS)
     view.finish(outcome)
     live_id = display.shown[0][1]
-    assert display.updates[-1] == ({"text/plain": ""}, live_id)
-    bundle, display_id = display.shown[-1]
-    assert display_id is None and len(display.shown) == 2
-    local = [c.markdown() for c in view.local_calls]
-    assert bundle == {"text/html": outcome_html(outcome, items=view.items, local_cards=local),
-                      "text/markdown": outcome_markdown(outcome, items=view.items, local_cards=local),
-                      "text/plain": outcome_text(outcome, items=view.items)}  # fmt: skip
-    assert "**▶ ran** `f({})`" in bundle["text/markdown"] and STATS.line() in bundle["text/markdown"]
+    assert len(display.shown) == 1  # no second output: the live one became the final one
+    bundle, target = display.updates[-1]
+    assert target == live_id and bundle == view.final_bundle
+    assert bundle == outcome_bundle(
+        outcome, items=view.items, calls=view.local_calls, header="gpt-test · thread main"
+    )
+    assert set(bundle) == {"text/html", "text/markdown", "text/plain"}
+    assert "**🔧 function call** `f` — done in 0.20 s" in bundle["text/markdown"]
+    assert STATS.line() in bundle["text/plain"] and "Hi there." in bundle["text/plain"]
+
+
+def test_markdown_view_sends_bytes_in_proportion_to_the_answer() -> None:
+    view, display = new_markdown_view()
+    acc = ResponseAccumulator()
+    words = [f"word{n} " + ("\n\n" if n % 40 == 39 else "") for n in range(6000)]
+    feed(view, acc, events(*text_stream(*words)))
+    sent = sum(len(json.dumps(u)) for u, _ in display.updates)
+    assert sent <= MARKDOWN_BYTES_PER_CHAR * 1.2 * len("".join(words)) + 10_000
 
 
 def test_markdown_view_shows_errors_without_a_traceback() -> None:
     view, display = new_markdown_view()
     error = exc.AuthenticationError("Incorrect API key provided: sk-proj-abcdefghijklmnop.", status=401)
     view.finish(TurnOutcome(response=None, status="error", error=error))
-    bundle = display.shown[-1][0]
+    bundle = display.updates[-1][0]
     assert "AuthenticationError" in bundle["text/markdown"] and error.hint in bundle["text/markdown"]
     assert "sk-proj-abcdefghijklmnop" not in json.dumps(bundle) and "Traceback" not in json.dumps(bundle)
 
@@ -113,7 +116,8 @@ def test_markdown_view_throttles_but_ends_exact() -> None:
     final = acc.snapshot()
     view.finish(TurnOutcome(response=final))
     assert view.events == 62 and view.refreshes < 20
-    assert display.shown[-1][0]["text/plain"] == final.output_text == "".join(f"w{n} " for n in range(60))
+    assert final.output_text == "".join(f"w{n} " for n in range(60))
+    assert display.updates[-1][0]["text/plain"] == "gpt-test · thread main\n\n" + final.output_text.strip()
 
 
 def test_make_view_builds_each_mode_with_the_given_display() -> None:
@@ -121,7 +125,7 @@ def test_make_view_builds_each_mode_with_the_given_display() -> None:
     markdown = make_view("markdown", refresh_per_second=0, display=display)
     assert isinstance(markdown, MarkdownView)
     markdown.start(model="m")
-    assert display.shown == [({"text/plain": ""}, "display-1")]
+    assert [d for _, d in display.shown] == ["display-1"]
     assert isinstance(make_view("text"), TextView)
     with pytest.raises(ValueError, match="Unknown display mode"):
         make_view("hologram")
@@ -137,29 +141,41 @@ def new_text_view() -> tuple[TextView, io.StringIO]:
     return view, out
 
 
-def test_text_view_prints_deltas_as_they_arrive_then_the_usage_line() -> None:
+def test_text_view_prints_each_block_as_plain_text_once_it_is_finished() -> None:
     view, out = new_text_view()
     acc = ResponseAccumulator()
     seen = []
-    for event in events(*text_stream("Hello", ", world.")):
+    for event in events(
+        *text_stream("## Plan\n\n", "Costs **$5** and `$10`.", "\n\n- one\n- two", "\n\nEnd")
+    ):
         acc.add(event)
         view.on_event(event, acc.snapshot)
         seen.append(out.getvalue())
-    assert seen[-2:] == ["[gpt-test · thread main]\nHello", "[gpt-test · thread main]\nHello, world."]
-    view.finish(TurnOutcome(response=response(message("Hello, world.")), stats=STATS))
-    assert out.getvalue() == f"[gpt-test · thread main]\nHello, world.\n\n{STATS.line()}\n"
+    assert "Plan" not in seen[3]  # a block shows once the next one has started
+    assert "Plan\n────" in seen[4] and "Costs $5 and $10." in seen[4] and "• one" not in seen[4]
+    view.finish(TurnOutcome(response=response(message("## Plan\n\nCosts **$5** and `$10`.\n\n- one\n- two\n\nEnd")),
+                            stats=STATS))  # fmt: skip
+    assert out.getvalue() == (
+        f"[gpt-test · thread main]\nPlan\n────\n\nCosts $5 and $10.\n\n• one\n• two\n\nEnd\n\n{STATS.line()}\n"
+    )
+    assert "**" not in out.getvalue() and "`" not in out.getvalue()
 
 
-def test_text_view_prints_tool_cards_and_local_calls() -> None:
+def test_text_view_prints_one_card_per_tool_call() -> None:
     view, out = new_text_view()
+    view.runs_tools = True
     acc = ResponseAccumulator()
-    feed(view, acc, events({"type": "response.output_item.done", "output_index": 0, "item": SEARCH}))
-    assert out.getvalue().endswith(item_markdown(SEARCH) + "\n")
-    view.tool_started("call_7", "f", "{}")
-    assert "call_7" not in out.getvalue()  # printed once it finished
+    call = {"type": "function_call", "id": "fc_1", "call_id": "call_7", "name": "f", "arguments": '{"x": 1}',
+            "status": "completed"}  # fmt: skip
+    feed(view, acc, events({"type": "response.output_item.done", "output_index": 0, "item": SEARCH},
+                           {"type": "response.output_item.done", "output_index": 1, "item": call}))  # fmt: skip
+    assert "🌐 web search — done" in out.getvalue() and "function call" not in out.getvalue()
+    view.tool_started("call_7", "f", '{"x": 1}')
+    assert "function call" not in out.getvalue()  # printed once it finished
     view.tool_finished("call_7", result="ok", error=None, seconds=0.25)
     view.tool_finished("call_7", result="ok", error=None, seconds=0.25)
-    assert out.getvalue().count("[call_7]") == 1
+    printed = out.getvalue()
+    assert printed.count("🔧 function call f — done in 0.25 s") == 1 and printed.count('"x": 1') == 1
 
 
 def test_text_view_writes_an_answer_that_was_not_streamed() -> None:
@@ -178,7 +194,7 @@ def test_text_view_adds_sources_and_notices_after_the_streamed_text() -> None:
     partial = response(cited, status="incomplete", incomplete_details={"reason": "max_output_tokens"})
     view.finish(TurnOutcome(response=partial, status="incomplete"))
     printed = out.getvalue()
-    assert printed.startswith("[gpt-test · thread main]\nCut o\n\nSources: [A](https://a.example)")
+    assert printed.startswith("[gpt-test · thread main]\nCut o\n\nSources: A <https://a.example>")
     assert "Incomplete" in printed and printed.count("Cut o") == 1
 
 
@@ -215,15 +231,15 @@ def test_recorded_streams_render_as_markdown_with_every_card() -> None:
         view, display = new_markdown_view()
         finals = replay(recording, view)
         name = recording["name"]
-        updates = [u["text/markdown"] for u, _ in display.updates if "text/markdown" in u]
-        assert len(updates) == view.events + 1, name  # the header, then one refresh per event
         view.finish(TurnOutcome(response=finals[-1]))
-        final = display.shown[-1][0]["text/markdown"]
+        final = display.updates[-1][0]
         items = [i.to_dict() for f in finals for i in f.output]
         for item in items:
             card = item_markdown(item)
-            assert card in final and card in updates[-1], (name, item["type"])
-        assert answer_markdown(items) in final, name
+            if card:
+                assert render_markdown(card).markdown in final["text/markdown"], (name, item["type"])
+        answer = answer_markdown(items)
+        assert render_markdown(answer).markdown in final["text/markdown"], name
 
 
 @pytest.mark.conformance
@@ -238,10 +254,12 @@ def test_recorded_streams_print_as_text() -> None:
         for event in (e for events_ in segments(recording) for e in events_):
             if event.type == "response.output_text.delta":
                 streamed[event.item_id] = streamed.get(event.item_id, "") + event.delta
-        for text in streamed.values():
-            assert text in printed, name  # each message's deltas, in order and unbroken
+        for text in streamed.values():  # each message as plain text, whole
+            assert render_markdown(text).plain.strip() in printed, name
         done = [e.item.to_dict() for events_ in segments(recording) for e in events_
                 if e.type == "response.output_item.done"]  # fmt: skip
         for item in done:  # a terminal prints each item once, as its ``output_item.done`` had it
-            assert item_markdown(item) in printed, (name, item["type"])
+            card = item_markdown(item)
+            if card:
+                assert render_markdown(card).plain in printed, (name, item["type"])
         assert printed.endswith("\n"), name

@@ -9,7 +9,8 @@ import re
 import pytest
 
 from nbresponses.render import TurnOutcome
-from nbresponses.render._html import markdown_to_html, outcome_html, response_html
+from nbresponses.render._bundle import outcome_html, outcome_markdown, response_html
+from nbresponses.render._html import DOLLAR_HTML, markdown_to_html, render_markdown
 from nbresponses.types.response import Response
 from tests.render_fakes import visible
 
@@ -83,9 +84,32 @@ def test_math_survives_markdown_emphasis_and_is_escaped(markdown: str, math: str
     assert "<em>" not in rendered.replace("<em>both</em>", "")
 
 
-def test_dollar_amounts_stay_text() -> None:
-    rendered = markdown_to_html("It costs $5 and $10, or $ 3 with tax.")
-    assert "It costs $5 and $10, or $ 3 with tax." in rendered
+@pytest.mark.parametrize(
+    "text",
+    ["It costs $5 and $10, or $ 3 with tax.", "Costs are $5 and $10", "$5-$10 a month", "from $20,000 to $30,000",
+     "| $0 | 12 | $0 |", "price: $5.99/$6.99", "escaped \\$x$ stays text"],
+)  # fmt: skip
+def test_prices_are_never_math(text: str) -> None:
+    copies = render_markdown(text)
+    # In HTML each literal dollar is alone in its element: MathJax pairs "$" only within one run of text.
+    assert "$" not in copies.html.replace(DOLLAR_HTML, "")
+    assert visible(copies.html).strip().replace("\\", "") in text.replace("\\", "")
+    # The Markdown copy escapes them (JupyterLab and GitHub would pair them otherwise), the plain text keeps them.
+    assert "$" not in copies.markdown.replace("\\$", "")
+    assert copies.plain.count("$") == text.count("$") - text.count("\\$") + text.count("\\$")
+
+
+@pytest.mark.parametrize(
+    ("text", "math"),
+    [("Then $x^2$ grows", "$x^2$"), ("$$\\int_0^1 f$$", "$$\\int_0^1 f$$"), ("a $\\$5$ b", "$\\$5$"),
+     ("Costs $5, and $x$ is math", None)],
+)  # fmt: skip
+def test_math_follows_pandocs_rule(text: str, math: str | None) -> None:
+    copies = render_markdown(text)
+    if math is None:  # "$5, and $": the first "$" after the opening one follows a space: not math
+        assert copies.html.count(DOLLAR_HTML) == 1 and "$x$" in copies.html
+    else:
+        assert math in copies.html and math in copies.markdown and math in copies.plain
 
 
 def test_code_keeps_its_dollars_and_brackets() -> None:
@@ -116,6 +140,10 @@ def test_the_static_html_of_a_turn_escapes_the_models_html_but_keeps_ours() -> N
     assert "<img" not in rendered and "<script>" not in rendered
     assert "&lt;script&gt;x&lt;/script&gt;" in rendered
     assert rendered.startswith("<div class='nbresponses'><details><summary>Reasoning summary</summary>")
+    markdown = outcome_markdown(TurnOutcome(response=response, status="completed"))
+    # The Markdown copy is as safe: the model's tags escaped, the remote image only a link.
+    assert not re.search(r"(?<!\\)<(img|script)", markdown) and "\\<img src=x" in markdown
+    assert "[🖼 p](https://evil.example/p.png?d=secret)" in markdown and "![" not in markdown
     assert 'href="https://evil.example/p.png?d=secret"' in rendered  # a link, not a loaded image
 
 

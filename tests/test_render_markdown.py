@@ -11,7 +11,9 @@ from markdown_it import MarkdownIt
 
 from nbresponses import _exceptions as exc
 from nbresponses.render import TurnOutcome, outcome_markdown, outcome_text, response_markdown
+from nbresponses.render import LocalCall
 from nbresponses.render._markdown import (
+    card_sections,
     answer_markdown,
     error_markdown,
     item_markdown,
@@ -171,8 +173,45 @@ def test_function_call_card_shows_name_status_and_pretty_arguments() -> None:
         {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "get_weather",
          "arguments": '{"city":"Paris","unit":"celsius"}', "status": "completed"}
     )  # fmt: skip
-    assert card.startswith("**🔧 function call** `get_weather` — completed")
+    # "completed" is the model's word for "finished writing the call": the card says what the notebook did.
+    assert card.startswith("**🔧 function call** `get_weather` — not run here")
     assert fences(card) == [("json", '{\n  "city": "Paris",\n  "unit": "celsius"\n}\n')]
+
+
+def test_one_card_per_function_call_moves_through_its_states() -> None:
+    item = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "f",
+            "arguments": '{"x": 1}', "status": "completed"}  # fmt: skip
+    call = LocalCall("call_1", "f", '{"x": 1}')
+    assert "— queued" in item_markdown(item, call=call, runs_tools=True)
+    call.state = "waiting"
+    waiting = item_markdown(item, call=call, runs_tools=True)
+    assert "— waiting for approval" in waiting and "completed" not in waiting
+    call.state = "running"
+    assert "— running…" in item_markdown(item, call=call, runs_tools=True)
+    call.finish(result="42", error=None, seconds=0.25, ran=True)
+    done = item_markdown(item, call=call, runs_tools=True)
+    assert done.startswith("**🔧 function call** `f` — done in 0.25 s")
+    assert done.count('"x": 1') == 1 and done.count("42") == 1  # the arguments once, the result once
+    call.finish(result=None, error="f raised ValueError: bad", seconds=0.5, ran=True)
+    failed = item_markdown(item, call=call, runs_tools=True)
+    assert "— failed after 0.50 s" in failed and "⚠️ f raised ValueError: bad" in failed
+    call.finish(
+        result="The user declined to run f.", error="The user declined to run f.", seconds=0.0, ran=False
+    )
+    denied = item_markdown(item, call=call, runs_tools=True)
+    assert "— not run" in denied and denied.count("declined") == 1 and "⛔" in denied
+
+
+def test_card_sections_merge_each_call_with_its_item() -> None:
+    items = [{"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "f", "arguments": "{}",
+              "status": "completed"}]  # fmt: skip
+    calls = [LocalCall("call_1", "f", "{}", state="done", result="ok", seconds=0.1),
+             LocalCall("call_2", "g", "{}", state="running")]  # fmt: skip
+    cards = card_sections(items, calls, runs_tools=True)
+    assert [c.markdown.split("\n")[0] for c in cards] == [
+        "**🔧 function call** `f` — done in 0.10 s",
+        "**🔧 function call** `g` — running…",
+    ]
 
 
 def test_arguments_still_streaming_are_shown_as_they_are() -> None:
@@ -197,7 +236,7 @@ def test_unknown_item_types_show_every_field_as_json() -> None:
     item = {"type": "hologram_call", "id": "hc_1", "status": "completed", "depth": 3,
             "layers": [{"name": "a", "opacity": 0.5}], "note": "```not a fence```"}  # fmt: skip
     card = item_markdown(item)
-    assert card.startswith("**📦 hologram_call** — completed")
+    assert card.startswith("**📦 hologram_call** — done")
     [(info, content)] = fences(card)
     assert info == "json"
     assert json.loads(content) == {k: v for k, v in item.items() if k not in ("type", "id", "status")}
@@ -230,7 +269,7 @@ def test_web_search_card_shows_queries_pages_and_sources() -> None:
                                       "url": "https://docs.example/page"}})  # fmt: skip
     assert "find `Sources` in" in found and links(found)[0][1] == "https://docs.example/page"
     searching = item_markdown({"type": "web_search_call", "id": "ws_4", "status": "searching"})
-    assert searching == "**🌐 web search** — searching"
+    assert searching == "**🌐 web search** — searching…"
 
 
 def test_file_search_card_shows_queries_and_results() -> None:
@@ -256,7 +295,7 @@ def test_code_interpreter_card_shows_code_logs_and_images() -> None:
     running = item_markdown(
         {"type": "code_interpreter_call", "id": "ci", "status": "interpreting", "outputs": None}
     )
-    assert running == "**🐍 code interpreter** — interpreting"
+    assert running == "**🐍 code interpreter** — running…"
 
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(40)).decode()
@@ -319,7 +358,7 @@ def test_mcp_list_tools_and_approval_request_cards() -> None:
     assert tools == "**🔌 MCP tools**\n\nserver `zip1`: `create_short_url`, `get_url_stats`"
     listing = item_markdown({"type": "mcp_list_tools", "id": "mcpl_2", "server_label": "zip1", "tools": [],
                              "status": "in_progress"})  # fmt: skip
-    assert listing == "**🔌 MCP tools** — in_progress\n\nserver `zip1`"
+    assert listing == "**🔌 MCP tools** — running…\n\nserver `zip1`"
     request = item_markdown({"type": "mcp_approval_request", "id": "mcpr_9", "server_label": "zip1",
                              "name": "create_short_url", "arguments": '{"url":"https://ai-sdk.dev/"}'})  # fmt: skip
     assert request.startswith("**🔌 MCP approval request** `create_short_url` on `zip1`")
@@ -330,11 +369,11 @@ def test_mcp_list_tools_and_approval_request_cards() -> None:
 def test_tool_search_cards() -> None:
     call = item_markdown({"type": "tool_search_call", "id": "tsc", "status": "completed", "execution": "server",
                           "arguments": {"paths": ["get_exchange_rate"]}})  # fmt: skip
-    assert call.startswith("**🔎 tool search** — completed")
+    assert call.startswith("**🔎 tool search** — done")
     assert json.loads(fences(call)[0][1]) == {"paths": ["get_exchange_rate"]}
     found = item_markdown({"type": "tool_search_output", "id": "tso", "status": "completed",
                            "tools": [{"type": "function", "name": "get_exchange_rate", "parameters": {}}]})  # fmt: skip
-    assert found == "**🔎 tools found** — completed\n\n`get_exchange_rate`"
+    assert found == "**🔎 tools found** — done\n\n`get_exchange_rate`"
 
 
 # ----- recorded items (non-stream recordings with fields the streams lack) -----
@@ -457,10 +496,10 @@ def full_response(**extra: Any) -> Response:
 def test_outcome_markdown_puts_every_part_in_order() -> None:
     outcome = TurnOutcome(response=full_response(), status="completed", stats=STATS,
                           notice="The JSON did not parse.")  # fmt: skip
-    shown = outcome_markdown(outcome, local_cards=["**▶ ran** `f()` — 0.10 s"])
+    shown = outcome_markdown(outcome, calls=[LocalCall("c", "f", "{}", state="done", seconds=0.1)])
     order = ["<details><summary>Reasoning summary</summary>", "Thinking it over.", "</details>",
-             "**🌐 web search**", "**▶ ran** `f()`", "Mount Columbia.", "Sources: [A]",
-             "> The JSON did not parse.", f"<sub>{STATS.line()}</sub>"]  # fmt: skip
+             "**🌐 web search**", "**🔧 function call** `f` — done in 0.10 s", "Mount Columbia.",
+             "Sources: [A]", "> The JSON did not parse.", "<sub>input 12 · cached 0 · output 40 · cost unknown"]  # fmt: skip
     positions = [shown.index(part) for part in order]
     assert positions == sorted(positions)
 
@@ -473,14 +512,22 @@ def test_outcome_markdown_with_error_and_items_override() -> None:
     assert shown.endswith(error_markdown(error))
 
 
-def test_outcome_text_is_answer_notice_error_and_usage_without_cards() -> None:
+def test_outcome_text_is_every_part_as_plain_text() -> None:
     partial = full_response(status="incomplete", incomplete_details={"reason": "max_output_tokens"})
     shown = outcome_text(TurnOutcome(response=partial, status="incomplete", stats=STATS))
-    answer = answer_markdown(partial.to_dict()["output"])
-    assert shown == "\n\n".join([answer, notice_markdown(partial.to_dict(), "incomplete"), STATS.line()])
-    assert "web search" not in shown and "<" not in shown and "Sources: [A](https://a.example/c)" in shown
+    assert shown.split("\n\n") == [
+        "Reasoning summary\n│ Thinking it over.",
+        "🌐 web search — done",
+        "🔎 tallest mountain",
+        "Mount Columbia.",
+        "Sources: A <https://a.example/c>",
+        "⚠️ Incomplete: the answer stopped early (max_output_tokens). Raise --max-output-tokens to get the rest.",
+        STATS.line(),
+    ]  # no Markdown markup: no **, no backticks, no [text](url)
     error = exc.StreamError("The stream was cut off.")
-    assert outcome_text(TurnOutcome(response=None, status="error", error=error)) == error_markdown(error)
+    assert outcome_text(TurnOutcome(response=None, status="error", error=error)).startswith(
+        "❌ StreamError: The stream was cut off."
+    )
 
 
 def test_response_markdown_shows_the_answer_and_an_incomplete_notice() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import html
 import json
 from typing import Any
@@ -11,10 +12,10 @@ import pytest
 
 from nbresponses import _exceptions as exc
 from nbresponses._accumulator import ResponseAccumulator
-from nbresponses.render import TurnOutcome, TurnStatus, outcome_markdown, outcome_text
+from nbresponses.render import TurnOutcome, TurnStatus, _theme, outcome_bundle
 from nbresponses.render._html import markdown_to_html
 from nbresponses.render._markdown import answer_markdown
-from nbresponses.render._widgets import WidgetView
+from nbresponses.render._widgets import LIVE_ALLOWANCE, LIVE_BYTES_PER_CHAR, WidgetView
 from nbresponses.types.response import Response
 from nbresponses.usage_stats import TurnStats
 from tests.recordings import iter_sse_payloads
@@ -48,52 +49,71 @@ STATS = TurnStats(model="gpt-test", input_tokens=1200, cached_tokens=1024, outpu
 # ----- display protocol and layout -----
 
 
-def test_start_shows_one_blank_widget_output_with_a_header() -> None:
+def answer_html(view: WidgetView) -> str:
+    """What the live answer shows: its finished pieces, then the part still growing."""
+    return "".join(p.value for p in view.answer.pieces) + view.answer.tail.value
+
+
+def final(display: FakeDisplay, view: WidgetView) -> dict[str, str]:
+    """The bundle that replaced the live output in place."""
+    bundle, target = display.updates[-1]
+    assert target == view.display_id and len(display.shown) == 1
+    return bundle
+
+
+def test_start_shows_one_widget_output_with_a_header() -> None:
     view, display = new_view()
     [(bundle, display_id)] = display.shown
-    assert bundle == {WIDGET_MIME: {"version_major": 2, "version_minor": 0, "model_id": view.box.model_id},
-                      "text/plain": ""}  # fmt: skip
-    assert display_id is not None
-    assert list(view.box.children) == [view.header, view.reasoning_box, view.cards, view.approvals, view.answer,
-                                       view.notice, view.usage]  # fmt: skip
+    assert bundle[WIDGET_MIME] == {"version_major": 2, "version_minor": 0, "model_id": view.box.model_id}
+    assert "final answer replaces it" in bundle["text/plain"]  # what a frontend without widgets shows
+    assert display_id is not None and display_id == view.display_id
+    assert list(view.box.children) == [
+        view.header,
+        view.reasoning_box,
+        view.cards,
+        view.approvals,
+        view.answer.box,
+    ]
     assert visible(view.header.value) == "gpt-test · thread main · waiting for the first token…"
     assert view.reasoning_box.layout.display == "none" and view.cards.children == ()
 
 
-def test_answer_streams_and_the_final_output_carries_a_markdown_fallback() -> None:
+def test_answer_streams_and_the_final_output_replaces_the_widget_in_place() -> None:
     view, display = new_view()
     acc = ResponseAccumulator()
     seen = []
     for event in events(*text_stream("Hello", ", **world**")):
         acc.add(event)
         view.on_event(event, acc.snapshot)
-        seen.append(view.answer.value)
+        seen.append(answer_html(view))
     assert seen[-2:] == [markdown_to_html("Hello"), markdown_to_html("Hello, **world**")]
-    assert "<strong>world</strong>" in view.answer.value
     assert "streaming" in visible(view.header.value)
 
-    final = response(message("Hello, **world**"))
-    outcome = TurnOutcome(response=final, stats=STATS)
+    outcome = TurnOutcome(response=response(message("Hello, **world**")), stats=STATS)
     view.finish(outcome)
-    live_id = display.shown[0][1]
-    assert display.updates[-1] == ({"text/plain": ""}, live_id)  # the live output is blanked ...
-    bundle, _ = display.shown[-1]  # ... and the final state is a new output: the widget and its fallback
-    assert bundle[WIDGET_MIME]["model_id"] == view.box.model_id
-    assert bundle["text/markdown"] == outcome_markdown(outcome, items=view.items)
-    assert bundle["text/plain"] == outcome_text(outcome, items=view.items)
-    assert visible(view.header.value).endswith("· done")
+    bundle = final(display, view)
+    assert WIDGET_MIME not in bundle  # no saved notebook needs widget JavaScript to show the answer
+    assert bundle == outcome_bundle(outcome, items=view.items, header="gpt-test · thread main")
+    assert "<strong>world</strong>" in bundle["text/html"] and "**world**" in bundle["text/markdown"]
+    assert bundle["text/plain"].startswith("gpt-test · thread main\n\nHello, world\n\n")
+    assert view.box.comm is None and view.answer.tail.comm is None  # the widgets are closed
 
 
-def test_usage_bar_shows_tokens_cost_and_timings() -> None:
-    view, _ = new_view()
-    view.finish(TurnOutcome(response=response(message("ok")), stats=STATS))
-    shown = visible(view.usage.value)
-    for label, value in STATS.parts():
+def test_usage_line_shows_tokens_cost_timings_and_how_many_requests() -> None:
+    view, display = new_view()
+    stats = TurnStats(**{**STATS.__dict__, "requests": 3})
+    view.finish(TurnOutcome(response=response(message("ok")), stats=stats))
+    bundle = final(display, view)
+    shown = visible(bundle["text/html"])
+    for label, value in stats.parts():
         assert f"{label} {value}" in shown
-    assert "cached 1,024" in shown and "reasoning 16" in shown and "$0.0123" in shown
-    bare, _ = new_view()
+    assert "sum of 3 requests" in shown and "cached 1,024" in shown and "$0.0123" in shown
+    assert bundle["text/plain"].endswith(stats.line()) and stats.line().startswith(
+        "sum of 3 requests · input"
+    )
+    bare, display = new_view()
     bare.finish(TurnOutcome(response=response(message("ok"))))
-    assert bare.usage.value == ""
+    assert "input" not in visible(final(display, bare)["text/html"])
 
 
 def test_reasoning_box_opens_only_when_there_is_reasoning() -> None:
@@ -112,7 +132,7 @@ def test_reasoning_box_opens_only_when_there_is_reasoning() -> None:
     assert (
         view.reasoning_box.get_title(0) == "Reasoning summary" and view.reasoning_box.selected_index is None
     )
-    assert "<strong>Weighing</strong> options" in view.reasoning.value
+    assert "<strong>Weighing</strong> options" in view.reasoning.tail.value
     assert view.cards.children == ()  # reasoning is no card
 
 
@@ -123,14 +143,13 @@ def test_reasoning_box_opens_only_when_there_is_reasoning() -> None:
      ("interrupted", None, "Interrupted")],
 )  # fmt: skip
 def test_notice_of_an_unfinished_answer(status: Any, reason: str | None, shown: str) -> None:
-    view, _ = new_view()
+    view, display = new_view()
     details = {"incomplete_details": {"reason": reason}} if reason else {}
     partial = response(message("Half an ans"), status="incomplete" if reason else "in_progress", **details)
     view.finish(TurnOutcome(response=partial, status=status))
-    assert shown in visible(view.notice.value)
-    assert "#9a6700" in view.notice.value  # amber: a notice, not an error
-    assert visible(view.header.value).endswith(status)
-    assert visible(view.answer.value).strip() == "Half an ans"
+    page = final(display, view)["text/html"]
+    assert shown in visible(page) and "Half an ans" in visible(page)
+    assert f"<div style='{_theme.WARN}'>" in page  # amber: a notice, not an error
 
 
 def test_an_api_error_is_a_short_red_message() -> None:
@@ -138,29 +157,69 @@ def test_an_api_error_is_a_short_red_message() -> None:
     error = exc.RateLimitError("Rate limit reached for gpt-test.", status=429, code="rate_limit_exceeded",
                                request_id="req_42")  # fmt: skip
     view.finish(TurnOutcome(response=None, status="error", error=error))
-    shown = visible(view.notice.value)
+    bundle = final(display, view)
+    shown = visible(bundle["text/html"])
     assert "RateLimitError (HTTP 429, code rate_limit_exceeded, request req_42)" in shown
     assert "Rate limit reached for gpt-test." in shown and error.hint in shown
-    assert "#b42318" in view.notice.value and "Traceback" not in shown
-    assert visible(view.header.value).endswith("failed")
-    assert "RateLimitError" in display.shown[-1][0]["text/plain"]
+    assert f"<div style='{_theme.ERROR}'>" in bundle["text/html"] and "Traceback" not in shown
+    assert "RateLimitError" in bundle["text/plain"]
 
 
 def test_outcome_notice_is_shown() -> None:
-    view, _ = new_view()
+    view, display = new_view()
     view.finish(TurnOutcome(response=response(message("{")), notice="The JSON did not parse."))
-    assert visible(view.notice.value).strip() == "The JSON did not parse."
+    assert "The JSON did not parse." in final(display, view)["text/plain"]
 
 
-def test_local_tool_calls_get_a_card_that_updates_in_place() -> None:
+def test_a_long_answer_is_sent_block_by_block_within_the_byte_budget() -> None:
+    clock = SteppingClock(0.0001)  # a stream of about 7 s
+    view, display = new_view(refresh_per_second=12, clock=clock)
+    acc = ResponseAccumulator()
+    paragraph = " ".join(f"word{n}" for n in range(60)) + "."
+    text = "\n\n".join(f"Paragraph {p}: {paragraph}" for p in range(200))
+    deltas = re.findall(r"\s*\S+|\s+", text)  # a word per delta, as models stream
+    feed(view, acc, events(*text_stream(*deltas)))
+    text = acc.snapshot().output_text
+    assert len(view.answer.pieces) >= 3  # finished blocks went into pieces (at most two a second), sent once
+    assert len(view.answer.tail.value) < len(text) / 3  # only what came since the last piece is sent again
+    assert view.sent <= LIVE_BYTES_PER_CHAR * len(text) + LIVE_ALLOWANCE + 5000
+    shown = visible(answer_html(view))
+    assert len(shown) > len(text) / 2 and visible(markdown_to_html(text)).startswith(shown.rstrip("\n"))
+    view.finish(TurnOutcome(response=acc.snapshot()))
+    assert visible(final(display, view)["text/html"]).endswith(visible(markdown_to_html(text)))
+
+
+def test_a_function_call_has_one_card_that_moves_through_its_states() -> None:
+    view, display = new_view()
+    view.runs_tools = True
+    call = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "get_weather",
+            "arguments": '{"city": "Paris"}', "status": "completed"}  # fmt: skip
+    feed(
+        view,
+        ResponseAccumulator(),
+        events({"type": "response.output_item.done", "output_index": 0, "item": call}),
+    )
+    [card] = view.cards.children
+    assert "get_weather — queued" in visible(card.value) and "completed" not in visible(card.value)
+    view.tool_waiting("call_1", "get_weather", '{"city": "Paris"}')
+    assert "— waiting for approval" in visible(card.value)
+    view.tool_started("call_1", "get_weather", '{"city": "Paris"}')
+    assert view.cards.children == (card,) and "— running…" in visible(card.value)
+    assert "running get_weather…" in visible(view.header.value)
+    view.tool_finished("call_1", result='{"temp": 21}', error=None, seconds=0.5)
+    assert view.cards.children == (card,)
+    shown = visible(card.value)
+    assert "— done in 0.50 s" in shown and shown.count("Paris") == 1 and shown.count("temp") == 1
+    view.finish(TurnOutcome(response=None))
+    page = visible(final(display, view)["text/html"])
+    assert page.count("🔧 function call") == 1 and page.count("Paris") == 1 and "done in 0.50 s" in page
+
+
+def test_local_tool_calls_without_an_item_get_a_card_too() -> None:
     view, _ = new_view()
     view.tool_started("call_1", "get_weather", '{"city": "Paris"}')
     [card] = view.cards.children
     assert "get_weather" in visible(card.value) and "running…" in visible(card.value)
-    assert "running get_weather…" in visible(view.header.value)
-    view.tool_finished("call_1", result='{"temp": 21}', error=None, seconds=0.5)
-    assert view.cards.children == (card,)
-    assert '→ {"temp": 21}' in visible(card.value) and "0.50 s" in visible(card.value)
     view.tool_started("call_2", "broken", "{}")
     view.tool_finished("call_2", result=None, error="ValueError: no", seconds=0.1)
     assert len(view.cards.children) == 2 and "ValueError: no" in visible(view.cards.children[1].value)
@@ -176,9 +235,9 @@ def test_next_round_keeps_earlier_cards_above_the_new_ones() -> None:
     view.next_round(acc.snapshot())
     second = ResponseAccumulator()
     feed(view, second, events(*text_stream("Done.")))
-    assert view.cards.children == (first,) and "Done." in view.answer.value
+    assert view.cards.children == (first,) and "Done." in answer_html(view)
     view.finish(TurnOutcome(response=response(message("Done."))))
-    assert view.cards.children == (first,) and [i["type"] for i in view.items] == ["function_call", "message"]
+    assert [i["type"] for i in view.items] == ["function_call", "message"]
 
 
 def test_unchanged_cards_are_not_rendered_again() -> None:
@@ -343,7 +402,10 @@ def check_mid_stream(view: WidgetView, event: Any, streamed: dict[str, str]) -> 
     elif kind.endswith((".in_progress", ".searching", ".interpreting", ".generating")) and getattr(
         event, "item_id", None
     ):
-        assert kind.rsplit(".", 1)[1] in visible(card_of(view, event.item_id))
+        word = {"in_progress": "running", "interpreting": "running"}.get(
+            kind.rsplit(".", 1)[1], kind.rsplit(".", 1)[1]
+        )
+        assert word in visible(card_of(view, event.item_id))
     elif kind == "response.image_generation_call.partial_image":
         assert f";base64,{event.partial_image_b64}" in card_of(view, event.item_id)
 
@@ -364,6 +426,13 @@ def test_recorded_streams_render_every_tool_item_on_a_card() -> None:
     for recording in recorded_streams():
         view, display = new_view()
         finals = replay(recording, view, check=True)
+        items = [i.to_dict() for final in finals for i in final.output if i.type not in _NOT_CARDS]
+        assert len(view.cards.children) == len(items), recording["name"]
+        for item, card in zip(items, view.cards.children, strict=True):
+            for expected in expected_texts(item):
+                assert expected in visible(card.value), (recording["name"], item["type"], expected)
+            for expected in expected_html(item):
+                assert expected in card.value, (recording["name"], item["type"], expected)
         last = finals[-1]
         status: TurnStatus = "failed" if last.status == "failed" else "completed"
         if last.status == "incomplete":
@@ -373,21 +442,19 @@ def test_recorded_streams_render_every_tool_item_on_a_card() -> None:
         name = recording["name"]
 
         items = [i.to_dict() for final in finals for i in final.output if i.type not in _NOT_CARDS]
-        assert len(view.cards.children) == len(items), name
-        static = display.shown[-1][0]["text/markdown"]
-        static_html = markdown_to_html(static)
-        for item, card in zip(items, view.cards.children, strict=True):
+        static = display.updates[-1][0]
+        static_html = static["text/html"]
+        for item in items:
             for expected in expected_texts(item):
-                assert expected in visible(card.value), (name, item["type"], expected)
                 assert expected in visible(static_html), (name, item["type"], expected)
+                assert expected in visible(markdown_to_html(static["text/markdown"])), (name, item["type"])
             for expected in expected_html(item):
-                assert expected in card.value and expected in static_html, (name, item["type"], expected)
+                assert expected in static_html, (name, item["type"], expected)
             checked[item["type"]] = checked.get(item["type"], 0) + 1
         answer = answer_markdown(view.items)
-        assert view.answer.value == (markdown_to_html(answer) if answer else ""), name
-        assert bool(visible(view.answer.value).strip()) == bool("".join(f.output_text for f in finals)), name
+        assert (markdown_to_html(answer) if answer else "") in static_html, name
         if any(i.type == "reasoning" and i.summary for f in finals for i in f.output):
-            assert view.reasoning_box.layout.display is None and view.reasoning.value, name
+            assert "Reasoning summary" in static_html, name
     assert checked.keys() >= {"web_search_call", "file_search_call", "code_interpreter_call",
                               "image_generation_call", "mcp_call", "mcp_list_tools", "mcp_approval_request",
                               "tool_search_call", "tool_search_output"}  # fmt: skip
@@ -396,16 +463,14 @@ def test_recorded_streams_render_every_tool_item_on_a_card() -> None:
 @pytest.mark.conformance
 def test_throttled_refreshes_end_in_the_same_widgets() -> None:
     for recording in recorded_streams():
-        exact, _ = new_view()
+        exact, exact_display = new_view()
         finals = replay(recording, exact, check=False)
-        throttled, _ = new_view(refresh_per_second=12, clock=SteppingClock(0.02))
+        throttled, throttled_display = new_view(refresh_per_second=12, clock=SteppingClock(0.02))
         replay(recording, throttled, check=False)
         outcome = TurnOutcome(response=finals[-1])
         exact.finish(outcome)
         throttled.finish(outcome)
         name = recording["name"]
-        assert [c.value for c in throttled.cards.children] == [c.value for c in exact.cards.children], name
-        assert throttled.answer.value == exact.answer.value, name
-        assert throttled.reasoning.value == exact.reasoning.value, name
+        assert final(throttled_display, throttled) == final(exact_display, exact), name
         if throttled.events > 40:
             assert throttled.refreshes < throttled.events / 2, name

@@ -103,6 +103,12 @@ class RespondMagics(Magics):
 
         if cell is None:
             words = line.split(None, 1)
+            if len(words) == 1 and words[0] not in SUBCOMMANDS and not words[0].startswith("-"):
+                from ._help import typo_error
+
+                error = typo_error(words[0])  # "%respond histroy" is a typo, not a prompt
+                if error is not None:
+                    raise error
             if words and words[0] in SUBCOMMANDS:
                 from ._subcommands import run_subcommand
 
@@ -135,3 +141,13 @@ class RespondMagics(Magics):
             with contextlib.suppress(ValueError):
                 self.shell.events.unregister("pre_run_cell", self._pre_run_cell)
         self.session.close()
+
+
+def _full_help() -> None:
+    """``%respond?`` shows the magic's docstring: make it the whole help (options and subcommands)."""
+    from ._help import help_text
+
+    RespondMagics.respond.__doc__ = help_text()
+
+
+_full_help()

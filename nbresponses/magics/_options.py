@@ -200,8 +200,10 @@ def build_parser() -> MagicArgumentParser:
 
 
 def usage() -> str:
-    """The help text of the magic."""
-    return build_parser().format_help()
+    """The help text of the magic: every option and subcommand, one line each."""
+    from ._help import help_text
+
+    return help_text()
 
 
 def refuse_keys(line: str) -> None:
@@ -260,6 +262,9 @@ def parse_line(line: str) -> tuple[RespondOptions, str]:
         if expecting_value:
             tokens.append(token)
             expecting_value = False
+        elif token == "--":  # the end of the options: what follows is the prompt, even a subcommand's name
+            prompt_start = lexer.instream.tell()  # type: ignore[attr-defined]
+            break
         elif token.startswith("-") and len(token) > 1:
             tokens.append(token)
             expecting_value = token.split("=", 1)[0] in takes_value and "=" not in token

@@ -76,11 +76,11 @@ def _prices(magics: RespondMagics) -> PriceTable:
 
 
 def show_notices(notices: list[str]) -> None:
-    """Show and clear pending notices (one Markdown quote each; plain text in a terminal)."""
+    """Show and clear pending notices (a quote each; ``Note: ...`` as plain text in a terminal)."""
     from ._subcommands import show_markdown
 
     while notices:
-        show_markdown(f"> **Note:** {notices.pop(0)}")
+        show_markdown(f"**Note:** {notices.pop(0)}", kind="note")
 
 
 def _check_budget(
@@ -117,9 +117,13 @@ def _check_budget(
     magics.session.notices.extend(notices)
 
 
-def ask_with_input(call: ToolCall) -> Decision:
-    """Ask with ``input()`` (a text box in Jupyter, a prompt in a terminal)."""
-    answer = input(f"Run {call.name}({call.arguments})? [y]es / [a]ll in this cell / [N]o: ")
+def ask_with_input(call: ToolCall, *, shown: bool = False) -> Decision:
+    """Ask with ``input()`` (a text box in Jupyter, a prompt in a terminal).
+
+    ``shown``: the call's card (with its arguments) is on screen, so the question does not repeat them.
+    """
+    what = call.name if shown else f"{call.name}({call.arguments})"
+    answer = input(f"Run {what}? [y]es / [a]ll in this cell / [N]o: ")
     choice = answer.strip().lower()
     if choice in ("a", "all"):
         return "run_all"
@@ -139,6 +143,7 @@ class _Turn:
         self.started = time.time()
         self.first_token: float | None = None
         self.responses: list[Response] = []
+        self.turn_ids: list[int] = []  # the history rows of this turn's requests
         self.approve_rest = False  # "Run all" was chosen for this cell's calls
 
     def approve(self, call: ToolCall, tool: Tool) -> bool | str:
@@ -152,9 +157,12 @@ class _Turn:
         try:
             if not interactive_frontend():  # nbclient, papermill, CI: a question would wait forever
                 raise StdinNotImplementedError("headless run")
-            decision = self.view.ask_approval(call.name, call.arguments) if self.view is not None else None
+            decision = None
+            if self.view is not None:
+                self.view.tool_waiting(call.call_id, call.name, call.arguments)
+                decision = self.view.ask_approval(call.name, call.arguments, call.call_id)
             if decision is None:
-                decision = ask_with_input(call)
+                decision = ask_with_input(call, shown=self.view is not None)
         except StdinNotImplementedError:
             self.conversation.notices.append(
                 f"{call.name} needs approval, but no one can answer in this run (headless): not run."
@@ -179,7 +187,13 @@ class _Turn:
             continues=continues, **params,
         )  # fmt: skip
         self.responses.append(response)
+        self._log_row()
         return response
+
+    def _log_row(self) -> None:
+        row = self.conversation.last_turn
+        if row is not None and row.id not in self.turn_ids:
+            self.turn_ids.append(row.id)
 
     def stats(self, partial: Response | None = None) -> Any:
         from nbresponses.usage_stats import TurnStats
@@ -190,9 +204,14 @@ class _Turn:
         return TurnStats.from_responses(responses, started=self.started, first_token=self.first_token,
                                         finished=time.time(), prices=self.conversation.prices)  # fmt: skip
 
-    def finish(self, outcome: TurnOutcome) -> None:
+    def finish(self, outcome: TurnOutcome, *, cell_id: str | None = None) -> None:
+        self._log_row()  # a failed request's row too
         if self.view is not None:
             self.view.finish(outcome)
+            if cell_id is not None:
+                from ._marks import mark_superseded
+
+                mark_superseded(self.magics.session, self.conversation, self.view, cell_id, self.turn_ids)
         show_notices(self.conversation.notices)
 
     def tool_started(self, call: ToolCall) -> None:
@@ -261,7 +280,7 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
 
     turn = _Turn(magics, options, conversation)
     if turn.view is not None:
-        turn.view.start(model=params["model"], thread=thread)
+        turn.view.start(model=params["model"], thread=thread, runs_tools=bool(tools))
     notice = None
     try:
         response = turn.send(prepared.content, cell_id=cell_id, continues=False, prompt=text, params=params)
@@ -283,12 +302,17 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
             response, notice = loop.response, loop.stopped
     except KeyboardInterrupt:
         partial = _partial(conversation)
-        turn.finish(TurnOutcome(response=partial, status="interrupted", stats=turn.stats(partial)))
+        turn.finish(
+            TurnOutcome(response=partial, status="interrupted", stats=turn.stats(partial)), cell_id=cell_id
+        )
         raise TurnInterrupted() from None
     except NBResponsesError as error:
         partial = getattr(error, "response", None)
         partial = partial if hasattr(partial, "output_text") else _partial(conversation)
-        turn.finish(TurnOutcome(response=partial, status="error", error=error, stats=turn.stats(partial)))
+        turn.finish(
+            TurnOutcome(response=partial, status="error", error=error, stats=turn.stats(partial)),
+            cell_id=cell_id,
+        )
         if turn.view is None:
             print(f"%%respond: {error}\n{getattr(error, 'hint', '')}")
         if magics.raise_on_error:
@@ -302,7 +326,10 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
         except StructuredOutputError as error:
             notice = f"{error} The raw text is in `{options.out or RESULT_NAME}.output_text`."
     status: TurnStatus = "incomplete" if response.status == "incomplete" else "completed"
-    turn.finish(TurnOutcome(response=response, status=status, stats=turn.stats(), notice=notice))
+    stats = turn.stats()
+    if stats is not None:  # the usage bar's numbers, from Python: _r.turn_usage, _r.turn_requests
+        response._turn_usage, response._turn_requests = stats.usage(), stats.requests
+    turn.finish(TurnOutcome(response=response, status=status, stats=stats, notice=notice), cell_id=cell_id)
     session.last_response = response
     namespace[RESULT_NAME] = response
     if options.out:

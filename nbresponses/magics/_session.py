@@ -65,6 +65,8 @@ class NotebookSession:
         self._conversations: dict[str, Conversation] = {}
         self._fixed_client: Client | None = None
         self._routed: tuple[tuple[Any, ...], Client] | None = None  # the client for one API setting
+        self.shown: dict[str, tuple[str, dict[str, str]]] = {}
+        """Each cell's last final output in this kernel: cell id -> (display id, bundle), to mark it superseded."""
         self.offline_server: Any = None
         """The in-process offline server, when the offline backend is in use (its ``journal`` lists requests)."""
 

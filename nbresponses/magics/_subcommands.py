@@ -15,29 +15,52 @@ from IPython.display import display
 from nbresponses._config import Secret
 from nbresponses._exceptions import NBResponsesError
 
-from ._options import usage
+from ._marks import short_cell_id
 
 if TYPE_CHECKING:
+    from nbresponses.render._markdown import SectionKind
+
     from ._magic import RespondMagics
 
 __all__ = ["markdown_table", "run_subcommand"]
 
 
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A Markdown table (pipes in cells escaped)."""
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, right: Sequence[int] = ()) -> str:
+    """A Markdown table of plain values (escaped: a value shows as the text it is); ``right``-aligned columns."""
 
     def cell(value: Any) -> str:
-        text = "" if value is None else str(value)
-        return text.replace("|", "\\|").replace("\n", " ")
+        text = " ".join(("" if value is None else str(value)).split())
+        for char in "\\`*_[]<>|$~":
+            text = text.replace(char, "\\" + char)
+        return text
 
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    rule = "|" + "".join("---:|" if n in right else "---|" for n in range(len(header)))
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", rule]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
-def show_markdown(text: str) -> None:
-    """Display Markdown with itself as the plain-text fallback (readable in a terminal too)."""
-    display({"text/markdown": text, "text/plain": text}, raw=True)
+def show_markdown(text: str, *, kind: SectionKind = "answer") -> None:
+    """Display Markdown as safe HTML, safe Markdown and plain text (aligned tables in a terminal)."""
+    from nbresponses.render import Section, sections_bundle
+
+    display(sections_bundle([Section(kind, text)]), raw=True)
+
+
+def _short_id(value: str | None, keep: int = 6) -> str:
+    """``resp_68a1…c3d4e5``-like ids cut to their prefix and last characters (enough to tell them apart)."""
+    if not value:
+        return ""
+    prefix, _, rest = value.rpartition("_")
+    return value if len(rest) <= keep + 2 else f"{prefix}_…{rest[-keep:]}" if prefix else f"…{rest[-keep:]}"
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+_STATUS_WORDS = {"in_progress": "in progress"}
 
 
 def _when(timestamp: float | None) -> str:
@@ -100,28 +123,36 @@ def _threads(m: RespondMagics, _args: str) -> None:
     if not records:
         print("No threads yet in this notebook.")
         return
+    from nbresponses.usage_stats import format_tokens
+
     rows = [
-        (t.name, t.mode, t.turn_count, t.total_tokens, t.head_response_id or "", _when(t.last_turn_at))
+        (_clip(t.name, 24), t.mode, t.turn_count, format_tokens(t.total_tokens), _short_id(t.head_response_id),
+         _when(t.last_turn_at))
         for t in records
-    ]
-    show_markdown(markdown_table(("thread", "mode", "turns", "tokens", "head response", "last turn"), rows))
+    ]  # fmt: skip
+    header = ("thread", "mode", "turns", "tokens", "head response", "last turn")
+    show_markdown(markdown_table(header, rows, right=(2, 3)))
 
 
 def _history(m: RespondMagics, args: str) -> None:
+    from nbresponses.usage_stats import format_tokens
+
     thread = args.strip() or m.thread
-    turns = _store(m).history(m.session.notebook or "", thread)
+    notebook = m.session.notebook or ""
+    store = _store(m)
+    turns = store.history(notebook, thread)
     if not turns:
         print(f"No turns yet in thread {thread!r}.")
         return
+    numbers = store.turn_numbers(notebook)  # from 1 in each notebook, across its threads
     rows = []
     for t in turns:
-        prompt = (t.prompt or "").strip().splitlines()[0][:60] if (t.prompt or "").strip() else ""
-        status = t.status + (" (superseded)" if t.superseded_by else "")
-        rows.append(
-            (t.id, t.cell_id or "", prompt, t.response_id or "", t.model or "", t.total_tokens or 0, status)
-        )
-    header = ("turn", "cell", "prompt", "response id", "model", "tokens", "status")
-    show_markdown(markdown_table(header, rows))
+        status = "superseded" if t.superseded_by and t.continuable else _STATUS_WORDS.get(t.status, t.status)
+        rows.append((numbers.get(t.id, t.id), short_cell_id(t.cell_id or ""), _clip(t.prompt or "", 30),
+                     _clip(t.model or "", 14), format_tokens(t.total_tokens or 0), status,
+                     _short_id(t.response_id)))  # fmt: skip
+    header = ("turn", "cell", "prompt", "model", "tokens", "status", "response")
+    show_markdown(markdown_table(header, rows, right=(0, 4)))
 
 
 def _reset(m: RespondMagics, args: str) -> None:
@@ -140,7 +171,16 @@ def _fork(m: RespondMagics, args: str) -> None:
     elif len(words) > 1:
         new = words[1]
     if not source or not new:
-        raise UsageError("Usage: %respond fork RESPONSE_ID_OR_CELL --thread NEW_THREAD")
+        raise UsageError(
+            "Usage: %respond fork TURN --thread NEW_THREAD  (TURN: a number from %respond history)"
+        )
+    if source.isdigit():  # a turn number as %respond history shows it (from 1 in this notebook)
+        ids = {
+            number: turn_id for turn_id, number in _store(m).turn_numbers(m.session.notebook or "").items()
+        }
+        if int(source) not in ids:
+            raise UsageError(f"No turn {source} in this notebook: %respond history lists its turns.")
+        source = str(ids[int(source)])
     try:
         _store(m).fork(m.session.notebook or "", source, new)
     except (LookupError, ValueError) as error:
@@ -247,7 +287,12 @@ def _tools(m: RespondMagics, _args: str) -> None:
         )
         return
     rows = [
-        (name, t.description.splitlines()[0] if t.description else "", t.approve) for name, t in found.items()
+        (
+            name,
+            _clip(t.description.splitlines()[0], 70) if t.description else "",
+            "yes" if t.approve else "no",
+        )
+        for name, t in found.items()
     ]
     show_markdown(markdown_table(("tool", "description", "asks approval"), rows))
 
@@ -259,7 +304,9 @@ def _models(m: RespondMagics, args: str) -> None:
 
 
 def _help(_m: RespondMagics, _args: str) -> None:
-    print(usage())
+    from ._help import help_markdown
+
+    show_markdown(help_markdown())
 
 
 _COMMANDS: dict[str, Callable[[RespondMagics, str], None]] = {

@@ -11,15 +11,28 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from ._base import Decision, LiveView, LocalCall, Throttle, TrailingRefresh, running_kernel
-from ._html import markdown_to_html, outcome_html, response_html
-from ._markdown import outcome_markdown, outcome_text, response_markdown
+from ._base import Decision, LiveView, Throttle, TrailingRefresh, running_kernel
+from ._bundle import (
+    mark_bundle,
+    outcome_bundle,
+    outcome_html,
+    outcome_markdown,
+    outcome_text,
+    response_html,
+    response_markdown,
+    sections_bundle,
+    superseded_section,
+)
+from ._cards import LocalCall
+from ._html import markdown_to_html, render_markdown
+from ._markdown import Section
 from ._outcome import TurnOutcome, TurnStatus
 
 __all__ = [
     "Decision",
     "LiveView",
     "LocalCall",
+    "Section",
     "Throttle",
     "TrailingRefresh",
     "TurnOutcome",
@@ -28,12 +41,17 @@ __all__ = [
     "detect_mode",
     "interactive_frontend",
     "make_view",
+    "mark_bundle",
     "markdown_to_html",
+    "outcome_bundle",
     "outcome_html",
     "outcome_markdown",
     "outcome_text",
+    "render_markdown",
     "response_html",
     "response_markdown",
+    "sections_bundle",
+    "superseded_section",
 ]
 
 ViewMode = Literal["auto", "widget", "markdown", "text"]

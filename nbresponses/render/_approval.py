@@ -15,7 +15,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import html
-import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -78,21 +77,17 @@ def comm_route(comms: Sequence[Any]) -> contextlib.AbstractContextManager[None] 
 class ApprovalCard:
     """A card asking whether to run one tool call: Run, Run all (the rest of this cell's calls), Deny."""
 
-    def __init__(self, name: str, arguments: str) -> None:
-        try:
-            shown = json.dumps(json.loads(arguments or "{}"), indent=2, ensure_ascii=False)
-        except ValueError:
-            shown = arguments
+    def __init__(self, name: str) -> None:
+        # The arguments are on the call's own card, just above: the question does not repeat them.
         self.question = widgets.HTML(
-            f"<b>🔐 Run</b> <code>{html.escape(name)}</code>?"
-            f"<pre style='margin:4px 0'>{html.escape(shown[:2000])}</pre>"
+            f"<b>🔐 Run</b> <code>{html.escape(name)}</code> with the arguments on its card above?"
         )
         self.run = widgets.Button(description="Run", button_style="success", icon="play")
         self.run_all = widgets.Button(description="Run all", tooltip="Run this and the cell's next calls")
         self.deny = widgets.Button(description="Deny", button_style="danger", icon="ban")
         self.buttons = (self.run, self.run_all, self.deny)
         self.box = widgets.VBox([self.question, widgets.HBox(list(self.buttons))])
-        self.box.layout.border = "1px solid #d0d7de"
+        self.box.layout.border = "1px solid color-mix(in srgb, currentColor 65%, transparent)"  # see _theme
         self.box.layout.padding = "4px 10px"
         self.decision: Decision | None = None
         self._decided = threading.Event()

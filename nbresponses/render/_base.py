@@ -6,7 +6,6 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -14,7 +13,9 @@ if TYPE_CHECKING:
 
     from ._outcome import TurnOutcome
 
-__all__ = ["Decision", "LiveView", "LocalCall", "Throttle", "TrailingRefresh", "running_kernel"]
+from ._cards import LocalCall
+
+__all__ = ["Decision", "LiveView", "Throttle", "TrailingRefresh", "running_kernel"]
 
 Decision = Literal["run", "run_all", "deny"]
 """An answer to an approval question: run this call, run it and the cell's next calls, or deny it."""
@@ -106,57 +107,35 @@ class TrailingRefresh:
                     view._refresh_now(snapshot, "streaming…")
 
 
-@dataclass
-class LocalCall:
-    """A notebook function the tool loop is running: shown on its own card."""
-
-    call_id: str
-    name: str
-    arguments: str
-    result: str | None = None
-    error: str | None = None
-    seconds: float | None = None
-    ran: bool = True
-
-    def markdown(self) -> str:
-        """The card's Markdown."""
-        state = "running…" if self.seconds is None else f"{self.seconds:.2f} s"
-        verb = "▶ ran" if self.ran else "⛔ not run"
-        head = f"**{verb}** `{self.name}({_short(self.arguments)})`" + (f" — {state}" if self.ran else "")
-        if self.error is not None:
-            return f"{head}\n\n⚠️ {self.error}"
-        return f"{head}\n\n→ {_short(self.result, 400)}" if self.result is not None else head
-
-
-def _short(text: str | None, limit: int = 120) -> str:
-    text = (text or "").replace("\n", " ")
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
 class LiveView:
     """The interface of a live view, and the bookkeeping all of them share.
 
     Subclasses implement ``_show`` (first display), ``_refresh(items, status)`` and ``_final(outcome, items)``.
+    A view knows what the notebook does with each function call (`LocalCall`: queued, waiting for approval,
+    running, done, failed, not run) and shows it on that call's one card.
     """
 
     def __init__(
         self, *, refresh_per_second: float = 12.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.throttle = Throttle(refresh_per_second, clock)
+        self.clock = clock
         self.lock = threading.RLock()
         """Held while the view draws: refreshes may come from the stream's thread and from `TrailingRefresh`."""
         self._trailing = TrailingRefresh(self, self.throttle.interval) if self.throttle.interval else None
         self.model = ""
         self.thread: str | None = None
+        self.runs_tools = False
+        """Whether notebook functions answer this turn's function calls (else a call card says "not run here")."""
         self.events = 0
         self.refreshes = 0
         self._earlier: list[dict[str, Any]] = []  # output items of finished tool rounds
         self._current: list[dict[str, Any]] = []
         self._calls: dict[str, LocalCall] = {}
 
-    def start(self, *, model: str, thread: str | None = None) -> None:
+    def start(self, *, model: str, thread: str | None = None, runs_tools: bool = False) -> None:
         """Show the empty view (waiting for the first event)."""
-        self.model, self.thread = model, thread
+        self.model, self.thread, self.runs_tools = model, thread, runs_tools
         self._show()
 
     def on_event(self, event: Any, snapshot: Callable[[], Response]) -> None:
@@ -184,10 +163,22 @@ class LiveView:
                 self._earlier += response.to_dict().get("output") or []
             self._current = []
 
+    def _call(self, call_id: str, name: str, arguments: str) -> LocalCall:
+        call = self._calls.get(call_id)
+        if call is None:
+            call = self._calls[call_id] = LocalCall(call_id, name, arguments)
+        return call
+
+    def tool_waiting(self, call_id: str, name: str, arguments: str) -> None:
+        """The notebook asks whether to run ``call_id`` (its card says "waiting for approval")."""
+        with self.lock:
+            self._call(call_id, name, arguments).state = "waiting"
+            self._refresh(self.items, f"waiting for approval of {name}…")
+
     def tool_started(self, call_id: str, name: str, arguments: str) -> None:
         """A notebook function started running for ``call_id``."""
         with self.lock:
-            self._calls[call_id] = LocalCall(call_id, name, arguments)
+            self._call(call_id, name, arguments).state = "running"
             self._refresh(self.items, f"running {name}…")
 
     def tool_finished(
@@ -203,15 +194,10 @@ class LiveView:
     ) -> None:
         """A notebook function finished (with a result preview or an error), or was not run (``ran=False``)."""
         with self.lock:
-            call = self._calls.get(call_id)
-            if call is None:
-                if ran:
-                    return  # a result for a call never started: nothing to show it on
-                call = self._calls[call_id] = LocalCall(call_id, name, arguments)
-            call.result, call.error, call.seconds, call.ran = result, error, seconds, ran
+            self._call(call_id, name, arguments).finish(result=result, error=error, seconds=seconds, ran=ran)
             self._refresh(self.items, "streaming…")
 
-    def ask_approval(self, name: str, arguments: str) -> Decision | None:
+    def ask_approval(self, name: str, arguments: str, call_id: str = "") -> Decision | None:
         """Ask in the view whether to run a tool call; None when this view cannot ask (use ``input()``)."""
         return None
 
@@ -222,7 +208,7 @@ class LiveView:
 
     @property
     def local_calls(self) -> list[LocalCall]:
-        """The notebook functions run so far, in order."""
+        """What the notebook did with the function calls so far, in order."""
         return list(self._calls.values())
 
     def finish(self, outcome: TurnOutcome) -> None:
@@ -232,6 +218,10 @@ class LiveView:
         with self.lock:
             if outcome.response is not None:
                 self._current = outcome.response.to_dict().get("output") or []
+            for call in self._calls.values():
+                if call.state in ("queued", "waiting", "running"):  # stopped before it could finish
+                    call.state = "not run" if call.state != "running" else "failed"
+                    call.error = call.error or "the turn ended before this call finished"
             self.refreshes += 1
             self._final(outcome, self.items)
 

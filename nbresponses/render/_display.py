@@ -1,6 +1,8 @@
-"""The fallbacks of the live view: an output updated in place by ``display_id``, and plain streaming text.
+"""The fallbacks of the live view: an output updated in place by ``display_id``, and plain text for terminals.
 
-The in-place output carries safe HTML (what frontends show) and Markdown (what saved notebooks keep readable).
+`MarkdownView` (frontends without a widget manager) updates one output while streaming, within a byte budget,
+and replaces it with the static bundle at the end, like the widget view. `TextView` (terminal IPython, scripts)
+prints plain text: each finished block of the answer once it is complete, no Markdown markup.
 """
 
 from __future__ import annotations
@@ -13,24 +15,24 @@ from typing import Any, TextIO
 
 from IPython import display as ipy_display
 
+from . import _theme
 from ._base import LiveView
-from ._html import sections_html
-from ._markdown import (
-    Section,
-    answer_markdown,
-    item_markdown,
-    outcome_sections,
-    outcome_text,
-    reasoning_text,
-    sections_markdown,
-)
+from ._blocks import GrowingMarkdown
+from ._bundle import outcome_bundle, section_rendered
+from ._html import Rendered, join_rendered, markdown_to_html, render_markdown, text_html
+from ._markdown import answer_markdown, card_sections, item_markdown, outcome_sections, reasoning_text
 from ._outcome import TurnOutcome
 
-__all__ = ["MarkdownView", "TextView"]
+__all__ = ["MARKDOWN_BYTES_PER_CHAR", "MarkdownView", "TextView"]
+
+MARKDOWN_BYTES_PER_CHAR = 3.5
+"""The Markdown view re-sends everything at each update, so it updates less often as the answer grows: at most
+this many bytes per character shown (plus a fixed allowance for short answers)."""
+_ALLOWANCE = 8_000
 
 
 class MarkdownView(LiveView):
-    """A Markdown output replaced in place (for frontends without a widget manager, and headless runs)."""
+    """One output updated in place (for frontends without a widget manager), replaced by the static output."""
 
     def __init__(
         self,
@@ -41,61 +43,91 @@ class MarkdownView(LiveView):
     ) -> None:
         super().__init__(refresh_per_second=refresh_per_second, clock=clock)
         self._display = display
-        self._display_id: str | None = None
+        self.display_id: str | None = None
+        self.final_bundle: dict[str, str] | None = None
+        self.sent = 0
+        self._answer: GrowingMarkdown[Rendered] = GrowingMarkdown(render_markdown, markdown_to_html)
+        self._reasoning: GrowingMarkdown[Rendered] = GrowingMarkdown(render_markdown, markdown_to_html)
 
-    def _header(self, status: str) -> tuple[str, str]:
-        where = f" · thread `{self.thread}`" if self.thread else ""
-        markdown = f"<sub>**{self.model}**{where} · {status}</sub>"
-        where_html = f" · thread <code>{html.escape(self.thread)}</code>" if self.thread else ""
-        markup = (
-            f"<div style='font-size:0.85em;opacity:.75'><b>{html.escape(self.model)}</b>{where_html} · "
-            f"{html.escape(status)}</div>"
+    def header_line(self) -> str:
+        """``model · thread NAME``: the first line of the static output."""
+        return self.model + (f" · thread {self.thread}" if self.thread else "")
+
+    def _header(self, status: str) -> str:
+        where = f" · thread <code>{html.escape(self.thread)}</code>" if self.thread else ""
+        return (
+            f"<div style='{_theme.SMALL_MUTED}'><b>{html.escape(self.model)}</b>{where} · "
+            f"{text_html(status)}</div>"
         )
-        return markdown, markup
 
     def _show(self) -> None:
-        # Starts blank, as it ends: the final state is a new output (see the widget view for why).
-        handle = self._display.display({"text/plain": ""}, raw=True, display_id=True)
-        self._display_id = getattr(handle, "display_id", None)
-        self._update([], "waiting for the first token…", "")
+        bundle = {"text/html": self._header("waiting for the first token…"), "text/plain": "(streaming…)"}
+        handle = self._display.display(bundle, raw=True, display_id=True)
+        self.display_id = getattr(handle, "display_id", None)
+
+    @staticmethod
+    def _rendered(growing: GrowingMarkdown[Rendered], text: str) -> str:
+        growing.update(text)
+        return "".join(rendered.html for _, rendered in growing.chunks) + growing.tail()
 
     def _refresh(self, items: list[dict[str, Any]], status: str) -> None:
+        if self.display_id is None:
+            return
+        reasoning = reasoning_text(items)
+        parts = [self._header(status)]
+        if reasoning:
+            parts.append(
+                f"<details><summary>Reasoning summary</summary>{self._rendered(self._reasoning, reasoning)}</details>"
+            )
+        parts += [
+            section_rendered(card, {}).html
+            for card in card_sections(items, self.local_calls, runs_tools=self.runs_tools)
+        ]
         answer = answer_markdown(items)
-        sections = [Section("reasoning", reasoning_text(items))]
-        sections += [Section("card", card) for card in (item_markdown(i) for i in items)]
-        sections += [Section("card", call.markdown()) for call in self.local_calls]
-        sections.append(Section("answer", answer))
-        self._update([s for s in sections if s.markdown], status, answer)
+        parts.append(self._rendered(self._answer, answer))
+        page = "<div class='nbresponses'>" + "".join(parts) + "</div>"
+        budget = MARKDOWN_BYTES_PER_CHAR * (len(answer) + len(reasoning)) + _ALLOWANCE
+        if self.sent + len(page) > budget:
+            return  # the final output shows everything; meanwhile the page already shown stays
+        self.sent += len(page)
+        self._display.update_display(
+            {"text/html": page, "text/plain": f"({status})"}, raw=True, display_id=self.display_id
+        )
 
     def _final(self, outcome: TurnOutcome, items: list[dict[str, Any]]) -> None:
-        sections = outcome_sections(
-            outcome, items=items, local_cards=[c.markdown() for c in self.local_calls]
-        )
-        if self._display_id is not None:
-            self._display.update_display({"text/plain": ""}, raw=True, display_id=self._display_id)
-        bundle = {"text/html": sections_html(sections), "text/markdown": sections_markdown(sections),
-                  "text/plain": outcome_text(outcome, items=items)}  # fmt: skip
-        self._display.display(bundle, raw=True)
+        answer = answer_markdown(items)
+        whole = None
+        if self._answer.text == answer and self._answer.exact:
+            tail = self._answer.tail_source()
+            parts = [r for _, r in self._answer.chunks] + ([render_markdown(tail)] if tail.strip() else [])
+            whole = join_rendered(parts)
+        bundle = outcome_bundle(
+            outcome, items=items, calls=self.local_calls, runs_tools=self.runs_tools,
+            known={answer: whole} if whole else None, header=self.header_line(),
+        )  # fmt: skip
+        self.final_bundle = bundle
+        if self.display_id is not None:
+            self._display.update_display(bundle, raw=True, display_id=self.display_id)
+        else:
+            self._display.display(bundle, raw=True)
 
-    def _update(self, sections: list[Section], status: str, text: str) -> None:
-        if self._display_id is None:
-            return
-        markdown, markup = self._header(status)
-        bundle = {"text/html": markup + sections_html(sections),
-                  "text/markdown": "\n\n".join(p for p in (markdown, sections_markdown(sections)) if p),
-                  "text/plain": text}  # fmt: skip
-        self._display.update_display(bundle, raw=True, display_id=self._display_id)
+
+def _plain(markdown: str) -> str:
+    return render_markdown(markdown).plain
 
 
 class TextView(LiveView):
-    """Plain text for terminal IPython and scripts: answer deltas printed as they arrive, then the usage line."""
+    """Plain text for terminal IPython and scripts: each finished block of the answer as soon as it is complete,
+    one card per tool call, then the notices and the usage line."""
 
     def __init__(self, *, stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(refresh_per_second=0, clock=clock)
         self._out = stream
-        self._answer: list[str] = []  # the answer's deltas as printed (joined only at the end)
-        self._shown_calls: set[str] = set()
+        self._part: GrowingMarkdown[str] = GrowingMarkdown(_plain, _plain)  # the answer part being streamed
+        self._streamed: list[str] = []  # the Markdown of the answer parts streamed so far
+        self._printed_cards: set[str] = set()
         self._at_line_start = True
+        self._blank_pending = False
 
     @property
     def out(self) -> TextIO:
@@ -106,18 +138,41 @@ class TextView(LiveView):
         self._write(f"[{self.model}{where}]\n")
 
     def on_event(self, event: Any, snapshot: Callable[[], Any]) -> None:
-        # Terminal output is append-only: print each text delta instead of re-rendering snapshots.
+        # Terminal output is append-only: blocks are printed as they finish, never re-rendered.
         self.events += 1
         kind = getattr(event, "type", "")
         if kind == "response.output_text.delta":
-            delta = str(getattr(event, "delta", ""))
-            self._answer.append(delta)
-            self._write(delta)
+            text = self._part.text + str(getattr(event, "delta", ""))
+            for chunk, rendered in self._part.update(text):
+                self._block(rendered, joined=not chunk.exact)
+        elif kind == "response.output_text.done":
+            self._end_part()
         elif kind == "response.output_item.done":
             item = event.item.to_dict() if hasattr(event.item, "to_dict") else {}
-            card = item_markdown(item)
-            if card:
-                self._write(("" if self._at_line_start else "\n") + card + "\n")
+            self._end_part()
+            if item.get("type") == "function_call" and self.runs_tools:
+                return  # its card comes once the call ran
+            self._card(str(item.get("id") or item.get("call_id") or ""), item_markdown(item))
+
+    def _end_part(self) -> None:
+        if self._part.text:
+            self._block(self._part.tail())
+            self._streamed.append(self._part.text)
+            self._part = GrowingMarkdown(_plain, _plain)
+
+    def _block(self, text: str, *, joined: bool = False) -> None:
+        text = text.strip("\n")
+        if not text:
+            return
+        if self._blank_pending:
+            self._write("\n")
+        self._write(("" if self._at_line_start else "\n") + text + "\n")
+        self._blank_pending = not joined
+
+    def _card(self, key: str, markdown: str) -> None:
+        if markdown and key not in self._printed_cards:
+            self._printed_cards.add(key)
+            self._block(_plain(markdown))
 
     def _write(self, text: str) -> None:
         if text:
@@ -127,18 +182,28 @@ class TextView(LiveView):
 
     def _refresh(self, items: list[dict[str, Any]], status: str) -> None:
         for call in self.local_calls:
-            if call.seconds is not None and call.call_id not in self._shown_calls:
-                self._shown_calls.add(call.call_id)
-                self._write(("" if self._at_line_start else "\n") + f"{call.markdown()}  [{call.call_id}]\n")
+            if call.state in ("done", "failed", "not run"):
+                item = {"type": "function_call", "name": call.name, "arguments": call.arguments}
+                self._card(f"call:{call.call_id}", item_markdown(item, call=call, runs_tools=True))
 
     def _final(self, outcome: TurnOutcome, items: list[dict[str, Any]]) -> None:
+        self._end_part()
+        self._refresh(items, "")
+        for item in items:  # cards of items that came without their events (no streaming)
+            if item.get("type") not in ("message", "reasoning", "function_call"):
+                self._card(str(item.get("id") or ""), item_markdown(item))
+            elif item.get("type") == "function_call" and not self.runs_tools:
+                self._card(str(item.get("id") or item.get("call_id") or ""), item_markdown(item))
         answer = answer_markdown(items)
-        streamed = "".join(self._answer)
+        streamed = "\n\n".join(self._streamed)
         if answer != streamed:
-            # Parts that came without deltas (a JSON answer, a gateway that sends whole items): print the rest,
-            # or all of it when it does not continue what was printed.
-            rest = answer[len(streamed) :] if answer.startswith(streamed) else answer
-            self._write(("" if self._at_line_start or answer.startswith(streamed) else "\n") + rest)
-        summary = outcome_text(outcome, items=items)
-        tail = summary[len(answer) :].strip() if summary.startswith(answer) else summary
-        self._write(("\n\n" + tail if tail else "") + "\n")
+            # Parts that came without deltas (no streaming, a gateway that sends whole items): print the rest, or
+            # all of it when it does not continue what was printed.
+            rest = answer[len(streamed) :] if streamed and answer.startswith(streamed) else answer
+            self._block(_plain(rest))
+        for section in outcome_sections(
+            outcome, items=items, calls=self.local_calls, runs_tools=self.runs_tools
+        ):
+            if section.kind in ("notice", "error", "note", "stats"):
+                self._block(section_rendered(section, {}).plain)
+        self._write("" if self._at_line_start else "\n")

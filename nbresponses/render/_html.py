@@ -1,13 +1,17 @@
-"""Safe HTML of a turn (pure): model text as CommonMark with math kept whole, and our own wrappers around it.
+"""Safe HTML of untrusted Markdown (pure): model text as CommonMark with math kept whole.
 
 Why HTML besides the Markdown copy: a frontend renders Markdown output of the running session as trusted, raw
 HTML and scripts in it included (JupyterLab does), so a model or a web page it read could run JavaScript in the
 notebook. Frontends prefer ``text/html`` over ``text/markdown``, and this HTML is made from the Markdown with
 raw HTML escaped, links limited to safe schemes and remote images turned into links.
 
-Math: ``$…$`` and ``$$…$$`` are parsed as math (pandoc's rules: no space inside the delimiters, no digit after
-the closing one, so "$5 and $10" stays text) and written back with their delimiters, escaped, so Markdown
-emphasis cannot break them and the frontend's typesetter (MathJax) renders them.
+Math: ``$`` follows pandoc's rule (`_math`): ``$…$`` and ``$$…$$`` are written back with their delimiters,
+escaped, so Markdown emphasis cannot break them and the frontend's typesetter (MathJax) renders them; every other
+``$`` is a literal dollar in an element of its own, which MathJax never pairs with another one, so "$5 and $10"
+stays text in JupyterLab too.
+
+One parse gives all three copies of a text (`render_markdown`): this HTML, the safe Markdown copy and the plain
+text (`_writers`).
 """
 
 from __future__ import annotations
@@ -15,25 +19,18 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
 from markdown_it.utils import EnvType, OptionsDict
-from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from ._markdown import Section, outcome_sections
+from ._math import dollar_plugin
+from ._writers import markdown_copy, plain_text
 
-if TYPE_CHECKING:
-    from nbresponses.types.response import Response
-
-    from ._outcome import TurnOutcome
-
-__all__ = ["CARD_STYLE", "markdown_to_html", "outcome_html", "response_html", "sections_html"]
-
-CARD_STYLE = "border:1px solid #d0d7de;border-radius:6px;padding:4px 10px;margin:4px 0;font-size:0.92em"
-"""The inline style of a tool-call card (inline: output HTML cannot rely on a stylesheet)."""
+__all__ = ["DOLLAR_HTML", "Rendered", "join_rendered", "markdown_to_html", "render_markdown", "text_html"]
 
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -53,8 +50,10 @@ class _UntrustedMarkdown(MarkdownIt):
     def __init__(self) -> None:
         super().__init__("commonmark", {"html": False, "linkify": False})
         self.enable(["table", "strikethrough"])
-        self.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False,
-                 double_inline=True, renderer=_render_math)  # fmt: skip
+        self.use(dollar_plugin)
+        self.add_render_rule("text", _render_text)
+        self.add_render_rule("math_inline", _render_math)
+        self.add_render_rule("math_display", _render_math)
         self.add_render_rule("link_open", _render_link_open)
         self.add_render_rule("image", _render_image)
 
@@ -65,9 +64,27 @@ class _UntrustedMarkdown(MarkdownIt):
         return scheme.group(1) in _SAFE_SCHEMES or bool(_INLINE_IMAGE.match(url.strip()))
 
 
-def _render_math(content: str, options: dict[str, Any]) -> str:
-    delimiter = "$$" if options.get("display_mode") else "$"
-    return f"{delimiter}{html.escape(content, quote=False)}{delimiter}"
+DOLLAR_HTML = "<span>$</span>"
+"""A literal dollar in HTML: alone in its element, so MathJax (which pairs ``$`` within one text run) skips it."""
+
+
+def text_html(text: str) -> str:
+    """Plain text as HTML: escaped, and every ``$`` a literal dollar (see `DOLLAR_HTML`)."""
+    return html.escape(text, quote=False).replace("$", DOLLAR_HTML)
+
+
+def _render_text(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return text_html(tokens[idx].content)
+
+
+def _render_math(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    content = token.content.strip() if token.markup == "$$" else token.content
+    return f"{token.markup}{html.escape(content, quote=False)}{token.markup}"
 
 
 def _render_link_open(
@@ -93,8 +110,16 @@ def _render_image(
 _MARKDOWN = _UntrustedMarkdown()
 
 
-def markdown_to_html(text: str) -> str:
-    """Markdown to HTML that is safe to show for untrusted text (see `_UntrustedMarkdown`)."""
+@dataclass(frozen=True)
+class Rendered:
+    """The three copies of one Markdown text: safe HTML, safe Markdown and plain text."""
+
+    html: str
+    markdown: str
+    plain: str
+
+
+def _parse(text: str) -> tuple[list[Token], dict[str, str]]:
     # markdown-it takes about a second per megabyte, so big data URLs (generated images) are set aside while
     # it parses and put back in its output; a placeholder is parsed exactly as the URL it stands for.
     images: dict[str, str] = {}
@@ -104,53 +129,33 @@ def markdown_to_html(text: str) -> str:
         images[placeholder] = match.group(0)
         return placeholder
 
-    rendered: str = _MARKDOWN.render(_BIG_DATA_IMAGE.sub(set_aside, text))
+    return _MARKDOWN.parse(_BIG_DATA_IMAGE.sub(set_aside, text)), images
+
+
+def _restore(text: str, images: Mapping[str, str]) -> str:
     for placeholder, url in images.items():
-        rendered = rendered.replace(placeholder, url)
-    return rendered
+        text = text.replace(placeholder, url)
+    return text
 
 
-def _section_html(section: Section, known: Mapping[str, str]) -> str:
-    body = (
-        "" if section.kind == "stats" else known.get(section.markdown) or markdown_to_html(section.markdown)
+def markdown_to_html(text: str) -> str:
+    """Markdown to HTML that is safe to show for untrusted text (see `_UntrustedMarkdown`)."""
+    tokens, images = _parse(text)
+    return _restore(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}), images)
+
+
+def render_markdown(text: str) -> Rendered:
+    """The HTML, Markdown and plain-text copies of ``text`` from one parse."""
+    tokens, images = _parse(text)
+    html_copy = _restore(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}), images)
+    tree = SyntaxTreeNode(tokens)  # built once for both writers
+    return Rendered(html_copy, _restore(markdown_copy(tree), images), _restore(plain_text(tree), images))
+
+
+def join_rendered(parts: Sequence[Rendered]) -> Rendered:
+    """The copies of a text cut between top-level blocks, from the copies of its pieces."""
+    return Rendered(
+        "".join(p.html for p in parts),
+        "\n\n".join(p.markdown for p in parts if p.markdown),
+        "\n\n".join(p.plain for p in parts if p.plain),
     )
-    if section.kind == "reasoning":
-        return f"<details><summary>Reasoning summary</summary>{body}</details>"
-    if section.kind == "card":
-        return f"<div style='{CARD_STYLE}'>{body}</div>"
-    if section.kind == "notice":
-        return f"<div style='color:#9a6700'>{body}</div>"
-    if section.kind == "error":
-        return f"<div style='color:#b42318'>{body}</div>"
-    if section.kind == "note":
-        return f"<blockquote>{body}</blockquote>"
-    if section.kind == "stats":
-        return f"<div style='font-size:0.85em;opacity:.8'>{html.escape(section.markdown)}</div>"
-    return body
-
-
-def sections_html(sections: Sequence[Section], *, known: Mapping[str, str] | None = None) -> str:
-    """The HTML of rendered sections, in one block; ``known`` maps Markdown already rendered to its HTML."""
-    return "<div class='nbresponses'>" + "".join(_section_html(s, known or {}) for s in sections) + "</div>"
-
-
-def outcome_html(
-    outcome: TurnOutcome,
-    *,
-    items: Sequence[dict[str, Any]] | None = None,
-    local_cards: Sequence[str] = (),
-    known: Mapping[str, str] | None = None,
-) -> str:
-    """The whole turn as safe HTML (the same parts as `outcome_markdown`).
-
-    ``known`` maps Markdown already rendered to its HTML (a live view's answer: a long one costs milliseconds).
-    """
-    return sections_html(outcome_sections(outcome, items=items, local_cards=local_cards), known=known)
-
-
-def response_html(response: Response) -> str:
-    """How a `Response` shows itself as HTML when displayed later in a notebook."""
-    from ._outcome import TurnOutcome
-
-    incomplete = response.status == "incomplete"
-    return outcome_html(TurnOutcome(response=response, status="incomplete" if incomplete else "completed"))

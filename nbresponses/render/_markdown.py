@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-if TYPE_CHECKING:
-    from nbresponses.types.response import Response
+from ._cards import LocalCall, call_label, pretty_arguments
 
+if TYPE_CHECKING:
     from ._outcome import TurnOutcome
 
 __all__ = [
@@ -23,12 +23,8 @@ __all__ = [
     "error_markdown",
     "item_markdown",
     "notice_markdown",
-    "outcome_markdown",
     "outcome_sections",
-    "outcome_text",
     "reasoning_text",
-    "response_markdown",
-    "sections_markdown",
 ]
 
 _PREVIEW = 600
@@ -95,13 +91,6 @@ def _image(alt: str, url: object) -> str:
 
 def _cap(text: str, limit: int = _PREVIEW) -> str:
     return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more chars)"
-
-
-def _pretty_json(text: str) -> str:
-    try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return text
 
 
 def _image_url(b64: str, output_format: object = None) -> str:
@@ -179,7 +168,7 @@ def _call_body(kind: str, item: dict[str, Any]) -> list[str]:
     if arguments:
         language = "" if kind == "custom_tool_call" else "json"
         text = arguments if isinstance(arguments, str) else json.dumps(arguments)
-        body.append(_fence(_cap(_pretty_json(text)), language))
+        body.append(_fence(_cap(pretty_arguments(text)), language))
     if item.get("output") not in (None, ""):
         body.append(_output_preview(item["output"]))
     if item.get("error"):
@@ -251,18 +240,52 @@ def _json_body(item: dict[str, Any]) -> list[str]:
     return [_fence(_cap(json.dumps(shown, indent=2, ensure_ascii=False, default=str)), "json")]
 
 
-def item_markdown(item: dict[str, Any], *, partial_image: str | None = None) -> str:
+_STATUS_WORDS = {"in_progress": "running…", "searching": "searching…", "generating": "generating…",
+                 "interpreting": "running…", "completed": "done", "calling": "calling…"}  # fmt: skip
+
+
+def _function_call_card(item: dict[str, Any], call: LocalCall | None, *, runs_tools: bool) -> str:
+    """A function call and what the notebook did with it: the arguments once, the result once."""
+    name = item.get("name") or (call.name if call is not None else "")
+    head = f"**🔧 function call** {_code(name)} — {call_label(item, call, runs_tools=runs_tools)}"
+    body = [head]
+    arguments = (
+        item.get("arguments") if item.get("arguments") not in (None, "") else (call and call.arguments)
+    )
+    if arguments:
+        body.append(_fence(_cap(pretty_arguments(arguments)), "json"))
+    if call is not None and call.state == "done" and call.result is not None:
+        body.append(_output_preview(call.result))
+    elif call is not None and call.state == "failed" and call.error:
+        body.append(f"⚠️ {_inline(_cap(call.error))}")
+    elif call is not None and call.state == "not run" and call.error:
+        body.append(f"⛔ {_inline(_cap(call.error))}")
+    return "\n\n".join(body)
+
+
+def item_markdown(
+    item: dict[str, Any],
+    *,
+    partial_image: str | None = None,
+    call: LocalCall | None = None,
+    runs_tools: bool = False,
+) -> str:
     """A card for one tool-call item (empty for messages and reasoning, which render elsewhere).
 
     Args:
         item: the item's JSON form; types this version does not know show as JSON, so nothing is lost.
         partial_image: the latest partial image (base64) of an image generation still running.
+        call: for a ``function_call``, what the notebook did with it (its state, result or error).
+        runs_tools: whether notebook functions answer this turn's calls (else a call is not run here).
     """
     kind = str(item.get("type"))
     if kind in ("message", "reasoning"):
         return ""
+    if kind == "function_call":
+        return _function_call_card(item, call, runs_tools=runs_tools)
     title = _TOOL_TITLES.get(kind, f"📦 {kind}")
-    status = item.get("status") or ("failed" if item.get("error") else None)
+    raw_status = item.get("status") or ("failed" if item.get("error") else None)
+    status = _STATUS_WORDS.get(str(raw_status), raw_status) if raw_status else None
     head = (
         f"**{title}**"
         + (f" {_code(item['name'])}" if item.get("name") else "")
@@ -274,7 +297,7 @@ def item_markdown(item: dict[str, Any], *, partial_image: str | None = None) -> 
         + (f" — {status}" if status else "")
     )
     body: list[str]
-    if kind in ("function_call", "mcp_call", "custom_tool_call", "mcp_approval_request", "tool_search_call"):
+    if kind in ("mcp_call", "custom_tool_call", "mcp_approval_request", "tool_search_call"):
         body = _call_body(kind, item)
     elif kind == "web_search_call":
         body = _web_search_body(item)
@@ -333,7 +356,9 @@ def error_markdown(error: BaseException) -> str:
     return f"❌ {head}: {message}" + (f" {hint}" if hint else "")
 
 
-SectionKind = Literal["reasoning", "card", "answer", "notice", "error", "note", "stats"]
+SectionKind = Literal[
+    "header", "superseded", "reasoning", "card", "answer", "notice", "error", "note", "stats"
+]
 
 
 @dataclass(frozen=True)
@@ -342,22 +367,47 @@ class Section:
 
     kind: SectionKind
     markdown: str
+    parts: tuple[tuple[str, str], ...] = ()
+    """For the usage line: its (label, value) pairs, shown as chips in HTML."""
+
+
+def card_sections(
+    items: Sequence[dict[str, Any]], calls: Sequence[LocalCall] = (), *, runs_tools: bool = False
+) -> list[Section]:
+    """One card per tool call: each item's (a function call with its `LocalCall`), then calls without an item."""
+    by_id = {call.call_id: call for call in calls}
+    cards = []
+    for item in items:
+        call = by_id.pop(str(item.get("call_id")), None) if item.get("type") == "function_call" else None
+        cards.append(Section("card", item_markdown(item, call=call, runs_tools=runs_tools)))
+    for call in by_id.values():
+        item = {
+            "type": "function_call",
+            "name": call.name,
+            "arguments": call.arguments,
+            "call_id": call.call_id,
+        }
+        cards.append(Section("card", item_markdown(item, call=call, runs_tools=runs_tools)))
+    return [card for card in cards if card.markdown]
 
 
 def outcome_sections(
-    outcome: TurnOutcome, *, items: Sequence[dict[str, Any]] | None = None, local_cards: Sequence[str] = ()
+    outcome: TurnOutcome,
+    *,
+    items: Sequence[dict[str, Any]] | None = None,
+    calls: Sequence[LocalCall] = (),
+    runs_tools: bool = False,
 ) -> list[Section]:
     """The parts of a turn, in order: reasoning, tool cards, the answer, notices, the error, a note, usage.
 
-    ``items`` overrides the response's output (a tool loop shows every round's items); ``local_cards`` are the
-    cards of notebook functions that ran.
+    ``items`` overrides the response's output (a tool loop shows every round's items); ``calls`` are what the
+    notebook did with the function calls (shown on their cards).
     """
     response = outcome.response.to_dict() if outcome.response is not None else None
     if items is None:
         items = (response or {}).get("output") or []
     sections = [Section("reasoning", reasoning_text(items))]
-    sections += [Section("card", card) for card in (item_markdown(i) for i in items)]
-    sections += [Section("card", card) for card in local_cards]
+    sections += card_sections(items, calls, runs_tools=runs_tools)
     sections.append(Section("answer", answer_markdown(items)))
     sections.append(Section("notice", notice_markdown(response, outcome.status)))
     if outcome.error is not None:
@@ -365,52 +415,5 @@ def outcome_sections(
     if outcome.notice:
         sections.append(Section("note", outcome.notice))
     if outcome.stats is not None:
-        sections.append(Section("stats", outcome.stats.line()))
+        sections.append(Section("stats", outcome.stats.line(), tuple(outcome.stats.parts())))
     return [section for section in sections if section.markdown]
-
-
-def outcome_markdown(
-    outcome: TurnOutcome, *, items: Sequence[dict[str, Any]] | None = None, local_cards: Sequence[str] = ()
-) -> str:
-    """The whole turn as Markdown: reasoning (collapsed), tool cards, the answer, notices, error and usage.
-
-    ``items`` overrides the response's output (a tool loop shows every round's items); ``local_cards`` are the
-    cards of notebook functions that ran.
-    """
-    return sections_markdown(outcome_sections(outcome, items=items, local_cards=local_cards))
-
-
-_WRAP = {
-    "reasoning": "<details><summary>Reasoning summary</summary>\n\n{}\n\n</details>",
-    "note": "> {}",
-    "stats": "<sub>{}</sub>",
-}
-
-
-def sections_markdown(sections: Sequence[Section]) -> str:
-    """The Markdown of rendered sections (reasoning collapsed, the usage line small)."""
-    return "\n\n".join(_WRAP.get(section.kind, "{}").format(section.markdown) for section in sections)
-
-
-def outcome_text(outcome: TurnOutcome, *, items: Sequence[dict[str, Any]] | None = None) -> str:
-    """A plain-text summary (the ``text/plain`` of a saved cell and the terminal's last line)."""
-    response = outcome.response.to_dict() if outcome.response is not None else None
-    if items is None:
-        items = (response or {}).get("output") or []
-    lines = [answer_markdown(items)]
-    lines.append(notice_markdown(response, outcome.status))
-    if outcome.error is not None:
-        lines.append(error_markdown(outcome.error))
-    if outcome.stats is not None:
-        lines.append(outcome.stats.line())
-    return "\n\n".join(line for line in lines if line)
-
-
-def response_markdown(response: Response) -> str:
-    """How a `Response` shows itself when displayed later in a notebook."""
-    from ._outcome import TurnOutcome
-
-    incomplete = response.status == "incomplete"
-    return outcome_markdown(
-        TurnOutcome(response=response, status="incomplete" if incomplete else "completed")
-    )

@@ -1,10 +1,11 @@
-"""The live ipywidgets view: answer, collapsed reasoning, a card per tool call, notices and a usage bar.
+"""The live ipywidgets view: a header, collapsed reasoning, one card per tool call and the streaming answer.
 
-Only changed widgets are updated (cards are keyed by item id), so a refresh sends a few small comm messages.
-When the turn ends, the live output is blanked and a new output shows the same widget *and* static renderings
-of the final state (safe HTML and Markdown): JupyterLab keeps showing the widget (its state lives in the model),
-while nbconvert, nbval, GitHub and any frontend without a widget manager show the answer and usage. A new output
-rather than a ``display_id`` update, because tools that replay the message stream (nbval) ignore updates.
+While the turn streams, the view sends the frontend little: each finished block of the answer goes once into a
+widget of its own, and only the block being written is sent again at each refresh (`GrowingMarkdown`), within a
+budget of bytes per character of answer. When the turn ends, the output is replaced *in place* (by its display
+id) with the static bundle of the final state (`outcome_bundle`: safe HTML, Markdown and plain text) and the
+widgets are closed: a saved notebook shows the answer, the usage and the tool cards in every frontend, nbconvert
+and GitHub included, without widget JavaScript.
 """
 
 from __future__ import annotations
@@ -16,35 +17,93 @@ from typing import Any
 
 import ipywidgets as widgets
 from IPython import display as ipy_display
+from ipywidgets.widgets.widget_string import HTMLMathStyle
 
+from . import _theme
 from ._approval import ApprovalCard, comm_route
 from ._base import Decision, LiveView
-from ._html import CARD_STYLE, markdown_to_html, outcome_html
-from ._markdown import (
-    answer_markdown,
-    error_markdown,
-    item_markdown,
-    notice_markdown,
-    outcome_markdown,
-    outcome_text,
-    reasoning_text,
-)
+from ._blocks import GrowingMarkdown
+from ._bundle import outcome_bundle
+from ._cards import LocalCall
+from ._html import Rendered, join_rendered, markdown_to_html, render_markdown, text_html
+from ._markdown import answer_markdown, item_markdown, reasoning_text
 from ._outcome import TurnOutcome
 
-__all__ = ["WidgetView"]
+__all__ = ["LIVE_ALLOWANCE", "LIVE_BYTES_PER_CHAR", "WidgetView"]
 
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+LIVE_BYTES_PER_CHAR = 3.0
+"""While streaming, the view sends at most this many bytes per character of text shown (plus the allowance)..."""
+LIVE_ALLOWANCE = 8_000
+"""... so that short answers refresh at the full rate."""
+_TAIL_FLOOR_S = 1.0  # the growing block is shown at least this often, budget or not
+_MIN_PIECE = 1200  # characters of finished blocks gathered into one widget (each widget costs ~600 bytes)
+_PIECE_INTERVAL_S = 0.5  # a new piece costs a message besides the tail's: at most two a second
+_MESSAGE_BYTES = 160  # what a comm message costs besides its value
+_WAITING = (
+    "nbresponses: streaming into a live view (ipywidgets); the final answer replaces it when the turn ends."
+)
 
 
-def _chip(label: str, value: str) -> str:
-    return (
-        f"<span style='margin-right:12px;white-space:nowrap'><span style='opacity:.65'>{html.escape(label)}</span> "
-        f"<b>{html.escape(value)}</b></span>"
-    )
+class _GrowingText:
+    """A growing Markdown text as HTMLMath widgets: finished pieces sent once, the rest re-sent."""
+
+    def __init__(self, layout: widgets.Layout, style: Any, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._last_piece = -1e9
+        self.text: GrowingMarkdown[Rendered] = GrowingMarkdown(
+            render_markdown, markdown_to_html, min_chunk=_MIN_PIECE
+        )
+        self._layout, self._style = layout, style
+        self.tail = widgets.HTMLMath(layout=layout, style=style)
+        self.pieces: list[widgets.HTMLMath] = []
+        self.box = widgets.VBox([self.tail])
+        self._pending: list[str] = []  # rendered chunks waiting for their piece (at most two pieces a second)
+
+    def update(self, text: str, may_send: Callable[[int], bool]) -> int:
+        """Show ``text`` (the whole text so far); returns the bytes sent."""
+        sent = 0
+        self._pending += [rendered.html for _, rendered in self.text.update(text)]
+        if self.text.restarted:
+            self.text.restarted = False
+            self.clear()
+            self.box.children = (self.tail,)
+            self._pending = [rendered.html for _, rendered in self.text.chunks]
+        new = bool(self._pending) and self._clock() - self._last_piece >= _PIECE_INTERVAL_S
+        if new:
+            self._last_piece = self._clock()
+            piece = "".join(self._pending)
+            self._pending = []
+            self.pieces.append(widgets.HTMLMath(value=piece, layout=self._layout, style=self._style))
+            sent += len(piece) + 3 * _MESSAGE_BYTES
+        value = "".join(self._pending) + self.text.tail()
+        if value != self.tail.value and (new or may_send(len(value) + _MESSAGE_BYTES)):
+            self.tail.value = value  # before the new piece shows, so that no text shows twice
+            sent += len(value) + _MESSAGE_BYTES
+        if new:
+            self.box.children = (*self.pieces, self.tail)
+            sent += _MESSAGE_BYTES + 45 * len(self.pieces)
+        return sent
+
+    def whole(self, text: str) -> Rendered | None:
+        """The copies of ``text`` from the pieces already rendered, when it is what was shown and cut exactly."""
+        if text != self.text.text or not self.text.exact:
+            return None
+        tail = self.text.tail_source()
+        return join_rendered(
+            [r for _, r in self.text.chunks] + ([render_markdown(tail)] if tail.strip() else [])
+        )
+
+    def clear(self) -> None:
+        """Empty and close the pieces (their state would otherwise be saved with the notebook)."""
+        for piece in self.pieces:
+            piece.value = ""
+            piece.close()
+        self.pieces, self._pending = [], []
 
 
 class WidgetView(LiveView):
-    """A live view made of ipywidgets, updated in place."""
+    """A live view made of ipywidgets, replaced in place by the static output when the turn ends."""
 
     def __init__(
         self,
@@ -55,33 +114,30 @@ class WidgetView(LiveView):
     ) -> None:
         super().__init__(refresh_per_second=refresh_per_second, clock=clock)
         self._display = display
+        self._layout = widgets.Layout()
+        self._style = HTMLMathStyle()  # one style and one layout for every piece: each is a model of its own
         self.header = widgets.HTML()
-        self.reasoning = widgets.HTML()
-        self.reasoning_box = widgets.Accordion(children=[self.reasoning], titles=("Reasoning summary",))
+        self.reasoning = _GrowingText(self._layout, self._style, clock)
+        self.reasoning_box = widgets.Accordion(children=[self.reasoning.box], titles=("Reasoning summary",))
         self.reasoning_box.selected_index = None
         self.reasoning_box.layout.display = "none"
         self.cards = widgets.VBox()
-        self.answer = widgets.HTMLMath()
-        self.notice = widgets.HTML()
-        self.usage = widgets.HTML()
         self.approvals = widgets.VBox()
+        self.answer = _GrowingText(self._layout, self._style, clock)
         self.box = widgets.VBox(
-            [
-                self.header,
-                self.reasoning_box,
-                self.cards,
-                self.approvals,
-                self.answer,
-                self.notice,
-                self.usage,
-            ]
+            [self.header, self.reasoning_box, self.cards, self.approvals, self.answer.box]
         )
         self._card_widgets: dict[str, widgets.HTML] = {}
-        # what each card shows, so an unchanged card is not rendered again
-        self._card_markdown: dict[str, str] = {}
+        self._card_markdown: dict[
+            str, str
+        ] = {}  # what each card shows, so an unchanged card is not sent again
         self._partial_images: dict[str, str] = {}  # item id -> latest partial image (base64)
-        self._display_id: str | None = None
-        self._last_answer = ""
+        self.display_id: str | None = None
+        self.final_bundle: dict[str, str] | None = None
+        """The static output the view ended with (re-sent with a mark if a re-run supersedes the turn)."""
+        self.sent = 0
+        """Bytes of widget values sent while streaming (what the budget counts)."""
+        self._last_tail = -1e9
 
     def on_event(self, event: Any, snapshot: Callable[[], Any]) -> None:
         """One stream event; partial images are kept from their events (snapshots do not carry them)."""
@@ -91,20 +147,17 @@ class WidgetView(LiveView):
                 self._partial_images[item_id] = image
         super().on_event(event, snapshot)
 
-    def ask_approval(self, name: str, arguments: str) -> Decision | None:
+    def ask_approval(self, name: str, arguments: str, call_id: str = "") -> Decision | None:
         """Ask with Run / Run all / Deny buttons in the view, where the kernel can take the click meanwhile."""
-        card = ApprovalCard(name, arguments)
+        card = ApprovalCard(name)
         route = comm_route(card.comms)
         if route is None:
             card.close()
             return None
-        # Also said as text, for a frontend that cannot draw the buttons (no widget manager): it knows why the
-        # cell waits, and how to stop it.
-        waiting = (
-            f"Waiting for approval of `{name}`: Run, Run all or Deny above (interrupt the kernel to stop)."
-        )
-        handle = self._display.display(
-            {"text/markdown": waiting, "text/plain": waiting}, raw=True, display_id=True
+        # A frontend that cannot draw the buttons (no widget manager) shows the output's text: it says why the
+        # cell waits and how to stop it.
+        self._set_live_text(
+            f"Waiting for approval of {name}: Run, Run all or Deny in the live view (interrupt the kernel to stop)."
         )
         try:
             with route:  # routed before it shows, so that no click can come first
@@ -114,85 +167,95 @@ class WidgetView(LiveView):
         finally:  # answered or interrupted: the question goes; the call's own card shows what happened
             self.approvals.children = tuple(c for c in self.approvals.children if c is not card.box)
             card.close()
-            if getattr(handle, "display_id", None) is not None:
-                self._display.update_display({"text/plain": ""}, raw=True, display_id=handle.display_id)
+            self._set_live_text(_WAITING)
 
     # ----- what the base class calls -----
 
     def _show(self) -> None:
         self._set_header("waiting for the first token…")
-        handle = self._display.display(self._bundle(None), raw=True, display_id=True)
-        self._display_id = getattr(handle, "display_id", None)
+        view = {"version_major": 2, "version_minor": 0, "model_id": self.box.model_id}
+        handle = self._display.display(
+            {_WIDGET_MIME: view, "text/plain": _WAITING}, raw=True, display_id=True
+        )
+        self.display_id = getattr(handle, "display_id", None)
 
     def _refresh(self, items: list[dict[str, Any]], status: str) -> None:
         self._set_header(status)
         self._render_items(items)
 
     def _final(self, outcome: TurnOutcome, items: list[dict[str, Any]]) -> None:
-        self._render_items(items)
-        response = outcome.response.to_dict() if outcome.response is not None else None
-        self._set_header({"completed": "done", "error": "failed"}.get(outcome.status, outcome.status))
-        notices = [notice_markdown(response, outcome.status)]
-        if outcome.error is not None:
-            notices.append(error_markdown(outcome.error))
-        if outcome.notice:
-            notices.append(outcome.notice)
-        text = "\n\n".join(n for n in notices if n)
-        color = "#b42318" if outcome.error is not None else "#9a6700"
-        self.notice.value = f"<div style='color:{color}'>{markdown_to_html(text)}</div>" if text else ""
-        if outcome.stats is not None:
-            self.usage.value = "<div style='font-size:0.85em;margin-top:4px'>" + "".join(
-                _chip(label, value) for label, value in outcome.stats.parts()
-            ) + "</div>"  # fmt: skip
-        cards = [c.markdown() for c in self.local_calls]
-        known = {self._last_answer: self.answer.value} if self._last_answer else {}
-        static = {"text/html": outcome_html(outcome, items=items, local_cards=cards, known=known),
-                  "text/markdown": outcome_markdown(outcome, items=items, local_cards=cards),
-                  "text/plain": outcome_text(outcome, items=items)}  # fmt: skip
-        if self._display_id is not None:
-            self._display.update_display({"text/plain": ""}, raw=True, display_id=self._display_id)
-        self._display.display(self._bundle(static), raw=True)
+        answer = answer_markdown(items)
+        whole = self.answer.whole(answer)
+        bundle = outcome_bundle(
+            outcome,
+            items=items,
+            calls=self.local_calls,
+            runs_tools=self.runs_tools,
+            known={answer: whole} if whole else None,
+            header=self.header_line(),
+        )
+        self.final_bundle = bundle
+        if self.display_id is not None:
+            self._display.update_display(bundle, raw=True, display_id=self.display_id)
+        else:
+            self._display.display(bundle, raw=True)
+        self._close()
 
     # ----- helpers -----
 
-    def _bundle(self, static: dict[str, str] | None) -> dict[str, Any]:
-        view = {"version_major": 2, "version_minor": 0, "model_id": self.box.model_id}
-        if static is None:
-            return {_WIDGET_MIME: view, "text/plain": ""}  # blank, as it is once the turn ends
-        return {_WIDGET_MIME: view, **static}
+    def header_line(self) -> str:
+        """``model · thread NAME``: the first line of the static output."""
+        return self.model + (f" · thread {self.thread}" if self.thread else "")
+
+    def _set_live_text(self, text: str) -> None:
+        if self.display_id is not None:
+            view = {"version_major": 2, "version_minor": 0, "model_id": self.box.model_id}
+            self._display.update_display(
+                {_WIDGET_MIME: view, "text/plain": text}, raw=True, display_id=self.display_id
+            )
 
     def _set_header(self, status: str) -> None:
-        where = (
-            f" · thread <code style='font-size:inherit'>{html.escape(self.thread)}</code>"
-            if self.thread
-            else ""
-        )
+        where = f" · thread <code>{html.escape(self.thread)}</code>" if self.thread else ""
         value = (
-            f"<div style='font-size:0.85em;opacity:.75'><b>{html.escape(self.model)}</b>{where} · "
-            f"{html.escape(status)}</div>"
+            f"<div style='{_theme.SMALL_MUTED}'><b>{html.escape(self.model)}</b>{where} · "
+            f"{text_html(status)}</div>"
         )
         if value != self.header.value:  # each changed value is one comm message to the frontend
             self.header.value = value
+            self.sent += len(value) + _MESSAGE_BYTES
+
+    def _may_send(self, cost: int) -> bool:
+        """Whether the growing block may be sent again now: within the byte budget, or not sent for a while."""
+        shown = len(self.answer.text.text) + len(self.reasoning.text.text)
+        now = self.clock()
+        if (
+            self.sent + cost <= LIVE_BYTES_PER_CHAR * shown + LIVE_ALLOWANCE
+            or now - self._last_tail >= _TAIL_FLOOR_S
+        ):
+            self._last_tail = now
+            return True
+        return False
 
     def _render_items(self, items: list[dict[str, Any]]) -> None:
-        answer = answer_markdown(items)
-        if answer != self._last_answer:
-            self.answer.value = markdown_to_html(answer)
-            self._last_answer = answer
+        self.sent += self.answer.update(answer_markdown(items), self._may_send)
         reasoning = reasoning_text(items)
         if reasoning:
             self.reasoning_box.layout.display = None
-            rendered = markdown_to_html(reasoning)
-            if rendered != self.reasoning.value:
-                self.reasoning.value = rendered
-        cards = [
-            (
-                str(item.get("id") or f"#{n}"),
-                item_markdown(item, partial_image=self._partial_images.get(item.get("id") or "")),
+            self.sent += self.reasoning.update(reasoning, self._may_send)
+        self._render_cards(items)
+
+    def _render_cards(self, items: list[dict[str, Any]]) -> None:
+        calls = {call.call_id: call for call in self.local_calls}
+        cards: list[tuple[str, str]] = []
+        for n, item in enumerate(items):
+            function = item.get("type") == "function_call" and bool(item.get("call_id"))
+            call = calls.pop(str(item.get("call_id")), None) if function else None
+            key = f"call:{item['call_id']}" if function else str(item.get("id") or f"#{n}")
+            image = self._partial_images.get(item.get("id") or "")
+            cards.append(
+                (key, item_markdown(item, partial_image=image, call=call, runs_tools=self.runs_tools))
             )
-            for n, item in enumerate(items)
-        ]
-        cards += [(f"local:{call.call_id}", call.markdown()) for call in self.local_calls]
+        cards += [(f"call:{c.call_id}", self._orphan_card(c)) for c in calls.values()]
         children_changed = False
         for key, card in cards:
             if not card:
@@ -203,8 +266,31 @@ class WidgetView(LiveView):
                 children_changed = True
             if self._card_markdown.get(key) != card:  # an image card is megabytes: render it once
                 self._card_markdown[key] = card
-                widget.value = f"<div style='{CARD_STYLE}'>{markdown_to_html(card)}</div>"
+                widget.value = f"<div style='{_theme.CARD}'>{markdown_to_html(card)}</div>"
+                self.sent += len(widget.value) + _MESSAGE_BYTES
         if children_changed:
             self.cards.children = tuple(
                 self._card_widgets[k] for k, card in cards if card and k in self._card_widgets
             )
+
+    def _orphan_card(self, call: LocalCall) -> str:
+        item = {
+            "type": "function_call",
+            "name": call.name,
+            "arguments": call.arguments,
+            "call_id": call.call_id,
+        }
+        return item_markdown(item, call=call, runs_tools=self.runs_tools)
+
+    def _close(self) -> None:
+        """Close every widget of the view: the static output replaced it, and no state should be saved."""
+        self.answer.clear()
+        self.reasoning.clear()
+        for widget in (self.answer.tail, self.reasoning.tail, *self._card_widgets.values()):
+            widget.value = ""
+        for widget in (
+            self.answer.tail, self.answer.box, self.reasoning.tail, self.reasoning.box, self.reasoning_box,
+            *self._card_widgets.values(), self.cards, self.approvals, self.header, self.box, self._layout,
+            self._style,
+        ):  # fmt: skip
+            widget.close()

@@ -150,11 +150,24 @@ class Response(APIModel):
     billing: dict[str, Any] | None = None
     tool_usage: dict[str, Any] | None = None
     _parsed: Any = PrivateAttr(default=None)
+    _turn_usage: ResponseUsage | None = PrivateAttr(default=None)
+    _turn_requests: int = PrivateAttr(default=1)
 
     @property
     def parsed(self) -> Any:
         """The structured answer (model instance or dict) when asked with ``parse``, ``--schema`` or ``--json``."""
         return self._parsed
+
+    @property
+    def turn_usage(self) -> ResponseUsage | None:
+        """The usage of the whole turn that gave this response: every request of a tool loop summed, as the
+        ``%%respond`` usage bar counts it. For a one-request turn (or a response not from the magic), ``usage``."""
+        return self._turn_usage if self._turn_usage is not None else self.usage
+
+    @property
+    def turn_requests(self) -> int:
+        """How many requests the turn that gave this response sent (a tool loop sends one per round)."""
+        return self._turn_requests
 
     @property
     def output_text(self) -> str:
@@ -169,14 +182,9 @@ class Response(APIModel):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """Shown in a notebook as safe HTML and Markdown renderings (answer, tool cards), with a text fallback."""
-        from nbresponses.render._html import response_html
-        from nbresponses.render._markdown import response_markdown
+        from nbresponses.render._bundle import response_bundle
 
-        return {
-            "text/html": response_html(self),
-            "text/markdown": response_markdown(self),
-            "text/plain": repr(self),
-        }
+        return {**response_bundle(self), "text/plain": repr(self)}
 
     @property
     def refusal(self) -> str | None:
