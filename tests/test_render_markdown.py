@@ -10,11 +10,10 @@ import pytest
 from markdown_it import MarkdownIt
 
 from nbresponses import _exceptions as exc
-from nbresponses.render import TurnOutcome, outcome_markdown, outcome_text, response_markdown
-from nbresponses.render import LocalCall
+from nbresponses.render import LocalCall, TurnOutcome, outcome_markdown, outcome_text, response_markdown
 from nbresponses.render._markdown import (
-    card_sections,
     answer_markdown,
+    card_sections,
     error_markdown,
     item_markdown,
     notice_markdown,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
-import re
 import html
 import json
+import re
 from typing import Any
 
 import pytest

@@ -23,6 +23,7 @@ SUBCOMMAND_HELP = {
     "fork TURN --thread NEW": "a new thread continuing from a turn (its number in history, a response or cell id)",
     "tools": "the notebook functions marked with @nbresponses.tool",
     "usage [THREAD] [--all]": "tokens and estimated cost by thread and model (--all: every notebook)",
+    "models [FILTER]": "the models the endpoint lists, the API each answers on, and their prices",
     "count PROMPT": "the input tokens a prompt would send, nothing sent to the model (also a %%respond count cell)",
     "help": "this help (also %respond?)",
 }
@@ -31,7 +32,7 @@ SUBCOMMAND_HELP = {
 assert {synopsis.split()[0] for synopsis in SUBCOMMAND_HELP} == SUBCOMMANDS
 
 _GROUPS = (
-    ("Model and request", ("model", "instructions", "temperature", "top_p", "max_output_tokens", "reasoning",
+    ("Model and request", ("model", "api", "instructions", "temperature", "top_p", "max_output_tokens", "reasoning",
                            "summary", "json", "schema", "metadata", "background", "stream", "store")),
     ("Tools", ("tools", "tool_json", "web_search", "file_search", "code_interpreter", "tool_choice",
                "parallel_tools", "approve", "max_tool_rounds")),

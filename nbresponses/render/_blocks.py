@@ -63,7 +63,8 @@ class BlockSplitter:
         self._boundary_next = True  # the next non-blank line at the margin starts a new block
         self._table_head = ""  # header and rule lines of a table being written
         self._last_line = ""
-        self._in_list = False  # the last block at the margin is a list (a list item after a blank line goes on)
+        # Whether the last block at the margin is a list (a list item after a blank line goes on with it).
+        self._in_list = False
         self._reopen = (
             ""  # what the tail needs in front of it: a fence or table header cut off by a forced split
         )
