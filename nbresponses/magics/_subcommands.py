@@ -26,13 +26,14 @@ __all__ = ["markdown_table", "run_subcommand"]
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, right: Sequence[int] = ()) -> str:
-    """A Markdown table of plain values (escaped: a value shows as the text it is); ``right``-aligned columns."""
+    """A Markdown table (cells are Markdown, on one line, pipes escaped); ``right``-aligned columns.
+
+    Shown through `show_markdown`, which renders it safely (a ``$`` is a literal dollar, raw HTML is text); a
+    value that must show as typed goes through `plain_cell` first.
+    """
 
     def cell(value: Any) -> str:
-        text = " ".join(("" if value is None else str(value)).split())
-        for char in "\\`*_[]<>|$~":
-            text = text.replace(char, "\\" + char)
-        return text
+        return " ".join(("" if value is None else str(value)).split()).replace("|", "\\|")
 
     rule = "|" + "".join("---:|" if n in right else "---|" for n in range(len(header)))
     lines = ["| " + " | ".join(cell(h) for h in header) + " |", rule]
@@ -45,6 +46,13 @@ def show_markdown(text: str, *, kind: SectionKind = "answer") -> None:
     from nbresponses.render import Section, sections_bundle
 
     display(sections_bundle([Section(kind, text)]), raw=True)
+
+
+def plain_cell(value: str) -> str:
+    """Text shown as typed in a Markdown table (a prompt): its Markdown punctuation escaped."""
+    for char in "\\`*_[]<>$~#":
+        value = value.replace(char, "\\" + char)
+    return value
 
 
 def _short_id(value: str | None, keep: int = 6) -> str:
@@ -148,7 +156,7 @@ def _history(m: RespondMagics, args: str) -> None:
     rows = []
     for t in turns:
         status = "superseded" if t.superseded_by and t.continuable else _STATUS_WORDS.get(t.status, t.status)
-        rows.append((numbers.get(t.id, t.id), short_cell_id(t.cell_id or ""), _clip(t.prompt or "", 30),
+        rows.append((numbers.get(t.id, t.id), short_cell_id(t.cell_id or ""), plain_cell(_clip(t.prompt or "", 30)),
                      _clip(t.model or "", 14), format_tokens(t.total_tokens or 0), status,
                      _short_id(t.response_id)))  # fmt: skip
     header = ("turn", "cell", "prompt", "model", "tokens", "status", "response")

@@ -23,7 +23,8 @@ _INLINE_IMAGE = re.compile(r"^data:image/(gif|png|jpeg|webp);", re.IGNORECASE)
 _ALWAYS = re.compile(r"([\\`*\[\]<>|~$])")
 _UNDERSCORE = re.compile(r"(?<!\w)_|_(?!\w)")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_LINE_START = re.compile(r"^(\s*)([#=+-]|\d{1,9}(?=[.)]))")
+# What makes a line a heading, list item, rule or setext underline: escaped at the start of a line.
+_LINE_START = re.compile(r"^(\s*)([#=+-](?=[\s#=+-]|$)|\d{1,9}(?=[.)](?:\s|$)))")
 _NEEDS_BRACKETS = re.compile(r"[\s()<>\\]")
 _PIPE = re.compile(r"(?<!\\)\|")
 
@@ -81,9 +82,8 @@ def _destination(url: str) -> str:
 
 
 class _MarkdownWriter:
-    def inline(self, node: SyntaxTreeNode) -> str:
+    def inline(self, node: SyntaxTreeNode, *, line_start: bool = True) -> str:
         out: list[str] = []
-        line_start = True
         for child in node.children:
             piece = self._inline_node(child, line_start)
             out.append(piece)
@@ -124,7 +124,8 @@ class _MarkdownWriter:
         if kind == "paragraph":
             return self.inline(node.children[0]) if node.children else ""
         if kind == "heading":
-            return "#" * int(node.tag[1:]) + " " + (self.inline(node.children[0]) if node.children else "")
+            text = self.inline(node.children[0], line_start=False) if node.children else ""
+            return "#" * int(node.tag[1:]) + " " + text
         if kind in ("fence", "code_block"):
             return _fence(node.content, node.info if kind == "fence" else "")
         if kind == "hr":
@@ -166,7 +167,10 @@ class _MarkdownWriter:
         lines = []
         for n, row in enumerate(rows):
             # A pipe in a code span must be escaped too in a table (GFM); text pipes already are.
-            cells = [_PIPE.sub(r"\\|", self.inline(c.children[0])) if c.children else "" for c in row]
+            cells = [
+                _PIPE.sub(r"\\|", self.inline(c.children[0], line_start=False)) if c.children else ""
+                for c in row
+            ]
             lines.append("| " + " | ".join(cells) + " |")
             if n == 0:
                 rule = {"left": ":---", "right": "---:", "center": ":---:"}
