@@ -144,12 +144,16 @@ class Kernel:
 
 
 def view_messages(messages: list[dict[str, Any]]) -> tuple[int, int, int]:
-    """Updates sent while streaming (comm_msg, update_display_data), one-off messages (widget creation, displays),
-    and the bytes of all of them."""
-    updates = [m for m in messages if m["msg_type"] in ("comm_msg", "update_display_data")]
-    once = [m for m in messages if m["msg_type"] in ("comm_open", "comm_close", "display_data")]
-    size = sum(len(json.dumps(m["content"], default=str)) for m in updates + once)
-    return len(updates), len(once), size
+    """Updates sent while streaming (comm_msg, update_display_data before the final output), one-off messages
+    (widget creation, the final output, closing the widgets), and the bytes of all of them."""
+    kinds = ("comm_msg", "update_display_data", "comm_open", "comm_close", "display_data")
+    shown = [m for m in messages if m["msg_type"] in kinds]
+    finals = [n for n, m in enumerate(shown) if m["msg_type"] == "update_display_data"
+              and "text/markdown" in m["content"].get("data", {})]  # fmt: skip
+    end = finals[-1] if finals else len(shown)  # the static output that replaces the live view
+    updates = [m for m in shown[:end] if m["msg_type"] in ("comm_msg", "update_display_data")]
+    size = sum(len(json.dumps(m["content"], default=str)) for m in shown)
+    return len(updates), len(shown) - len(updates), size
 
 
 def main() -> None:

@@ -66,29 +66,30 @@ class MarkdownView(LiveView):
         self.display_id = getattr(handle, "display_id", None)
 
     @staticmethod
-    def _rendered(growing: GrowingMarkdown[Rendered], text: str) -> str:
-        growing.update(text)
+    def _html(growing: GrowingMarkdown[Rendered]) -> str:
         return "".join(rendered.html for _, rendered in growing.chunks) + growing.tail()
 
     def _refresh(self, items: list[dict[str, Any]], status: str) -> None:
         if self.display_id is None:
             return
-        reasoning = reasoning_text(items)
+        answer, reasoning = answer_markdown(items), reasoning_text(items)
+        self._answer.update(answer)  # finished blocks are rendered once, as they come
+        if reasoning:
+            self._reasoning.update(reasoning)
+        shown = len(answer) + len(reasoning)
+        if self.sent + shown > MARKDOWN_BYTES_PER_CHAR * shown + _ALLOWANCE:
+            return  # over the budget: the page already shown stays (the final output shows everything)
         parts = [self._header(status)]
         if reasoning:
             parts.append(
-                f"<details><summary>Reasoning summary</summary>{self._rendered(self._reasoning, reasoning)}</details>"
+                f"<details><summary>Reasoning summary</summary>{self._html(self._reasoning)}</details>"
             )
         parts += [
             section_rendered(card, {}).html
             for card in card_sections(items, self.local_calls, runs_tools=self.runs_tools)
         ]
-        answer = answer_markdown(items)
-        parts.append(self._rendered(self._answer, answer))
+        parts.append(self._html(self._answer))
         page = "<div class='nbresponses'>" + "".join(parts) + "</div>"
-        budget = MARKDOWN_BYTES_PER_CHAR * (len(answer) + len(reasoning)) + _ALLOWANCE
-        if self.sent + len(page) > budget:
-            return  # the final output shows everything; meanwhile the page already shown stays
         self.sent += len(page)
         self._display.update_display(
             {"text/html": page, "text/plain": f"({status})"}, raw=True, display_id=self.display_id
@@ -97,6 +98,8 @@ class MarkdownView(LiveView):
     def _final(self, outcome: TurnOutcome, items: list[dict[str, Any]]) -> None:
         answer = answer_markdown(items)
         whole = None
+        if answer.startswith(self._answer.text):
+            self._answer.update(answer)  # the blocks that came after the last refresh
         if self._answer.text == answer and self._answer.exact:
             tail = self._answer.tail_source()
             parts = [r for _, r in self._answer.chunks] + ([render_markdown(tail)] if tail.strip() else [])

@@ -32,9 +32,9 @@ from ._outcome import TurnOutcome
 __all__ = ["LIVE_ALLOWANCE", "LIVE_BYTES_PER_CHAR", "WidgetView"]
 
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-LIVE_BYTES_PER_CHAR = 3.0
+LIVE_BYTES_PER_CHAR = 2.5
 """While streaming, the view sends at most this many bytes per character of text shown (plus the allowance)..."""
-LIVE_ALLOWANCE = 8_000
+LIVE_ALLOWANCE = 6_000
 """... so that short answers refresh at the full rate."""
 _TAIL_FLOOR_S = 1.0  # the growing block is shown at least this often, budget or not
 _MIN_PIECE = 1200  # characters of finished blocks gathered into one widget (each widget costs ~600 bytes)
@@ -87,6 +87,8 @@ class _GrowingText:
 
     def whole(self, text: str) -> Rendered | None:
         """The copies of ``text`` from the pieces already rendered, when it is what was shown and cut exactly."""
+        if text.startswith(self.text.text):
+            self.text.update(text)  # the blocks that came after the last refresh: rendered now, nothing sent
         if text != self.text.text or not self.text.exact:
             return None
         tail = self.text.tail_source()
