@@ -1,6 +1,8 @@
-"""Markdown and plain-text renderings of a response (pure): the static fallback, cards and ``Response`` display.
+"""The Markdown of each part of a turn (pure): the answer, reasoning, one card per tool call, notices, errors.
 
-Items are rendered from their JSON form, so item types added to the API later still show (type and fields).
+This is the source every copy is written from (`_bundle` turns each `Section` into safe HTML, safe Markdown and
+plain text); model text in it is untrusted and only our own markup wraps it. Items are rendered from their JSON
+form, so item types added to the API later still show (type and fields).
 """
 
 from __future__ import annotations
