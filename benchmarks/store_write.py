@@ -7,10 +7,12 @@ response as JSON text.
   (a) bare loop: one ``INSERT`` per turn (the least any durable log can do)
   (b) bare loop: ``INSERT`` then ``UPDATE`` per turn (two commits, as begin + finish must be)
   (c) ``HistoryStore.begin_turn`` + ``finish_turn`` per turn (a new cell each time: append)
+  (f) the same as `Conversation` does it: ``begin_turn(expected_head=...)`` checks, in the same write, that the
+      head did not move and that no other running process holds the thread (what lets kernels share a thread)
   (d) ``HistoryStore.parent_for`` for a new cell, and for a re-run of the first cell (walks the whole path)
   (e) ``HistoryStore.active_path`` and ``history`` on the resulting thread of ``--turns`` turns
 
-Prints microseconds per operation (best of ``--repeat`` runs) and the ratios (c)/(a) and (c)/(b).
+Prints microseconds per operation (best of ``--repeat`` runs) and the ratios (c)/(a), (c)/(b) and (f)/(c).
 
 Usage: python benchmarks/store_write.py [--turns 1000] [--repeat 5]
 """
@@ -86,15 +88,16 @@ def bare(path: Path, turns: int, *, update: bool) -> float:
     return elapsed
 
 
-def store_turns(path: Path, turns: int) -> tuple[float, HistoryStore]:
+def store_turns(path: Path, turns: int, *, coordinated: bool = False) -> tuple[float, HistoryStore]:
     """Seconds for ``turns`` begin + finish pairs, appending to one thread; returns the open store too."""
     store = HistoryStore(path)
     bodies = [response(n) for n in range(turns)]
     parent: int | None = None
     start = time.perf_counter()
     for n in range(turns):
+        claim = {"expected_head": parent} if coordinated else {}
         turn = store.begin_turn(
-            NB, parent_id=parent, cell_id=f"cell-{n}", prompt="Summarise", request=REQUEST
+            NB, parent_id=parent, cell_id=f"cell-{n}", prompt="Summarise", request=REQUEST, **claim
         )
         store.finish_turn(turn.id, status="completed", response=bodies[n])
         parent = turn.id
@@ -118,11 +121,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     turns, repeat = args.turns, args.repeat
-    insert_s, pair_s, store_s = [], [], []
+    insert_s, pair_s, store_s, claimed_s = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(repeat):
             insert_s.append(bare(Path(tmp) / f"a{run}.sqlite3", turns, update=False))
             pair_s.append(bare(Path(tmp) / f"b{run}.sqlite3", turns, update=True))
+            claimed, other = store_turns(Path(tmp) / f"f{run}.sqlite3", turns, coordinated=True)
+            claimed_s.append(claimed)
+            other.close()
             elapsed, store = store_turns(Path(tmp) / f"c{run}.sqlite3", turns)
             store_s.append(elapsed)
             if run < repeat - 1:
@@ -135,7 +141,12 @@ def main() -> None:
         store.close()
     per = {
         name: min(values) / turns * 1e6
-        for name, values in (("insert", insert_s), ("pair", pair_s), ("store", store_s))
+        for name, values in (
+            ("insert", insert_s),
+            ("pair", pair_s),
+            ("store", store_s),
+            ("claimed", claimed_s),
+        )
     }
     print(f"sqlite {sqlite3.sqlite_version}, {turns} turns, best of {repeat}")
     print(f"(a) bare INSERT per turn            {per['insert']:9.1f} us")
@@ -143,6 +154,10 @@ def main() -> None:
     print(
         f"(c) begin_turn + finish_turn        {per['store']:9.1f} us   "
         f"(c)/(a) = {per['store'] / per['insert']:.1f}x   (c)/(b) = {per['store'] / per['pair']:.1f}x"
+    )
+    print(
+        f"(f) the same, head and running turns checked {per['claimed']:6.1f} us   "
+        f"(f)/(c) = {per['claimed'] / per['store']:.2f}x"
     )
     print(f"(d) parent_for, new cell            {new_cell * 1e6:9.1f} us")
     print(f"(d) parent_for, re-run of 1st cell  {rerun_first * 1e6:9.1f} us   (walks {turns} turns)")

@@ -21,8 +21,9 @@ from . import _resources as specs
 from ._config import ClientConfig, resolve_config
 from ._conversations import AsyncConversations, Conversations
 from ._exceptions import APIError, APIStatusError, ConfigurationError, NBResponsesError
-from ._http import RequestSpec, send_async, send_sync
+from ._http import RequestSpec, request_id, send_async, send_sync
 from ._models import AsyncModels, Models
+from ._secrets import redact, redact_bytes
 from ._stream import AsyncResponseStream, ResponseStream
 from .transports.routing import ApiMode, ApiRouter, RouteMemory
 from .types.items import ItemResource
@@ -36,15 +37,15 @@ __all__ = ["AsyncClient", "Client"]
 _M = TypeVar("_M", bound=BaseModel)
 
 
-def _parse(model: type[_M], response: httpx2.Response) -> _M:
+def _parse(model: type[_M], response: httpx2.Response, secrets: tuple[str, ...] = ()) -> _M:
     try:
-        return model.model_validate_json(response.content)
+        return model.model_validate_json(redact_bytes(response.content, secrets))
     except ValidationError:
-        preview = response.text[:200]
+        preview = redact(response.text[:200])
         raise APIError(
             f"The server answered {response.status_code} with a body that is not a {model.__name__}: {preview!r}",
             status=response.status_code,
-            request_id=response.headers.get("x-request-id"),
+            request_id=request_id(response.headers),
         ) from None
 
 

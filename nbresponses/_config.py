@@ -1,7 +1,7 @@
 """Client configuration: keyword arguments > environment > defaults, and the headers sent.
 
-The API key is held in a `Secret`, whose repr and str never show it; it leaves this module only inside the
-``Authorization`` header.
+The API key is held in a `Secret` (from `nbresponses._secrets`), whose repr and str never show it and whose value
+is redacted everywhere; it leaves this module only inside the ``Authorization`` header.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import httpx2
 
 from ._exceptions import ConfigurationError
+from ._secrets import Secret
 from ._version import __version__
 
 __all__ = [
@@ -30,27 +31,6 @@ DEFAULT_TIMEOUT = 600.0
 """Seconds to wait for each read (for a stream: between two chunks), as the official SDK does."""
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 2
-
-
-class Secret:
-    """A string that does not show itself in reprs, logs or tracebacks."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The secret value; call it only where the value must leave (the Authorization header)."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ NBResponsesError
 ├── ConfigurationError            missing key, bad base URL, a key typed where it must not be
 ├── InvalidParamsError            request parameters rejected before anything is sent
 │   └── BridgeStateError              server-side state (previous_response_id) sent to the chat bridge
+├── HistoryError                  the history file cannot be opened, read or written
 └── APIError                      anything that went wrong talking to the API
     ├── APIStatusError            a non-2xx HTTP status
     │   ├── BadRequestError           400
@@ -24,13 +25,14 @@ NBResponsesError
 
 Every `APIError` carries `status`, `type`, `code`, `param`, `message` and `request_id`; the stream errors also
 carry the partial `Response` built so far, so no streamed text is lost. Messages never contain the API key:
-they are passed through :func:`redact` when the error is built.
+they are passed through :func:`~nbresponses._secrets.redact` when the error is built.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
+
+from ._secrets import redact
 
 if TYPE_CHECKING:
     from .types.response import Response
@@ -45,6 +47,7 @@ __all__ = [
     "BridgeStateError",
     "ConfigurationError",
     "ConflictError",
+    "HistoryError",
     "InternalServerError",
     "InvalidParamsError",
     "NBResponsesError",
@@ -58,19 +61,6 @@ __all__ = [
     "redact",
     "status_error_class",
 ]
-
-# Key shapes of OpenAI and the common gateways (sk-..., sk-proj-..., long bearer tokens). The configured key
-# itself is always removed exactly; the pattern also catches keys the server echoes back partially.
-_KEY_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9_\-*]{6,}|(?:Bearer|bearer)\s+[A-Za-z0-9._\-]{8,})")
-_REDACTED = "[redacted]"
-
-
-def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Return ``text`` with every given secret and anything shaped like an API key replaced."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, _REDACTED)
-    return _KEY_PATTERN.sub(_REDACTED, text)
 
 
 class NBResponsesError(Exception):
@@ -92,6 +82,31 @@ class BridgeStateError(InvalidParamsError):
     def __init__(self, message: str, *, param: str | None = None) -> None:
         super().__init__(message)
         self.param = param
+
+
+class HistoryError(NBResponsesError):
+    """The SQLite history cannot be opened, read or written; the message names the file and what to do.
+
+    Attributes:
+        path: the history file.
+        response: the response of a turn whose answer arrived but could not be logged (nothing is lost).
+    """
+
+    def __init__(self, message: str, *, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.response: Response | None = None
+
+    @property
+    def hint(self) -> str:
+        """What to do: the turn is not in the thread's history, its answer is kept."""
+        fix = (
+            "Free some disk space or fix the file's permissions, or choose another history file "
+            "(RespondMagics.history_path or NBRESPONSES_HISTORY)."
+        )
+        if self.response is None:
+            return fix
+        return f"The answer above is kept (in `_r`), but this turn is not in the thread's history. {fix}"
 
 
 class APIError(NBResponsesError):

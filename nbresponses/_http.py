@@ -17,12 +17,14 @@ from typing import Any
 import httpx2
 
 from ._config import ClientConfig
-from ._exceptions import APIConnectionError, APIStatusError, APITimeoutError, redact, status_error_class
+from ._exceptions import APIConnectionError, APIStatusError, APITimeoutError, status_error_class
 from ._retries import backoff_delay, retry_after, should_retry_status
+from ._secrets import install_log_filter, redact
 
-__all__ = ["RequestSpec", "send_async", "send_sync", "status_error"]
+__all__ = ["RequestSpec", "request_id", "send_async", "send_sync", "status_error"]
 
 logger = logging.getLogger("nbresponses")
+install_log_filter()  # httpcore2 logs response headers at DEBUG: a server echoing the key must not reach a log
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def _build(
     content = None
     if spec.body is not None:
         headers["Content-Type"] = "application/json"
-        content = json.dumps(spec.body, ensure_ascii=False, separators=(",", ":")).encode()
+        content = _utf8(json.dumps(spec.body, ensure_ascii=False, separators=(",", ":")))
     if spec.stream:
         headers["Accept"] = "text/event-stream"
     params = {key: _query_value(value) for key, value in spec.params.items() if value is not None}
@@ -55,6 +57,13 @@ def _build(
         params=params,
         timeout=config.timeout,
     )
+
+
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode()
+    except UnicodeEncodeError:  # lone surrogates cannot be sent: U+FFFD in their place (callers say so first)
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode()
 
 
 def _query_value(value: Any) -> Any:
@@ -70,6 +79,12 @@ def _error_code(body: bytes) -> str | None:
         return None
     code = error.get("code") if isinstance(error, dict) else None
     return code if isinstance(code, str) else None
+
+
+def request_id(headers: httpx2.Headers) -> str | None:
+    """The ``x-request-id`` header (to quote to support), redacted: a server may echo anything in it."""
+    value = headers.get("x-request-id")
+    return redact(value) if value else None
 
 
 def status_error(response: httpx2.Response, body: bytes, secrets: tuple[str, ...]) -> APIStatusError:
@@ -91,7 +106,7 @@ def status_error(response: httpx2.Response, body: bytes, secrets: tuple[str, ...
         type=error.get("type") if isinstance(error.get("type"), str) else None,
         code=str(code) if code is not None else None,
         param=error.get("param") if isinstance(error.get("param"), str) else None,
-        request_id=response.headers.get("x-request-id"),
+        request_id=request_id(response.headers),
         body={"error": {k: redact(v, secrets) if isinstance(v, str) else v for k, v in error.items()}},
     )
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Placeholder", "interpolate"]
+__all__ = ["Placeholder", "ValueInterrupted", "interpolate"]
 
 _NAME = r"[A-Za-z][A-Za-z0-9_]*"
 _INDEX = r"\[(?:-?\d+|'[^'\]]*'|\"[^\"\]]*\"|[A-Za-z0-9_\- ]+)\]"
@@ -22,6 +22,14 @@ _EXPR = rf"{_NAME}(?:\.{_NAME}|{_INDEX})*"
 _PLACEHOLDER = re.compile(rf"\{{\{{({_EXPR})\}}\}}|\{{({_EXPR})\}}")
 _STEP = re.compile(rf"\.({_NAME})|\[(-?\d+)\]|\['([^'\]]*)'\]|\[\"([^\"\]]*)\"\]|\[([A-Za-z0-9_\- ]+)\]")
 _MISSING = object()
+
+
+class ValueInterrupted(KeyboardInterrupt):
+    """Ctrl-C while a value was read (a property, ``repr`` or conversion that did not return): nothing was sent."""
+
+    def __init__(self, expression: str) -> None:
+        super().__init__(f"Interrupted while reading {{{expression}}} (it did not return); nothing was sent.")
+        self.expression = expression
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,8 @@ def _resolve(expression: str, namespace: Mapping[str, Any]) -> Any:
             else:
                 key = single if single is not None else double if double is not None else bare
                 value = value[key]
+        except KeyboardInterrupt:  # a property or __getitem__ that never returns
+            raise ValueInterrupted(expression) from None
         except (
             Exception
         ):  # a missing key, or the user's property / __getitem__ failed: leave the text as typed

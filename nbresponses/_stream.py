@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -29,7 +30,9 @@ import httpx2
 from pydantic import ValidationError
 
 from ._accumulator import TERMINAL_EVENTS, ResponseAccumulator
-from ._exceptions import ResponseFailedError, StreamError, StreamTimeoutError, redact
+from ._exceptions import ResponseFailedError, StreamError, StreamTimeoutError
+from ._http import request_id
+from ._secrets import REDACTED, known, redact
 from ._sse import SSEDecoder
 from .types.events import ResponseStreamEvent, parse_event
 from .types.response import Response
@@ -47,6 +50,8 @@ class EventPump:
         self.decoder = SSEDecoder()
         self.request_id = request_id
         self.secrets = secrets
+        # A server that echoes the key (in an error, in the answer) must not put it on screen or in the history.
+        self._echoed = tuple(secret.encode() for secret in known(secrets))
         self.finished = False
         self.done_marker = False  # data: [DONE] arrived
         self.notices: list[str] = []
@@ -64,8 +69,23 @@ class EventPump:
     def _events(self, messages: list[Any]) -> list[ResponseStreamEvent]:
         if not messages:
             return []
+        echoed = self._echoed
+        if echoed:  # per message, not per chunk: a key split across two chunks is still one message
+            for index, message in enumerate(messages):
+                data = message.data
+                for secret in echoed:
+                    if secret in data:
+                        messages[index] = replace(message, data=self.clean(data))
+                        break
         with self.accumulator.lock:  # once per chunk: a view may snapshot from a helper thread
             return self._add_events(messages)
+
+    def clean(self, data: bytes) -> bytes:
+        """``data`` without the known secrets (a server that echoes the key must not get it on screen)."""
+        for secret in self._echoed:
+            if secret in data:
+                data = data.replace(secret, REDACTED.encode())
+        return data
 
     def _add_events(self, messages: list[Any]) -> list[ResponseStreamEvent]:
         events: list[ResponseStreamEvent] = []
@@ -89,6 +109,7 @@ class EventPump:
 
     def json_body(self, body: bytes) -> list[ResponseStreamEvent]:
         """A gateway that ignored ``stream: true`` and sent a JSON response: replay it as one event."""
+        body = self.clean(body)
         try:
             response = Response.model_validate_json(body)
         except ValidationError:
@@ -230,8 +251,8 @@ class ResponseStream(_StreamBase):
         self, http_response: httpx2.Response, *, secrets: tuple[str, ...] = (), pump: EventPump | None = None
     ) -> None:
         self._http = http_response
-        request_id = http_response.headers.get("x-request-id")
-        self._pump = pump if pump is not None else EventPump(request_id=request_id, secrets=secrets)
+        request = request_id(http_response.headers)
+        self._pump = pump if pump is not None else EventPump(request_id=request, secrets=secrets)
         self._iterator = self._iterate()
 
     def __iter__(self) -> Iterator[ResponseStreamEvent]:
@@ -292,8 +313,8 @@ class AsyncResponseStream(_StreamBase):
         self, http_response: httpx2.Response, *, secrets: tuple[str, ...] = (), pump: EventPump | None = None
     ) -> None:
         self._http = http_response
-        request_id = http_response.headers.get("x-request-id")
-        self._pump = pump if pump is not None else EventPump(request_id=request_id, secrets=secrets)
+        request = request_id(http_response.headers)
+        self._pump = pump if pump is not None else EventPump(request_id=request, secrets=secrets)
         self._iterator = self._iterate()
 
     def __aiter__(self) -> AsyncIterator[ResponseStreamEvent]:

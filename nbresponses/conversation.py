@@ -29,8 +29,15 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import APIStatusError, BridgeStateError, NBResponsesError, ResponseFailedError, StreamError
-from .store import DEFAULT_THREAD, HistoryStore, ThreadMode, TurnRecord, TurnStatus
+from ._exceptions import (
+    APIStatusError,
+    BridgeStateError,
+    HistoryError,
+    NBResponsesError,
+    ResponseFailedError,
+    StreamError,
+)
+from .store import DEFAULT_THREAD, HeadMoved, HistoryStore, ThreadBusy, ThreadMode, TurnRecord, TurnStatus
 
 if TYPE_CHECKING:
     from ._accumulator import ResponseAccumulator
@@ -131,6 +138,11 @@ class Conversation:
         self.defaults = {"model": DEFAULT_MODEL, **defaults}
         self.notices: list[str] = []
         self.last_turn: TurnRecord | None = None
+        self.open_turn: int | None = None
+        """The id of a turn begun and not yet closed in the history (a write failed while it ran)."""
+        self.on_wait: Callable[[str], None] | None = None
+        """Told once per turn when it waits for another process's turn on the same thread."""
+        self._sent_previous_id = False
         # (store, turn id, the client-state context through that turn): see _context_through.
         self._context: tuple[HistoryStore | None, int | None, list[Any]] = (None, None, [])
         if mode is not None:
@@ -169,7 +181,6 @@ class Conversation:
             KeyboardInterrupt: after the partial turn was logged as interrupted.
         """
         items = _user_items(input)
-        parent = self.store.parent_for(self.notebook, self.thread, None if continues else cell_id)
         if params.get("store") is False and self.mode == "server":
             # A response the server does not keep cannot be continued by id: this thread must carry its items.
             self.store.set_mode(self.notebook, self.thread, "client")
@@ -185,15 +196,16 @@ class Conversation:
             )
         turn_args: dict[str, Any] = {
             "cell_id": cell_id,
+            "continues": continues,
             "on_event": on_event,
             "stream": stream,
             "prompt": prompt,
             "params": params,
         }
         try:
-            response = self._turn(items, parent, **turn_args)
+            response = self._turn(items, **turn_args)
         except (APIStatusError, BridgeStateError) as error:
-            sent_previous = parent is not None and self.mode == "server"
+            sent_previous = self._sent_previous_id and self.mode == "server"
             if self.mode == "client" or not wants_client_state(error, sent_previous_id=sent_previous):
                 raise
             if isinstance(error, BridgeStateError) and error.param == "conversation":
@@ -210,11 +222,11 @@ class Conversation:
             self._to_client_state(
                 f"{reason}; thread {self.thread!r} now resends its history with each request (store=false)."
             )
-            response = self._turn(items, parent, **turn_args)
+            response = self._turn(items, **turn_args)
         if route != "chat" and self._api_for(model) == "chat":
             self._fell_back(str(model))
         elif self.mode == "server":
-            self._check_stored(response, sent_previous=parent is not None and bool(parent.response_id),
+            self._check_stored(response, sent_previous=self._sent_previous_id,
                                sent_store=params.get("store", self.defaults.get("store")) is not False)  # fmt: skip
         return response
 
@@ -289,28 +301,82 @@ class Conversation:
             self._context = (self.store, parent.id, context)
         return context
 
+    def _begin(
+        self,
+        items: list[Any],
+        *,
+        cell_id: str | None,
+        continues: bool,
+        prompt: str | None,
+        params: Mapping[str, Any],
+    ) -> tuple[TurnRecord, dict[str, Any]]:
+        """Log the turn as running and return it with the request body built on the thread's current head.
+
+        Another kernel on the same thread is waited for (its turn must be in this one's context), and a head
+        that moves meanwhile means building the request again: turns append in order.
+        """
+        waits = 0
+        while True:
+            head = self.store.head_id(self.notebook, self.thread)
+            parent = self.store.parent_for(
+                self.notebook, self.thread, None if continues else cell_id, head_id=head
+            )
+            body = self.request_body(items, parent, params)
+            resent = len(body["input"]) - len(
+                items
+            )  # client state: the context, already logged with its turns
+            try:
+                turn = self.store.begin_turn(
+                    self.notebook,
+                    self.thread,
+                    parent_id=parent.id if parent else None,
+                    cell_id=cell_id,
+                    prompt=prompt if prompt is not None else _prompt_text(items),
+                    request={**body, "input": body["input"][resent:]} if resent else body,
+                    input_items=items,
+                    expected_head=head,
+                )
+            except HeadMoved:
+                continue
+            except ThreadBusy as busy:
+                if waits == 0 and self.on_wait is not None:
+                    self.on_wait(
+                        f"Thread {self.thread!r} is answering in another process (pid {busy.owner.pid}): this "
+                        "turn waits for it, so that its answer is in the context. Ctrl-C stops waiting."
+                    )
+                waits += 1
+                time.sleep(min(0.2, 0.005 * waits))
+                continue
+            self.open_turn = turn.id
+            return turn, body
+
+    def _finish(self, turn_id: int, **fields: Any) -> None:
+        self.last_turn = self.store.finish_turn(turn_id, **fields)
+        self.open_turn = None
+
+    def close_open_turn(self, status: TurnStatus, error: BaseException | None) -> bool:
+        """Close a turn left running by a failed history write; False if the history still cannot be written."""
+        if self.open_turn is None:
+            return True
+        try:
+            self._finish(self.open_turn, status=status, error=error)
+        except (HistoryError, LookupError, ValueError):
+            return False
+        return True
+
     def _turn(
         self,
         items: list[Any],
-        parent: TurnRecord | None,
         *,
         cell_id: str | None,
+        continues: bool,
         on_event: EventHandler | None,
         stream: bool,
         prompt: str | None,
         params: Mapping[str, Any],
     ) -> Response:
-        body = self.request_body(items, parent, params)
-        resent = len(body["input"]) - len(items)  # client state: the context, already logged with its turns
-        turn = self.store.begin_turn(
-            self.notebook,
-            self.thread,
-            parent_id=parent.id if parent else None,
-            cell_id=cell_id,
-            prompt=prompt if prompt is not None else _prompt_text(items),
-            request={**body, "input": body["input"][resent:]} if resent else body,
-            input_items=items,
-        )
+        turn, body = self._begin(items, cell_id=cell_id, continues=continues, prompt=prompt, params=params)
+        self._sent_previous_id = "previous_response_id" in body
         first_token: list[float] = []
         accumulator: ResponseAccumulator | None = None
         try:
@@ -333,21 +399,25 @@ class Conversation:
             status: TurnStatus = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
             if status == "interrupted" and body.get("background") and partial is not None and partial.id:
                 self._cancel(partial.id)
-            self.last_turn = self.store.finish_turn(
+            try:
+                first = first_token[0] if first_token else None
+                self._finish(turn.id, status=status, response=partial, error=error, first_token_at=first)
+            except HistoryError as history:  # the turn's own error matters more; say the history failed too
+                self.notices.append(str(history))
+            raise
+        try:
+            self._finish(
                 turn.id,
-                status=status,
-                response=partial,
-                error=error,
+                status="incomplete" if response.status == "incomplete" else "completed",
+                response=response,
+                cost_usd=self.prices.cost(response.model, response.usage)
+                if self.prices is not None
+                else None,
                 first_token_at=first_token[0] if first_token else None,
             )
+        except HistoryError as error:
+            error.response = response  # the answer arrived: it is shown and returned, though not logged
             raise
-        self.last_turn = self.store.finish_turn(
-            turn.id,
-            status="incomplete" if response.status == "incomplete" else "completed",
-            response=response,
-            cost_usd=self.prices.cost(response.model, response.usage) if self.prices is not None else None,
-            first_token_at=first_token[0] if first_token else None,
-        )
         return response
 
     def _cancel(self, response_id: str) -> None:

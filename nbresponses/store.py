@@ -17,15 +17,24 @@ completed turn becomes the head; the old path's turns after its parent, and ever
 built on them, get ``superseded_by`` = it (kept, off the path). A turn completing after its parent left the
 path (a concurrent re-run) is kept superseded; one completing after a reset stays in its old generation.
 
-No API key is stored: text and JSON pass through :func:`scrub` first. The schema is versioned by ``PRAGMA
-user_version``; ``_MIGRATIONS[n]`` takes a file from version ``n`` to ``n + 1`` in one write transaction.
+Several processes share the file (two kernels on one notebook, a restart). Each turn records the process that
+wrote it. On open, turns left ``in_progress`` by a process of this host that no longer runs become
+``interrupted``. A turn is begun only when no other running process has one in progress on the thread and the
+head is the one its request was built on (:class:`ThreadBusy`, :class:`HeadMoved`: the caller waits or rebuilds),
+so concurrent writers append in order. A re-run replaces a cell's turn only within its kernel lineage: when the
+turns it would supersede were all written by this process or by processes that ended (a restarted kernel), never
+when another running kernel wrote one of them.
+
+No API key is stored: text and JSON pass through `nbresponses._secrets` first; each request is stored once (its
+``input`` is the turn's input items). A file that cannot be used raises `HistoryError` naming it
+(:func:`open_history` falls back to memory). The schema is versioned by ``PRAGMA user_version``;
+``_MIGRATIONS[n]`` takes a file from version ``n`` to ``n + 1`` in one write transaction.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 import sys
 import threading
@@ -36,26 +45,37 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from ._exceptions import HistoryError
+from ._history_file import connect, history_error
+from ._history_owners import ENDED, HeadMoved, ThreadBusy, claim, close_orphans, own_lineage
+from ._processes import ProcessId, current_process
+from ._secrets import redact, redact_data, redact_json_text
+
 __all__ = [
     "DEFAULT_THREAD",
     "SCHEMA_VERSION",
+    "HeadMoved",
     "HistoryStore",
+    "ThreadBusy",
     "ThreadMode",
     "ThreadRecord",
     "TurnRecord",
     "TurnStatus",
     "UsageRow",
     "default_history_path",
+    "open_history",
     "scrub",
 ]
 
 TurnStatus = Literal["in_progress", "completed", "incomplete", "failed", "interrupted", "cancelled"]
 ThreadMode = Literal["server", "client"]
 DEFAULT_THREAD = "default"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+_TABLES = frozenset({"threads", "turns", "api_routes"})
 _CONTINUABLE = frozenset({"completed", "incomplete"})
 _FINAL = frozenset({"completed", "incomplete", "failed", "interrupted", "cancelled"})
 _BUSY_TIMEOUT_S = 10.0
+_ANY = object()
 
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -87,12 +107,16 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             api TEXT NOT NULL CHECK (api IN ('responses', 'chat')),
             updated_at REAL NOT NULL, PRIMARY KEY (base_url, model))""",
     ),
+    (  # 2 -> 3: who wrote each turn, so that turns of processes that ended can be told from running ones
+        "ALTER TABLE turns ADD COLUMN owner_host TEXT",
+        "ALTER TABLE turns ADD COLUMN owner_pid INTEGER",
+        "ALTER TABLE turns ADD COLUMN owner_started REAL",
+        "CREATE INDEX turns_open ON turns (notebook, thread) WHERE status = 'in_progress'",
+        # Turns left running by an earlier version cannot be traced to a process: they ended with it.
+        f"""UPDATE turns SET status = 'interrupted', finished_at = COALESCE(finished_at, started_at),
+            error_type = 'ProcessEnded', error_message = '{ENDED}' WHERE status = 'in_progress'""",
+    ),
 )
-
-_SECRET_FIELD = re.compile(r"(proxy-)?authorization|(x-|openai[-_])?api[-_]?key", re.IGNORECASE)
-_KEY_PATTERN = re.compile(r"\bsk-[A-Za-z0-9_-]{16,}|\b[Bb]earer\s+[A-Za-z0-9._~+/=-]{16,}")
-_SUSPECT = ("sk-", "bearer", "authorization", "api_key", "api-key", "apikey")  # cheap test before scrubbing
-_REDACTED = "[redacted]"
 
 
 def default_history_path(environ: Mapping[str, str] | None = None, *, platform: str | None = None) -> Path:
@@ -115,22 +139,9 @@ def default_history_path(environ: Mapping[str, str] | None = None, *, platform: 
     return base / "nbresponses" / "history.sqlite3"
 
 
-def scrub(value: Any, secrets: tuple[str, ...] = (), *, _field: str = "") -> Any:
-    """A copy of JSON-like ``value`` with ``Authorization``/``api_key``-like fields, ``sk-...`` and ``Bearer``
-    tokens and the exact ``secrets`` redacted (``encrypted_content``, opaque, resent as is, keeps tokens)."""
-    if isinstance(value, str):
-        for secret in secrets:
-            if len(secret) >= 8:
-                value = value.replace(secret, _REDACTED)
-        return value if _field == "encrypted_content" else _KEY_PATTERN.sub(_REDACTED, value)
-    if isinstance(value, Mapping):
-        return {
-            k: _REDACTED if v and _SECRET_FIELD.fullmatch(str(k)) else scrub(v, secrets, _field=str(k))
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [scrub(v, secrets) for v in value]
-    return value
+def scrub(value: Any, secrets: tuple[str, ...] = ()) -> Any:
+    """A copy of JSON-like ``value`` with credentials redacted (`nbresponses._secrets.redact_data`)."""
+    return redact_data(value, secrets)
 
 
 @dataclass(frozen=True)
@@ -165,6 +176,16 @@ class TurnRecord:
     response_json: str | None = field(repr=False)
     input_items_json: str | None = field(repr=False)
     output_items_json: str | None = field(repr=False)
+    owner_host: str | None = field(default=None, repr=False)
+    owner_pid: int | None = field(default=None, repr=False)
+    owner_started: float | None = field(default=None, repr=False)
+
+    @property
+    def owner(self) -> ProcessId | None:
+        """The process that wrote the turn (None for turns of versions that did not record it)."""
+        if self.owner_host is None or self.owner_pid is None:
+            return None
+        return ProcessId(self.owner_host, self.owner_pid, self.owner_started)
 
     @property
     def continuable(self) -> bool:
@@ -173,8 +194,14 @@ class TurnRecord:
 
     @property
     def request(self) -> dict[str, Any] | None:
-        """The request body as sent (scrubbed); in client state, ``input`` holds this turn's items only."""
-        return cast("dict[str, Any] | None", _loads(self.request_json))
+        """The request body as sent (scrubbed); in client state, ``input`` holds this turn's items only.
+
+        The input is stored once, as the input items: a request stored without ``input`` gets them back here.
+        """
+        request = cast("dict[str, Any] | None", _loads(self.request_json))
+        if isinstance(request, dict) and "input" not in request and self.input_items_json is not None:
+            request["input"] = self.input_items
+        return request
 
     @property
     def response(self) -> dict[str, Any] | None:
@@ -235,6 +262,16 @@ _COLUMNS = ", ".join(f"t.{f.name}" for f in fields(TurnRecord))  # of "turns t"
 _PATH = """WITH RECURSIVE path(id, parent_id, cell_id) AS (
     SELECT id, parent_id, cell_id FROM turns WHERE id = ?
     UNION ALL SELECT t.id, t.parent_id, t.cell_id FROM turns t JOIN path p ON t.id = p.parent_id)"""
+# The path from a head back to the oldest turn of a cell on it, oldest first: (parent_id, owner) of each turn.
+# The walk is kept (MATERIALIZED, SQLite 3.35+) rather than made twice.
+_MATERIALIZED = "MATERIALIZED" if sqlite3.sqlite_version_info >= (3, 35) else ""
+_SEGMENT = f"""WITH RECURSIVE path(id, parent_id, cell_id, host, pid, started) AS (
+    SELECT id, parent_id, cell_id, owner_host, owner_pid, owner_started FROM turns WHERE id = ?
+    UNION ALL SELECT t.id, t.parent_id, t.cell_id, t.owner_host, t.owner_pid, t.owner_started
+    FROM turns t JOIN path p ON t.id = p.parent_id),
+    walked AS {_MATERIALIZED} (SELECT * FROM path)
+    SELECT parent_id, host, pid, started FROM walked
+    WHERE id >= (SELECT MIN(id) FROM walked WHERE cell_id = ?) ORDER BY id"""
 _SUPERSEDE = """WITH RECURSIVE seg(id, parent_id) AS (SELECT id, parent_id FROM turns WHERE id = :head
         UNION ALL SELECT t.id, t.parent_id FROM turns t JOIN seg s ON t.id = s.parent_id
         WHERE s.parent_id IS NOT :parent),
@@ -247,8 +284,8 @@ _THREADS = """SELECT th.notebook, th.name, th.mode, th.generation, th.head_id, t
     FROM turns h WHERE h.id = th.head_id) FROM threads th LEFT JOIN turns t ON t.notebook = th.notebook
     AND t.thread = th.name WHERE th.notebook = ? GROUP BY th.name ORDER BY th.created_at, th.name"""
 _INSERT_TURN = """INSERT INTO turns (notebook, thread, generation, cell_id, parent_id, status, prompt, model,
-    previous_response_id, started_at, request_json, input_items_json)
-    VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?)"""
+    previous_response_id, started_at, request_json, input_items_json, owner_host, owner_pid, owner_started)
+    VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _FINISH_TURN = """UPDATE turns SET status = ?, response_json = COALESCE(?, response_json),
     response_id = COALESCE(?, response_id), model = COALESCE(?, model), input_tokens = ?, cached_tokens = ?,
     output_tokens = ?, reasoning_tokens = ?, total_tokens = ?, cost_usd = ?, output_items_json = ?,
@@ -269,6 +306,15 @@ def _json_default(obj: object) -> Any:
     raise TypeError(f"{type(obj).__name__} is not JSON serializable")
 
 
+def _valid_unicode(text: str) -> str:
+    """``text`` that SQLite can store: lone surrogates (which UTF-8 cannot encode) become U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
 def _where(sql: str, **filters: object) -> tuple[str, list[object]]:
     given = {column: value for column, value in filters.items() if value is not None}
     return sql + "".join(f" AND {column} = ?" for column in given), list(given.values())
@@ -278,7 +324,8 @@ class HistoryStore:
     """The turn history of every notebook in one SQLite file (``path``, default :func:`default_history_path`).
 
     Thread-safe, one connection per object. ``secrets`` (the API key) are scrubbed from all it writes;
-    ``clock`` gives timestamps. Raises :class:`RuntimeError` if a newer nbresponses wrote the file.
+    ``clock`` gives timestamps. Raises `HistoryError` (naming the file) if it cannot be used: a folder, no
+    permission, read-only, not SQLite, another program's database, or written by a newer nbresponses.
     """
 
     def __init__(
@@ -292,22 +339,10 @@ class HistoryStore:
         self.secrets = tuple(s for s in secrets if s)
         self._clock = clock
         self._lock = threading.RLock()
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not self.path.exists():
-                # Prompts are private: create the file user-only (SQLite gives -wal and -shm the same mode).
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        self._conn = sqlite3.connect(
-            str(self.path), timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        self._conn = connect(
+            self.path, busy_timeout=_BUSY_TIMEOUT_S, schema_version=SCHEMA_VERSION, tables=_TABLES
         )
         try:
-            for _ in range(400):  # unlike writes, the switch to WAL does not wait for a busy file: retry
-                try:
-                    self._conn.execute("PRAGMA journal_mode = WAL")
-                    break
-                except sqlite3.OperationalError:
-                    time.sleep(0.025)
-            self._conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
         except BaseException:
             self._conn.close()
@@ -319,6 +354,11 @@ class HistoryStore:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the history lives only as long as this object (``:memory:``)."""
+        return str(self.path) == ":memory:"
+
     def close(self) -> None:
         """Close the connection (idempotent). Every write is already committed."""
         with self._lock:
@@ -328,42 +368,48 @@ class HistoryStore:
     def _write(self) -> Iterator[sqlite3.Connection]:
         # IMMEDIATE takes the write lock up front, so a busy file waits (busy_timeout) instead of deadlocking.
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as error:  # a full disk, a file made read-only or deleted meanwhile...
+                raise history_error(self.path, "written", error) from None
 
     def _read(self, sql: str, params: Iterable[object] = ()) -> list[Any]:
         with self._lock:
-            return self._conn.execute(sql, tuple(params)).fetchall()
+            try:
+                return self._conn.execute(sql, tuple(params)).fetchall()
+            except sqlite3.Error as error:
+                raise history_error(self.path, "read", error) from None
 
     def _migrate(self) -> None:
         with self._write() as conn:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                raise RuntimeError(f"{self.path}: schema {version} is from a newer nbresponses; upgrade it.")
+            if version > SCHEMA_VERSION:  # a newer version wrote it since it was checked
+                raise HistoryError(
+                    f"The history file {self.path} was written by a newer nbresponses.", path=self.path
+                )
             for statement in (s for statements in _MIGRATIONS[version:] for s in statements):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            close_orphans(conn, self._clock())
 
     def _json(self, value: object) -> str | None:
-        """JSON text of a JSON-like value, JSON text or pydantic model, scrubbed."""
+        """JSON text of a JSON-like value, JSON text or pydantic model, scrubbed (lone surrogates replaced)."""
         if value is None:
             return None
         if isinstance(value, str):
             value = json.loads(value)
-        text = json.dumps(value, default=_json_default, ensure_ascii=False)
-        lowered = text.lower()
-        if any(word in lowered for word in _SUSPECT) or any(s in text for s in self.secrets):
-            text = json.dumps(scrub(json.loads(text), self.secrets), ensure_ascii=False)
-        return text
+        text = _valid_unicode(json.dumps(value, default=_json_default, ensure_ascii=False))
+        return redact_json_text(text, self.secrets)
 
     def _text(self, value: str | None) -> str | None:
-        return None if value is None else cast(str, scrub(value, self.secrets))
+        return None if value is None else redact(_valid_unicode(value), self.secrets)
 
     # ----- threads -----
 
@@ -436,24 +482,43 @@ class HistoryStore:
         prompt: str | None = None,
         request: object = None,
         input_items: object = None,
+        expected_head: object = _ANY,
     ) -> TurnRecord:
         """Record a turn as ``in_progress`` (creating the thread if needed). Call it *before* sending.
 
         ``parent_id`` is normally ``parent_for(...).id`` and must be a completed or incomplete turn
         (:class:`ValueError` otherwise; :class:`LookupError` if unknown). ``request`` is the body as sent
         (JSON-like, JSON text or pydantic models; its ``model`` and ``previous_response_id`` are recorded);
-        ``input_items`` are the items this turn adds (in client mode those only: log no resent history).
+        ``input_items`` are the items this turn adds (in client mode those only: log no resent history). A
+        request whose ``input`` is those items is stored without it (:attr:`TurnRecord.request` puts it back).
         ``cell_id`` is None where there is none (terminal IPython): such turns append.
+
+        ``expected_head`` (the head the request was built on) makes the turn wait its turn: :class:`HeadMoved`
+        if the head is another one now, :class:`ThreadBusy` while another running process has a turn in
+        progress on the thread. Nothing is written then; build the request again (after a wait if busy).
         """
+        if isinstance(request, Mapping) and input_items is not None and request.get("input") == input_items:
+            request = {key: value for key, value in request.items() if key != "input"}  # stored once
         request_text = self._json(request)
         body = _loads(request_text) or {}
         if parent_id is not None and not (parent := self.get_turn(parent_id)).continuable:
             raise ValueError(f"Turn {parent_id} is {parent.status}; only a completed turn can be continued.")
+        items_text, prompt_text = self._json(input_items), self._text(prompt)
+        owner = (me := current_process()).host, me.pid, me.started
         with self._write() as conn:
             generation = self._ensure_thread(conn, notebook, thread)
-            where = (notebook, thread, generation, cell_id, parent_id, self._text(prompt))
+            if expected_head is not _ANY:
+                claim(
+                    conn,
+                    notebook,
+                    thread,
+                    generation=generation,
+                    expected_head=expected_head,
+                    now=self._clock(),
+                )
+            where = (notebook, thread, generation, cell_id, parent_id, prompt_text)
             what = (body.get("model"), body.get("previous_response_id"), self._clock(), request_text)
-            params = (*where, *what, self._json(input_items))
+            params = (*where, *what, items_text, *owner)
             turn_id = cast(int, conn.execute(_INSERT_TURN, params).lastrowid)
         return self.get_turn(turn_id)
 
@@ -546,26 +611,37 @@ class HistoryStore:
         """The turns the thread's next request continues, oldest first (through a fork's source)."""
         return self.chain(self._thread_field(notebook, thread, "head_id"))
 
+    def head_id(self, notebook: str, thread: str = DEFAULT_THREAD) -> int | None:
+        """The id of the turn the thread's next request continues (None: it starts afresh)."""
+        return cast("int | None", self._thread_field(notebook, thread, "head_id"))
+
     def parent_for(
-        self, notebook: str, thread: str = DEFAULT_THREAD, cell_id: str | None = None
+        self,
+        notebook: str,
+        thread: str = DEFAULT_THREAD,
+        cell_id: str | None = None,
+        *,
+        head_id: object = _ANY,
     ) -> TurnRecord | None:
         """The turn a new request from ``cell_id`` continues from; None to start a conversation.
 
         If the cell has a turn on the active path, the re-run replaces it: the parent is that turn's parent.
-        Otherwise (a new cell, a cell whose turn failed or was superseded, no cell id) it is the head.
+        Otherwise (a new cell, a cell whose turn failed or was superseded, no cell id) it is the head. A re-run
+        replaces only within its kernel lineage: if a process that still runs (another kernel on the same
+        notebook) wrote any turn it would supersede, the turn appends at the head instead. ``head_id`` is the
+        head to start from, as read by the caller (default: the thread's current head).
         """
-        parent: int | None = self._thread_field(notebook, thread, "head_id")
+        parent = self.head_id(notebook, thread) if head_id is _ANY else cast("int | None", head_id)
         sql = (
             "SELECT 1 FROM turns WHERE notebook = ? AND cell_id = ? AND status IN ('completed', 'incomplete')"
         )
         # Most cells are new: walk the path only for a cell that has completed a turn before.
         if parent is not None and cell_id is not None and self._read(f"{sql} LIMIT 1", (notebook, cell_id)):
-            rows = self._read(
-                # The cell's oldest turn on the path: a cell's tool rounds are one turn each, replaced together.
-                f"{_PATH} SELECT parent_id FROM path WHERE cell_id = ? ORDER BY id LIMIT 1",
-                (parent, cell_id),
-            )
-            parent = rows[0][0] if rows else parent
+            # From the cell's oldest turn on the path (a cell's tool rounds are one turn each, replaced
+            # together) to the head: the turns a re-run would supersede, with their writers.
+            segment = self._read(_SEGMENT, (parent, cell_id))
+            if segment and own_lineage(row[1:] for row in segment):
+                parent = segment[0][0]
         return None if parent is None else self.get_turn(parent)
 
     def context_items(self, turn_id: int | None) -> list[Any]:
@@ -617,3 +693,20 @@ class HistoryStore:
         """Per-turn usage of every finished turn, oldest first, for totals by notebook, thread and model."""
         sql, params = _where(_USAGE, notebook=notebook, thread=thread)
         return [UsageRow(*row) for row in self._read(sql + " ORDER BY id", params)]
+
+
+def open_history(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    secrets: Iterable[str] = (),
+    clock: Callable[[], float] = time.time,
+) -> tuple[HistoryStore, str | None]:
+    """The history at ``path``, or, when that file cannot be used, an in-memory one and the line saying why.
+
+    The file is never repaired or overwritten: the caller shows the line, and turns are kept in memory only.
+    """
+    try:
+        return HistoryStore(path, secrets=secrets, clock=clock), None
+    except HistoryError as error:
+        note = f"{error} Turns are kept in memory only for now; the file is left as it is."
+        return HistoryStore(":memory:", secrets=secrets, clock=clock), note

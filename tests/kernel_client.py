@@ -22,6 +22,8 @@ class Kernel:
         self.client = self.manager.client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=60)
+        self.last_reply: dict[str, Any] = {}
+        """The ``execute_reply`` content of the last `execute` (``status``, ``ename`` of a UsageError too)."""
 
     def execute(self, code: str, *, cell_id: str | None = None, timeout: float = 60) -> list[dict[str, Any]]:
         """Run code (as the cell ``cell_id``); return its iopub messages up to idle. Raises on a Python error."""
@@ -44,9 +46,34 @@ class Kernel:
                 continue
             kind = reply["msg_type"]
             if kind == "status" and reply["content"]["execution_state"] == "idle":
+                self.last_reply = self._reply(msg_id, timeout)
                 return outputs
             if kind in ("stream", "display_data", "update_display_data", "execute_result", "error"):
                 outputs.append({"msg_type": kind, **reply["content"]})
+
+    def _reply(self, msg_id: str, timeout: float) -> dict[str, Any]:
+        while True:
+            message = self.client.get_shell_msg(timeout=timeout)
+            if message["parent_header"].get("msg_id") == msg_id:
+                return dict(message["content"])
+
+    def interrupt_when_shown(self, code: str, text: str) -> list[dict[str, Any]]:
+        """Run ``code``; once ``text`` is in an output (widget state, display, stream), interrupt the kernel."""
+        msg_id = self.client.execute(code)
+        outputs: list[dict[str, Any]] = []
+        interrupted = False
+        while True:
+            message = self.client.get_iopub_msg(timeout=60)  # a hang guard, not a timing assertion
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = message["msg_type"], message["content"]
+            if kind == "status" and content["execution_state"] == "idle":
+                self.last_reply = self._reply(msg_id, 60)
+                return outputs
+            outputs.append({"msg_type": kind, **content})
+            if not interrupted and text in json.dumps(content):
+                self.manager.interrupt_kernel()
+                interrupted = True
 
     def value(self, expression: str) -> Any:
         """The JSON value of an expression evaluated in the kernel."""

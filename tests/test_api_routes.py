@@ -40,6 +40,9 @@ def test_a_version_1_history_is_migrated_and_keeps_its_turns(tmp_path: Path) -> 
         store.finish_turn(turn.id, status="completed", response={"id": "resp_1", "model": "m"})
     raw = sqlite3.connect(path)  # roll the file back to schema 1, as an older nbresponses left it
     raw.execute("DROP TABLE api_routes")
+    raw.execute("DROP INDEX turns_open")  # and the owners of schema 3
+    for column in ("owner_host", "owner_pid", "owner_started"):
+        raw.execute(f"ALTER TABLE turns DROP COLUMN {column}")
     raw.execute("PRAGMA user_version = 1")
     raw.commit()
     raw.close()
@@ -48,5 +51,5 @@ def test_a_version_1_history_is_migrated_and_keeps_its_turns(tmp_path: Path) -> 
         StoredRoutes(store).set_api_route(URL, "m", "chat")
         assert StoredRoutes(store).api_route(URL, "m") == "chat"
     raw = sqlite3.connect(path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     raw.close()

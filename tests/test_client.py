@@ -300,3 +300,23 @@ async def test_async_client_create_and_stream() -> None:
             deltas = [event.delta async for event in stream if event.type == "response.output_text.delta"]
             assert deltas == ["A", "B"]
             assert (await stream.get_final_response()).output_text == "AB"
+
+
+def test_a_key_the_server_echoes_is_redacted_from_bodies_and_request_ids() -> None:
+    recorder = Recorder(
+        json_reply(200, completed(f"Your key: {KEY}"), headers={"x-request-id": KEY}),
+        json_reply(401, {"error": {"message": f"Incorrect API key provided: {KEY}", "code": "invalid_api_key"}},
+                   headers={"x-request-id": f"req-{KEY}"}),
+    )  # fmt: skip
+    client = make_client(recorder, max_retries=0)
+    assert client.responses.create(model="m", input="x").output_text == "Your key: [redacted]"
+    with pytest.raises(exc.AuthenticationError) as info:
+        client.responses.create(model="m", input="x")
+    shown = f"{info.value} {info.value!r} {info.value.body} {info.value.request_id}"
+    assert KEY not in shown and "req-[redacted]" in shown
+
+
+def test_text_utf8_cannot_carry_is_sent_with_replacement_characters() -> None:
+    recorder = Recorder(json_reply(200, completed()))
+    make_client(recorder).responses.create(model="m", input="a\ud800b", instructions="c\udce9")
+    assert recorder.bodies() == [{"model": "m", "input": "a\ufffdb", "instructions": "c\ufffd"}]

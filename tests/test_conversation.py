@@ -306,3 +306,65 @@ def test_scripts_get_a_thread_each_unless_named_and_the_magics_model(tmp_path: P
     assert Conversation(client, store=store, notebook="nb").thread == "default"
     assert DEFAULT_MODEL == RespondMagics.model.default_value
     assert one.send("x").model == DEFAULT_MODEL  # the README's Conversation(client).send(...) needs no model
+
+
+def test_a_turn_waits_for_another_process_on_its_thread_and_continues_after_it(
+    store: HistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+    import threading
+
+    backend = testing.OfflineBackend()
+    chat = Conversation(backend.client(), store=store, notebook="nb", model="m")
+    chat.send("first", cell_id="a")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:  # another kernel on the same notebook's thread is answering
+        theirs = store.begin_turn("nb", parent_id=store.head_id("nb"), cell_id="a", prompt="theirs")
+        with store._write() as conn:  # noqa: SLF001
+            conn.execute(
+                "UPDATE turns SET owner_pid = ?, owner_started = NULL WHERE id = ?", (other.pid, theirs.id)
+            )
+        said: list[str] = []
+        waiting = threading.Event()
+
+        def on_wait(message: str) -> None:
+            said.append(message)
+            waiting.set()
+
+        chat.on_wait = on_wait
+        result: list[object] = []
+        worker = threading.Thread(target=lambda: result.append(chat.send("mine", cell_id="b")))
+        worker.start()
+        assert waiting.wait(timeout=30)  # it waits (a hang guard, not a timing assertion)
+        assert len(backend.requests) == 1  # nothing sent while the other turn runs
+        store.finish_turn(theirs.id, status="completed", response={"id": "resp_theirs", "output": []})
+        worker.join(timeout=30)
+    finally:
+        other.kill()
+        other.wait()
+    assert len(said) == 1 and f"pid {other.pid}" in said[0] and "Ctrl-C" in said[0]
+    # Mine continued from theirs (the offline server never saw their response, hence a retry resending items).
+    assert backend.requests[1]["previous_response_id"] == "resp_theirs"
+    assert [t.prompt for t in store.active_path("nb")] == ["first", "theirs", "mine"]
+
+
+def test_a_head_that_moves_while_the_request_is_built_rebuilds_it(
+    store: HistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = testing.OfflineBackend()
+    chat = Conversation(backend.client(), store=store, notebook="nb", model="m")
+    first = chat.send("first", cell_id="a")
+    begin = store.begin_turn
+    moved: list[int] = []
+
+    def sneaky_begin(*args: object, **kwargs: object) -> object:
+        if not moved:  # another writer finishes a turn just before this one begins
+            moved.append(0)
+            other = begin("nb", parent_id=store.head_id("nb"), prompt="meanwhile")
+            store.finish_turn(other.id, status="completed", response={"id": "resp_meanwhile", "output": []})
+        return begin(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "begin_turn", sneaky_begin)
+    chat.send("second", cell_id="b")
+    assert backend.requests[1]["previous_response_id"] == "resp_meanwhile" != first.id

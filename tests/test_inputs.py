@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from nbresponses.inputs import InputError, build_input, value_to_parts
+from nbresponses.inputs import InputError, ValueInterrupted, build_input, value_to_parts
 
 matplotlib.use("Agg")
 
@@ -151,3 +151,113 @@ def test_missing_file_and_oversize_are_input_errors(tmp_path: Path, monkeypatch:
     monkeypatch.setattr("nbresponses.inputs.MAX_IMAGE_BYTES", 10)
     with pytest.raises(InputError, match="up to 20 MB"):
         value_to_parts("img", png_bytes())
+
+
+# ----- nothing invalid is sent: images by their bytes, empty and oversized files, values that cannot be shown -----
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"just text", "it holds text"),
+        (b"\x00\x01\x02\xff\xfe", r"it starts with b'\\x00"),
+    ],
+)
+def test_an_image_is_checked_by_its_bytes_not_its_name(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "photo.png"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        build_input("look", {}, images=[str(path)])
+    with pytest.raises(InputError, match=message):
+        value_to_parts("p", path)
+
+
+def test_any_file_given_to_image_must_be_an_image(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("notes")
+    with pytest.raises(InputError, match="is not a PNG, JPEG, GIF or WEBP image"):
+        build_input("look", {}, images=[str(tmp_path / "notes.txt")])
+    (tmp_path / "real.dat").write_bytes(png_bytes())  # an image whatever its name
+    assert build_input("look", {}, images=[str(tmp_path / "real.dat")]).content[-1]["type"] == "input_image"
+    with pytest.raises(InputError, match="is a folder"):
+        build_input("look", {}, images=[str(tmp_path)])
+    with pytest.raises(InputError, match="attach it with --file"):
+        build_input("look", {"doc": b"%PDF-1.4 x"}, images=["doc"])
+
+
+def test_oversized_files_are_refused_before_they_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    huge = tmp_path / "huge.png"
+    with open(huge, "wb") as file:
+        file.write(png_bytes())
+        file.truncate(21 * 1024 * 1024)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read"))
+    with pytest.raises(InputError, match=r"is 22\.0 MB; the API takes images up to 20 MB"):
+        build_input("look", {}, images=[str(huge)])
+
+
+def test_documents_are_not_empty_and_a_pdf_is_one(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "fake.pdf").write_text("plain text")
+    with pytest.raises(InputError, match="empty.txt is empty"):
+        build_input("read", {}, files=[str(tmp_path / "empty.txt")])
+    with pytest.raises(InputError, match="fake.pdf is not a PDF"):
+        build_input("read", {}, files=[str(tmp_path / "fake.pdf")])
+
+
+def test_a_value_whose_repr_fails_is_named() -> None:
+    class Broken:
+        def __repr__(self) -> str:
+            raise ValueError("no repr\nsecond line")
+
+    with pytest.raises(
+        InputError, match=r"^\{thing\} cannot be shown: its repr\(\) raised ValueError: no repr\.$"
+    ):
+        build_input("see {thing}", {"thing": Broken()})
+
+
+def test_a_value_that_cannot_be_converted_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        "nbresponses.inputs._frame_text", lambda *a: (_ for _ in ()).throw(MemoryError("big"))
+    )
+    with pytest.raises(InputError, match=r"\{df\} cannot be sent: reading it raised MemoryError: big"):
+        build_input("{df}", {"df": pd.DataFrame({"a": [1]})})
+
+
+def test_ctrl_c_while_a_value_is_read_names_it() -> None:
+    class Slow:
+        def __repr__(self) -> str:
+            raise KeyboardInterrupt
+
+        @property
+        def attr(self) -> str:
+            raise KeyboardInterrupt
+
+    with pytest.raises(ValueInterrupted, match=r"reading \{slow\}") as stopped:
+        build_input("{slow}", {"slow": Slow()})
+    assert isinstance(stopped.value, KeyboardInterrupt) and stopped.value.expression == "slow"
+    with pytest.raises(ValueInterrupted, match=r"reading \{slow\.attr\}"):
+        build_input("{slow.attr}", {"slow": Slow()})
+
+
+def test_a_long_value_is_cut_with_a_note() -> None:
+    prepared = build_input("start {long} end", {"long": "y" * 1_000}, max_value_chars=300)
+    (part,) = prepared.content
+    assert part["text"] == "start " + "y" * 300 + "\n… [700 more characters of {long} were cut] end"
+    assert prepared.warnings == [
+        "{long} is 1,000 characters; only the first 300 were sent (700 cut). "
+        "Raise `RespondMagics.max_value_chars` to send more."
+    ]
+    assert build_input("{short}", {"short": "z" * 300}, max_value_chars=300).warnings == []
+
+
+def test_lone_surrogates_become_replacement_characters_said_once() -> None:
+    prepared = build_input("a\ud800 {name} {pair}", {"name": "caf\udce9", "pair": "\ud83d\ude00"})
+    assert prepared.content == [{"type": "input_text", "text": "a\ufffd caf\ufffd 😀"}]
+    assert prepared.text == "a\ufffd caf\ufffd 😀"
+    assert prepared.warnings == [
+        "2 characters of the prompt cannot be sent (lone surrogates, e.g. from text decoded with the wrong "
+        "encoding) and became U+FFFD (�)."
+    ]
+    prepared.content[0]["text"].encode("utf-8")  # sendable

@@ -66,7 +66,7 @@ def test_defaults_mean_use_configuration() -> None:
         ("--temperature hot", "--temperature"),
         ("--temperature 3", "0 to 2"),
         ("--reasoning extreme", "invalid choice"),
-        ("--max-output-tokens 0", "above 0"),
+        ("--max-output-tokens 0", "from 1 to"),
         ("--metadata novalue", "KEY=VALUE"),
         ("--store --no-store", "not allowed"),
         ("--bogus", "unrecognized"),
@@ -102,3 +102,34 @@ def test_usage_lists_options() -> None:
     text = usage()
     for option in ("--model", "--thread", "--no-stream", "--image", "--schema", "--quiet"):
         assert option in text
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("--out 1bad", "not a Python variable name"),
+        ("--out for", "not a Python variable name"),
+        ("--out 'a b'", "not a Python variable name"),
+        ("-m ''", "needs a model name"),
+        ("-m '  '", "needs a model name"),
+        ("--thread ''", "needs a thread name"),
+        ("--conversation ''", "needs a conversation id"),
+        ("--schema ''", "needs a variable name"),
+        ("--max-output-tokens " + "9" * 40, "a 40-digit number"),
+        ("--max-output-tokens 2147483648", "from 1 to 2,147,483,647"),
+        ("--max-tool-rounds 1001", "from 1 to 1,000"),
+        ("--metadata k=" + "v" * 513, "the API's limits"),
+        ("--metadata " + "k" * 65 + "=v", "the API's limits"),
+        (" ".join(f"--metadata k{n}=v" for n in range(17)), "at most 16 keys"),
+    ],
+)
+def test_values_are_checked_before_anything_is_sent(line: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        parse_cell_options(line)
+
+
+def test_values_in_range_pass() -> None:
+    options = parse_cell_options("--out result_2 -m ' o3 ' --max-output-tokens 2_000 --max-tool-rounds 1000")
+    assert options.out == "result_2" and options.model == "o3" and options.max_output_tokens == 2000
+    assert options.max_tool_rounds == 1000
+    assert len(parse_cell_options(" ".join(f"--metadata k{n}=v" for n in range(16))).metadata) == 16

@@ -1,12 +1,19 @@
-"""One %%respond turn (nbresponses/magics/_run.py): tool approval by input(), headless denial, Run all."""
+"""One %%respond turn (nbresponses/magics/_run.py): tool approval by input(), headless denial, Run all, and the
+turn's lifecycle: whatever raises inside, the view, the history row and ``_r`` end in a final state."""
 
 from __future__ import annotations
 
 import builtins
+import sqlite3
+from typing import Any
 
 import pytest
 
 from nbresponses import testing
+from nbresponses._exceptions import HistoryError
+from nbresponses._history_file import history_error
+from nbresponses.magics._run import TurnFailed, TurnInterrupted, UnexpectedError
+from nbresponses.store import HistoryStore
 from tests.magic_shell import Shell
 
 
@@ -117,3 +124,157 @@ def test_conversation_new_creates_one_and_says_its_id(ipython: Shell) -> None:
     assert "Your name is Ada" in answer.output_text and answer.previous_response_id is None
     client = ipython.magics.session.offline_server.client()
     assert len(client.conversations.items.list(conversation_id).data) == 4
+
+
+# ----- the turn's lifecycle: whatever raises inside, the view, the row and _r end in a final state -----
+
+
+@pytest.fixture
+def outcomes(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every outcome a view is finished with."""
+    from nbresponses.render import LiveView
+
+    seen: list[Any] = []
+    original = LiveView.finish
+
+    def finish(self: LiveView, outcome: Any) -> None:
+        seen.append(outcome)
+        original(self, outcome)
+
+    monkeypatch.setattr(LiveView, "finish", finish)
+    return seen
+
+
+def _store(ipython: Shell) -> HistoryStore:
+    store = ipython.magics.session.history_store
+    assert store is not None
+    return store
+
+
+def _fail_once(
+    monkeypatch: pytest.MonkeyPatch, name: str, error: BaseException, *, times: int = 1
+) -> list[int]:
+    """Make ``HistoryStore.<name>`` raise ``error`` for its next ``times`` calls; returns the calls made."""
+    original = getattr(HistoryStore, name)
+    calls: list[int] = []
+
+    def failing(self: HistoryStore, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) <= times:
+            raise error
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(HistoryStore, name, failing)
+    return calls
+
+
+def test_a_history_write_failing_mid_turn_ends_in_an_error_state_and_keeps_the_answer(
+    ipython: Shell, outcomes: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ipython.run("%%respond\nfirst", cell_id="a")
+    head = _store(ipython).active_path(ipython.magics.session.notebook or "")[-1]
+    full = history_error("/x/history.sqlite", "written", sqlite3.OperationalError("database or disk is full"))
+    _fail_once(monkeypatch, "finish_turn", full)  # the answer arrives, then logging it fails
+    result, captured = ipython.run("%%respond\nsecond", cell_id="b")
+    failure = result.error_in_exec
+    assert isinstance(failure, TurnFailed) and isinstance(failure.error, HistoryError)
+    assert failure._render_traceback_() == [  # one line instead of a traceback
+        "\x1b[31m%%respond stopped: HistoryError. The message is shown above.\x1b[0m"
+    ]
+    outcome = outcomes[-1]
+    assert outcome.status == "error" and outcome.error is failure.error
+    assert outcome.response is not None and "second" in outcome.response.output_text  # the answer is kept
+    markdown = ipython.markdown(captured)
+    assert "cannot be written: database or disk is full" in markdown and "“second”" in markdown
+    assert "streaming…" not in markdown.rsplit("<sub>", 1)[-1]  # the last state shown is final
+    assert ipython.ns["_r"] is outcome.response  # nothing lost: the answer is in _r
+    rows = _store(ipython).history(ipython.magics.session.notebook or "")
+    assert rows[-1].status == "failed" and rows[-1].error_type == "HistoryError"  # the row was closed
+    # The thread is intact: the next turn continues from the last turn that was logged.
+    result, _ = ipython.run("%%respond\nthird", cell_id="c")
+    assert result.success
+    assert _store(ipython).active_path(ipython.magics.session.notebook or "")[-2].id == head.id
+
+
+def test_a_history_that_cannot_be_written_before_sending_sends_nothing(
+    ipython: Shell, outcomes: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = testing.OfflineBackend()
+    ipython.magics.session.use_client(backend.client())
+    ipython.run("%%respond\nfirst", cell_id="a")
+    assert "_r" in ipython.ns
+    _fail_once(
+        monkeypatch,
+        "begin_turn",
+        history_error("/x/h.sqlite", "written", "attempt to write a readonly database"),
+    )
+    result, captured = ipython.run("%%respond\nsecond", cell_id="b")
+    assert isinstance(result.error_in_exec, TurnFailed)
+    assert len(backend.requests) == 1  # only the first turn's request
+    assert outcomes[-1].status == "error" and outcomes[-1].response is None
+    assert "_r" not in ipython.ns  # no answer: _r does not name the first cell's
+    assert [
+        t.prompt.strip() for t in _store(ipython).history(ipython.magics.session.notebook or "") if t.prompt
+    ] == ["first"]
+
+
+def test_an_unexpected_exception_inside_a_turn_is_one_line_and_closes_the_row(
+    ipython: Shell, outcomes: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: object, event: object, snapshot: object) -> None:
+        if getattr(event, "type", "") == "response.output_text.delta":
+            raise RuntimeError("a bug in a view")
+
+    monkeypatch.setattr("nbresponses.render._display.MarkdownView.on_event", broken)
+    result, captured = ipython.run("%%respond\nhello", cell_id="a")
+    failure = result.error_in_exec
+    assert isinstance(failure, TurnFailed) and isinstance(failure.error, UnexpectedError)
+    assert str(failure.error) == "RuntimeError: a bug in a view" and "%tb" in failure.error.hint
+    assert failure.__cause__ is failure.error.error  # %tb shows where it came from
+    assert outcomes[-1].status == "error"
+    assert "Traceback" not in captured.stdout + captured.stderr
+    row = _store(ipython).history(ipython.magics.session.notebook or "")[-1]
+    assert row.status == "failed" and row.error_type == "RuntimeError"
+
+
+def test_a_view_that_cannot_show_the_final_state_falls_back_to_text(
+    ipython: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def cannot(self: object, outcome: object, items: object) -> None:
+        raise ValueError("the frontend went away")
+
+    monkeypatch.setattr("nbresponses.render._display.MarkdownView._final", cannot)
+    result, captured = ipython.run("%%respond\nhello there", cell_id="a")
+    assert result.success
+    assert "“hello there”" in captured.stdout  # the answer, as plain text
+    assert ipython.ns["_r"].status == "completed"
+
+
+def test_a_history_that_stays_unwritable_says_the_row_is_open(
+    ipython: Shell, outcomes: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fail_once(
+        monkeypatch, "finish_turn", history_error("/x/h.sqlite", "written", "disk I/O error"), times=99
+    )
+    result, captured = ipython.run("%%respond\nhello", cell_id="a")
+    assert isinstance(result.error_in_exec, TurnFailed)
+    assert "stays open" in ipython.markdown(captured) and outcomes[-1].status == "error"
+    assert _store(ipython).history(ipython.magics.session.notebook or "")[-1].status == "in_progress"
+
+
+def test_ctrl_c_while_a_value_is_read_sends_nothing(ipython: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = testing.OfflineBackend()
+    ipython.magics.session.use_client(backend.client())
+
+    class Slow:
+        def __repr__(self) -> str:
+            raise KeyboardInterrupt  # what Ctrl-C does to a repr that never returns
+
+    ipython.ns["slow"] = Slow()
+    result, _ = ipython.run("%%respond\nlook at {slow}", cell_id="a")
+    interrupted = result.error_in_exec
+    assert isinstance(interrupted, TurnInterrupted)
+    assert interrupted._render_traceback_() == [
+        "\x1b[33mInterrupted while reading {slow} (it did not return); nothing was sent.\x1b[0m"
+    ]
+    assert backend.requests == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from nbresponses._config import Secret
 from nbresponses.magics._session import NotebookSession, notebook_key
 
@@ -21,3 +23,17 @@ def test_offline_only_without_key_and_base_url() -> None:
     assert session.uses_offline("http://gw/v1", {"NBRESPONSES_BACKEND": "offline"})
     session.login_key = Secret("sk-typed")
     assert not session.uses_offline("", {})
+
+
+def test_a_history_file_that_cannot_be_used_is_memory_for_the_session_and_said_once(tmp_path: Path) -> None:
+    broken = tmp_path / "notes.sqlite"
+    broken.write_text("my notes, not a database")
+    session = NotebookSession()
+    store = session.store(str(broken))
+    assert store.in_memory and session.history_store is store
+    assert session.store(str(broken)) is store  # the same store for the session: said once
+    (note,) = session.notices
+    assert note.startswith(f"The history file {broken} cannot be used: it is not an SQLite database.")
+    assert "RespondMagics.history_path" in note
+    assert broken.read_text() == "my notes, not a database"
+    session.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import nbresponses
@@ -171,3 +173,36 @@ def test_usage_never_goes_over_max_output_tokens(client: nbresponses.Client) -> 
     response = client.responses.create(model="m", input="Write a long essay " * 20, max_output_tokens=16)
     assert response.status == "incomplete" and response.incomplete_details.reason == "max_output_tokens"
     assert 0 < response.usage.output_tokens <= 16
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"{not json", "We could not parse the JSON body of your request."),
+        (b'{"model": "m", "input": "\xff\xfe"}', "We could not parse the JSON body of your request."),
+        (
+            b"[" * 100_000 + b"]" * 100_000,
+            "The JSON body nests deeper than 64 levels.",
+        ),  # the parser itself gives up
+        (
+            b'{"model": "m", "metadata": ' + b"[" * 100 + b"]" * 100 + b"}",
+            "The JSON body nests deeper than 64 levels.",
+        ),
+    ],
+)
+def test_malformed_or_too_deep_json_is_a_400_in_openais_shape(
+    server: OfflineServer, body: bytes, message: str
+) -> None:
+    reply = server.handle("POST", "/v1/responses", {}, body)
+    assert reply.status == 400
+    assert json.loads(reply.body) == {
+        "error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}
+    }
+
+
+def test_an_oversized_body_is_a_400_before_it_is_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("nbresponses.offline._body.MAX_BODY_BYTES", 1000)
+    server = OfflineServer()
+    reply = server.handle("POST", "/v1/responses", {}, b'{"model": "m", "input": "' + b"x" * 2000 + b'"}')
+    assert reply.status == 400 and "larger than" in json.loads(reply.body)["error"]["message"]
+    assert not server.journal  # not parsed, not kept

@@ -118,3 +118,14 @@ def test_pace_comes_from_the_environment(monkeypatch: Any) -> None:
     )
     assert reply.chunks is not None
     assert any(isinstance(c, Stall) and c.seconds == 0.1 for c in reply.chunks)
+
+
+def test_malformed_or_too_deep_messages_are_a_400_error_event() -> None:
+    session = WebSocketSession(OfflineServer())
+    for text, message in [
+        ("{not json", "We could not parse the JSON body of your request."),
+        ("[" * 100_000 + "]" * 100_000, "The JSON body nests deeper than 64 levels."),
+    ]:
+        (error,) = list(session.handle(text))  # an envelope (a dict)
+        assert error["type"] == "error" and error["status"] == 400
+        assert error["error"]["message"] == message and error["error"]["code"] == "invalid_json"

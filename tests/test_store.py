@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from nbresponses._exceptions import RateLimitError
+from nbresponses._exceptions import HistoryError, RateLimitError
 from nbresponses.store import (
     SCHEMA_VERSION,
     HistoryStore,
@@ -561,7 +561,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     raw = sqlite3.connect(path)
     raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     raw.close()
-    with pytest.raises(RuntimeError, match="newer nbresponses"):
+    with pytest.raises(HistoryError, match="newer nbresponses"):
         HistoryStore(path)
 
 
@@ -640,3 +640,45 @@ def test_in_memory_store() -> None:
     with HistoryStore(":memory:") as store:
         a = run(store, "A")
         assert store.parent_for(NB, "default", "B") == a
+
+
+def test_each_request_is_stored_once(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    big = "x" * 2_000_000
+    items = [{"role": "user", "content": big}]
+    with HistoryStore(path) as store:
+        turn = store.begin_turn(NB, parent_id=None, request={"model": "m", "input": items}, input_items=items)
+        stored = store.get_turn(turn.id)
+        assert stored.request == {"model": "m", "input": items}  # given back whole
+        assert stored.request_json is not None and big not in stored.request_json  # but stored once
+        small = [{"role": "user", "content": "small"}]
+        other = store.begin_turn(
+            NB, "t2", parent_id=None, request={"model": "m", "input": "other"}, input_items=small
+        )
+        assert store.get_turn(other.id).request == {"model": "m", "input": "other"}  # not the items: kept
+    assert path.stat().st_size < 1.5 * len(big)
+
+
+def test_text_utf8_cannot_carry_is_stored_with_replacement_characters(store: HistoryStore) -> None:
+    turn = store.begin_turn(NB, parent_id=None, prompt="a\ud800b", request={"input": "c\udce9"})
+    stored = store.get_turn(turn.id)
+    assert stored.prompt == "a\ufffdb" and stored.request == {"input": "c\ufffd"}
+
+
+def test_a_version_2_file_is_migrated_and_its_running_turns_end(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    with HistoryStore(path) as store:
+        done = run(store, "A")
+        left = store.begin_turn(NB, parent_id=done.id, cell_id="B", prompt="left running by an older version")
+    raw = sqlite3.connect(path)  # as nbresponses of schema 2 left it
+    raw.execute("DROP INDEX turns_open")
+    for column in ("owner_host", "owner_pid", "owner_started"):
+        raw.execute(f"ALTER TABLE turns DROP COLUMN {column}")
+    raw.execute("UPDATE turns SET status = 'in_progress', finished_at = NULL WHERE id = ?", (left.id,))
+    raw.execute("PRAGMA user_version = 2")
+    raw.commit()
+    raw.close()
+    with HistoryStore(path) as store:
+        assert store.get_turn(left.id).status == "interrupted" and store.get_turn(left.id).owner is None
+        assert store.get_turn(done.id).status == "completed"
+        assert store.parent_for(NB, "default", "C").id == done.id

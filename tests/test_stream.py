@@ -167,3 +167,17 @@ def test_events_after_terminal_are_ignored() -> None:
     types = [event.type for event in stream]
     assert types[-1] == "response.completed"
     assert stream.response_id == "resp_test0001"
+
+
+def test_a_key_the_server_echoes_never_reaches_the_events_or_errors() -> None:
+    key = b"sk-test-stream-key"  # the client's key (a Secret: redacted everywhere)
+    events = text_events(["Your key is ", "sk-test-stream-key", "."])
+    with open_stream(sse(events)) as stream:
+        deltas = [getattr(e, "delta", "") for e in stream]
+        response = stream.get_final_response()
+    assert key.decode() not in "".join(deltas) + response.output_text
+    assert response.output_text == "Your key is [redacted]."
+    broken = sse(text_events(["partial"]))[:-30] + b"data: {not json sk-test-stream-key\n\n"
+    with pytest.raises(exc.StreamError) as info, open_stream(broken) as stream:
+        stream.get_final_response()
+    assert key.decode() not in str(info.value)

@@ -11,7 +11,7 @@ import pytest
 import nbresponses
 from nbresponses.offline import OfflineServer
 from nbresponses.store import scrub
-from nbresponses.testing import Cassette, CassetteMiss, RecordingTransport, cassette_client
+from nbresponses.testing import Cassette, CassetteError, CassetteMiss, RecordingTransport, cassette_client
 
 KEY = "sk-recording-secret-0123456789"
 
@@ -60,3 +60,33 @@ def test_unrecorded_request_is_a_clear_error(tmp_path: Path) -> None:
     client = cassette_client(path, mode="replay", base_url="https://api.example.test/v1")
     with pytest.raises(CassetteMiss, match="was not recorded"):
         client.responses.create(model="gpt-4.1", input="never recorded")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "is not valid JSON"),
+        ('["a", "b"]', "interaction 1 lacks a request"),
+        ('{"request": {}}', r"is not a cassette \(a JSON list of interactions\)"),
+        ('[{"request": {"method": "POST", "path": "/v1/responses"}, "response": {"status": "200", "body": ""}}]',
+         "interaction 1 lacks"),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_not_a_cassette_is_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "broken.cassette.json"
+    path.write_text(content)
+    with pytest.raises(CassetteError, match=message) as info:
+        cassette_client(path)
+    assert str(path) in str(info.value) and "delete it to record" in str(info.value)
+    assert path.read_text() == content  # never overwritten
+    with pytest.raises(CassetteError, match="Cannot read the cassette"):
+        cassette_client(tmp_path, mode="replay")
+
+
+def test_a_cassette_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    transport = RecordingTransport(Cassette(tmp_path / "file" / "c.json"), inner=OfflineServer().transport())
+    client = nbresponses.Client(api_key=KEY, base_url="https://api.example.test/v1",
+                                http_client=httpx2.Client(transport=transport))  # fmt: skip
+    with pytest.raises(CassetteError, match="Cannot write the cassette"):
+        client.responses.create(model="m", input="hi")

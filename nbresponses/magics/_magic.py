@@ -14,6 +14,8 @@ from IPython.core.interactiveshell import ExecutionInfo
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from traitlets import Bool, Dict, Enum, Float, Int, Unicode, Union
 
+from nbresponses.inputs import DEFAULT_MAX_VALUE_CHARS
+
 from ._options import SUBCOMMANDS, parse_cell_options, parse_line, usage
 from ._session import NotebookSession, notebook_key
 
@@ -54,6 +56,11 @@ class RespondMagics(Magics):
         config=True
     )
     max_rows = Int(20, help="DataFrame rows sent when a DataFrame is interpolated.").tag(config=True)
+    max_value_chars = Int(
+        DEFAULT_MAX_VALUE_CHARS,
+        min=1,
+        help="Characters of one interpolated value sent at most; a longer one is cut, with a note saying so.",
+    ).tag(config=True)
     max_tool_rounds = Int(10, help="Tool-call rounds before a turn stops.").tag(config=True)
     budget_usd = Float(
         None, allow_none=True, help="Stop sending once the notebook's spend reaches this."

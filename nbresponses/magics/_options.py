@@ -2,11 +2,13 @@
 
 Parsing happens before anything is sent: a bad option or value raises IPython's ``UsageError`` (a short
 message, no traceback), and so does an API key typed on the magic line (it would be saved in the notebook).
+Values are checked here, not by the server: names are non-empty, ``--out`` is a Python identifier, numbers are
+in the API's ranges, metadata within its limits.
 """
 
 from __future__ import annotations
 
-import re
+import keyword
 import shlex
 from argparse import ArgumentTypeError
 from collections.abc import Callable
@@ -15,6 +17,8 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
+
+from nbresponses._secrets import carries_key
 
 __all__ = ["SUBCOMMANDS", "RespondOptions", "build_parser", "parse_cell_options", "parse_line", "usage"]
 
@@ -36,8 +40,9 @@ SUBCOMMANDS = frozenset(
 )
 """Words that, first on a ``%respond`` line, run a subcommand instead of sending a prompt."""
 
-# Key shapes of OpenAI and common gateways; a long opaque token after an api-key-like flag also counts.
-_KEY_ON_LINE = re.compile(r"(\bsk-[A-Za-z0-9_\-]{8,})|(--?api[-_]?key\b)|(\bapi[-_]?key\s*=)", re.IGNORECASE)
+MAX_INT = 2**31 - 1
+"""The largest integer the API's integer parameters take."""
+_METADATA_PAIRS, _METADATA_KEY, _METADATA_VALUE = 16, 64, 512  # the API's metadata limits
 
 
 @dataclass
@@ -78,14 +83,33 @@ class RespondOptions:
     api: str | None = None
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise ArgumentTypeError(f"expected a number above 0, got {value}")
-    return value
+def _int_range(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            raise ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            shown = str(value) if len(str(value)) <= 20 else f"a {len(str(value))}-digit number"
+            raise ArgumentTypeError(f"expected a whole number from {low:,} to {high:,}, got {shown}")
+        return value
+
+    return parse
+
+
+def _nonempty(what: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise ArgumentTypeError(f"needs {what}, got an empty one")
+        return text.strip()
+
+    return parse
+
+
+def _identifier(text: str) -> str:
+    if not text.isidentifier() or keyword.iskeyword(text):
+        raise ArgumentTypeError(f"{text!r} is not a Python variable name (letters, digits, _; not a keyword)")
+    return text
 
 
 def _unit_float(low: float, high: float) -> Callable[[str], float]:
@@ -105,6 +129,10 @@ def _metadata(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
         raise ArgumentTypeError(f"takes KEY=VALUE, got {text!r}")
+    if len(key.strip()) > _METADATA_KEY or len(value) > _METADATA_VALUE:
+        raise ArgumentTypeError(
+            f"keys take at most {_METADATA_KEY} characters and values {_METADATA_VALUE} (the API's limits)"
+        )
     return key.strip(), value
 
 
@@ -118,16 +146,22 @@ def build_parser() -> MagicArgumentParser:
         prog="%%respond", description="Send the cell to the Responses API and stream the answer."
     )
     add = p.add_argument
-    add("-m", "--model", help="model name (default: RespondMagics.model)")
+    add("-m", "--model", type=_nonempty("a model name"), help="model name (default: RespondMagics.model)")
     add("-i", "--instructions", help="system/developer instructions for this turn")
     add("--temperature", type=_unit_float(0, 2), help="sampling temperature, 0 to 2")
     add("--top-p", dest="top_p", type=_unit_float(0, 1), help="nucleus sampling, 0 to 1")
-    add("--max-output-tokens", dest="max_output_tokens", type=_positive_int, help="cap on output tokens")
+    add(
+        "--max-output-tokens",
+        dest="max_output_tokens",
+        type=_int_range(1, MAX_INT),
+        help="cap on output tokens",
+    )
     add("--reasoning", choices=["minimal", "low", "medium", "high"], help="reasoning effort")
     add("--summary", choices=["auto", "concise", "detailed"], help="reasoning summary to stream")
     add("--json", action="store_true", help="ask for a JSON object; the result's .parsed is a dict")
     add(
         "--schema",
+        type=_nonempty("a variable name"),
         metavar="NAME",
         help="pydantic model or JSON-schema dict in the namespace for structured output",
     )
@@ -150,7 +184,12 @@ def build_parser() -> MagicArgumentParser:
     )
     add("--no-parallel-tools", dest="parallel_tools", action="store_false", help="one tool call at a time")
     add("--approve", action="store_true", help="ask before running each tool call")
-    add("--max-tool-rounds", dest="max_tool_rounds", type=_positive_int, help="tool rounds before stopping")
+    add(
+        "--max-tool-rounds",
+        dest="max_tool_rounds",
+        type=_int_range(1, 1000),
+        help="tool rounds before stopping",
+    )
     store = p.add_mutually_exclusive_group()
     store.add_argument(
         "--store", dest="store", action="store_true", default=None, help="keep the response on the server"
@@ -161,16 +200,18 @@ def build_parser() -> MagicArgumentParser:
     add("--background", action="store_true", help="run as a background response (resumable, cancellable)")
     add(
         "--thread",
+        type=_nonempty("a thread name"),
         metavar="NAME",
         help="conversation thread of this notebook (default: RespondMagics.thread)",
     )
     add("--new", action="store_true", help="start the thread afresh")
     add(
         "--conversation",
+        type=_nonempty("a conversation id"),
         metavar="ID",
         help="use a server-side conversation (Conversations API); 'new' creates one",
     )
-    add("--out", metavar="NAME", help="also bind the Response to this variable")
+    add("--out", type=_identifier, metavar="NAME", help="also bind the Response to this variable")
     add("--no-stream", dest="stream", action="store_false", help="wait for the whole answer")
     add("--no-interpolate", dest="interpolate", action="store_false", help="send {braces} as typed")
     add(
@@ -208,7 +249,7 @@ def usage() -> str:
 
 def refuse_keys(line: str) -> None:
     """Raise `UsageError` if the magic line carries an API key (it would be saved in the notebook)."""
-    if _KEY_ON_LINE.search(line):
+    if carries_key(line):
         raise UsageError(
             "Do not put an API key on the magic line: it would be saved in the notebook. "
             "Set OPENAI_API_KEY in the environment, or run %respond login to type it privately."
@@ -219,6 +260,8 @@ def _to_options(namespace: Any) -> RespondOptions:
     fields = RespondOptions.__dataclass_fields__
     values = {key: value for key, value in vars(namespace).items() if key in fields and value is not None}
     values["metadata"] = dict(values.get("metadata") or [])
+    if len(values["metadata"]) > _METADATA_PAIRS:
+        raise UsageError(f"--metadata: at most {_METADATA_PAIRS} keys (the API's limit).")
     return RespondOptions(**values)
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from IPython.core.error import UsageError
 
 from ._options import RespondOptions
 
-__all__ = ["hosted_tools", "request_params", "text_format"]
+__all__ = ["hosted_tools", "request_params", "text_format", "tool_choice"]
 
 
 def text_format(options: RespondOptions, namespace: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -54,10 +54,37 @@ def hosted_tools(options: RespondOptions) -> list[dict[str, Any]]:
 _INCLUDE = {"file_search": "file_search_call.results", "code_interpreter": "code_interpreter_call.outputs"}
 
 
-def _tool_choice(choice: str | None) -> Any:
-    if choice is None or choice in ("auto", "none", "required"):
+def _tool_name(tool: Mapping[str, Any]) -> str | None:
+    name = tool.get("name") or (tool.get("function") or {}).get("name")  # Chat-Completions-style nesting too
+    return name if isinstance(name, str) else None
+
+
+def tool_choice(choice: str | None, tools: Sequence[Mapping[str, Any]]) -> Any:
+    """The ``tool_choice`` for ``--tool-choice``: a mode, or one of the tools this cell offers (else UsageError)."""
+    if choice is None or choice in ("auto", "none"):
         return choice
-    return {"type": "function", "name": choice}
+    offered = [
+        name for tool in tools if (name := _tool_name(tool) or tool.get("server_label") or tool.get("type"))
+    ]
+    if choice == "required":
+        if not tools:
+            raise UsageError(
+                "--tool-choice required: this cell offers no tool; add --tools NAMES, --web-search or --tool JSON."
+            )
+        return choice
+    for tool in tools:
+        kind = str(tool.get("type", ""))
+        if _tool_name(tool) == choice:
+            return {"type": "custom" if kind == "custom" else "function", "name": choice}
+        if kind == "mcp" and tool.get("server_label") == choice:
+            return {"type": "mcp", "server_label": choice}
+        if kind == choice:
+            return {"type": kind}
+    offers = f"it offers {', '.join(str(name) for name in offered)}" if offered else "it offers no tool"
+    raise UsageError(
+        f"--tool-choice {choice}: this cell has no such tool ({offers}); "
+        "use auto, none, required or the name of an offered tool."
+    )
 
 
 def request_params(
@@ -67,15 +94,18 @@ def request_params(
     instructions: str,
     store: bool,
     namespace: Mapping[str, Any],
+    function_tools: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """Request parameters from the options over the configured defaults (None values are left out)."""
+    """Request parameters from the options over the configured defaults (None values are left out).
+
+    ``function_tools`` are the schemas of the notebook functions offered (``--tools``), before the hosted ones.
+    """
     params: dict[str, Any] = {
         "model": options.model or model,
         "instructions": options.instructions or instructions or None,
         "temperature": options.temperature,
         "top_p": options.top_p,
         "max_output_tokens": options.max_output_tokens,
-        "tool_choice": _tool_choice(options.tool_choice),
         "background": True if options.background else None,
         "metadata": dict(options.metadata) or None,
         "conversation": options.conversation,
@@ -89,12 +119,13 @@ def request_params(
     fmt = text_format(options, namespace)
     if fmt is not None:
         params["text"] = {"format": fmt}
-    tools = hosted_tools(options)
+    tools = [*function_tools, *hosted_tools(options)]
     if tools:
         params["tools"] = tools
         include = [_INCLUDE[t["type"]] for t in tools if t.get("type") in _INCLUDE]
         if include:  # the results and outputs the tool cards show (the API leaves them out unless asked)
             params["include"] = list(dict.fromkeys(include))
+    params["tool_choice"] = tool_choice(options.tool_choice, tools)
     if not options.parallel_tools:
         params["parallel_tool_calls"] = False
     chosen_store = store if options.store is None else options.store

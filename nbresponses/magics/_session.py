@@ -170,15 +170,29 @@ class NotebookSession:
         self._conversations.clear()
         return client
 
+    @property
+    def history_store(self) -> HistoryStore | None:
+        """The history store opened last (None before the first turn): a file, or memory if the file failed."""
+        return self._store
+
     def store(self, path: str) -> HistoryStore:
-        """The history store at ``path`` ('' = the default user-level file)."""
+        """The history store at ``path`` ('' = the default user-level file).
+
+        A file that cannot be used (not SQLite, a folder, read-only...) is left as it is: the session keeps
+        its history in memory and says so once, with what to do.
+        """
         if self._store is None or path != self._store_path:
-            from nbresponses.store import HistoryStore
+            from nbresponses.store import open_history
 
             if self._store is not None:
                 self._store.close()
             keys = (self.login_key.reveal() if self.login_key else "", os.environ.get("OPENAI_API_KEY", ""))
-            self._store = HistoryStore(Path(path) if path else None, secrets=keys)
+            self._store, problem = open_history(Path(path) if path else None, secrets=keys)
+            if problem:
+                self.notices.append(
+                    f"{problem} To keep the history, set %config RespondMagics.history_path = '...' "
+                    "(or NBRESPONSES_HISTORY) to a file you can write."
+                )
             self._store_path = path
             self._conversations.clear()
         return self._store

@@ -216,15 +216,13 @@ def _count(m: RespondMagics, args: str) -> None:
     if not prompt.strip():
         raise UsageError("Usage: %respond count PROMPT  (or a %%respond count cell)")
     namespace = m.shell.user_ns if m.shell is not None else {}
-    params = request_params(
-        options, model=m.model, instructions=m.instructions, store=m.store, namespace=namespace
-    )
-    tools = _resolve_tools(options, namespace)
-    if tools:  # function schemas are input tokens too
-        params["tools"] = [t.schema for t in tools.values()] + list(params.get("tools", []))
+    tools = _resolve_tools(options, namespace)  # function schemas are input tokens too
+    params = request_params(options, model=m.model, instructions=m.instructions, store=m.store,
+                            namespace=namespace, function_tools=[t.schema for t in tools.values()])  # fmt: skip
     try:
         prepared = build_input(prompt, namespace, interpolate=options.interpolate, images=tuple(options.images),
-                               files=tuple(options.files), max_rows=m.max_rows)  # fmt: skip
+                               files=tuple(options.files), max_rows=m.max_rows,
+                               max_value_chars=m.max_value_chars)  # fmt: skip
         client = m.session.client(base_url=m.base_url, timeout=m.timeout, connect_timeout=m.connect_timeout,
                                   max_retries=m.max_retries, cassette=m.cassette, transport=m.transport,
                                   history_path=m.history_path)  # fmt: skip

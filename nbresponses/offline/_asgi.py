@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from ._body import MAX_BODY_BYTES
 from ._faults import Disconnect, Stall
 from ._server import OfflineServer
 from ._websocket import CONNECTION_LIMIT_SECONDS, WebSocketSession
@@ -26,11 +27,12 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 async def _body(receive: Receive) -> bytes:
-    chunks = []
+    chunks, size = [], 0
     while True:
         message = await receive()
         chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
+        size += len(chunks[-1])
+        if not message.get("more_body") or size > MAX_BODY_BYTES:  # past the limit: the 400 needs no more
             return b"".join(chunks)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import os
 import secrets
 import threading
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._body import BodyError, parse_body
 from ._events import in_progress_form, response_events
 from ._faults import Fault, Stall
 from ._items import estimate_tokens, expand_compactions, normalize_input, pack_items
@@ -207,11 +207,9 @@ class OfflineServer:
         if found is None:
             return error_reply(404, f"Invalid URL ({method} {path})", type="invalid_request_error")
         try:
-            payload = json.loads(body) if body.strip() else {}
-        except ValueError:
-            return error_reply(
-                400, "We could not parse the JSON body of your request.", type="invalid_request_error"
-            )
+            payload = parse_body(body)
+        except BodyError as error:
+            return error_reply(400, str(error), type="invalid_request_error")
         self.journal.append({"method": method, "path": path, "query": dict(query), "body": payload})
         route, params = found
         with self._lock:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from ._body import BodyError, parse_body
 from ._faults import Disconnect, Stall
 from ._reply import APIError
 from ._validate import check_websocket
@@ -88,12 +89,10 @@ class WebSocketSession:
         if self.remaining() <= 0:
             yield self.limit_error()
             return
-        try:
-            message = json.loads(text)
-        except ValueError:
-            yield APIError(
-                400, "We could not parse the JSON of your WebSocket message.", code="invalid_json"
-            ).envelope()
+        try:  # malformed, too deep or oversized: a 400 like the HTTP path's
+            message = parse_body(text.encode("utf-8", "replace") if isinstance(text, str) else text)
+        except BodyError as error:
+            yield APIError(400, str(error), code="invalid_json").envelope()
             return
         invalid = check_websocket(message)
         if invalid is not None:

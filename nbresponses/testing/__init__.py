@@ -12,7 +12,14 @@ Record real interactions once and replay them without a key (`cassette_client`, 
 
 from __future__ import annotations
 
-from ._cassette import Cassette, CassetteMiss, RecordingTransport, ReplayTransport, cassette_client
+from ._cassette import (
+    Cassette,
+    CassetteError,
+    CassetteMiss,
+    RecordingTransport,
+    ReplayTransport,
+    cassette_client,
+)
 from ._replies import (
     code_interpreter,
     disconnect,
@@ -35,6 +42,7 @@ from ._scripted import OfflineBackend, ScriptEntry
 
 __all__ = [
     "Cassette",
+    "CassetteError",
     "CassetteMiss",
     "OfflineBackend",
     "RecordingTransport",

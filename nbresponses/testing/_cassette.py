@@ -5,7 +5,8 @@ network: ``%config RespondMagics.cassette = "notebook.cassette.json"``, or `cass
 
 The file is JSON: a list of interactions, each with the request (method, path, JSON body) and the response
 (status, a few headers, and the body text, an SSE stream included). Authorization and organization headers are
-never written, and the key is scrubbed from everything that is.
+never written, and the key is scrubbed from everything that is (`nbresponses._secrets`). A file that is not such a
+list is a `CassetteError` naming it, before anything is sent; it is never overwritten.
 """
 
 from __future__ import annotations
@@ -19,9 +20,16 @@ from typing import Any, Literal
 import httpx2
 
 from nbresponses._exceptions import NBResponsesError
-from nbresponses.store import scrub
+from nbresponses._secrets import redact_data
 
-__all__ = ["Cassette", "CassetteMiss", "RecordingTransport", "ReplayTransport", "cassette_client"]
+__all__ = [
+    "Cassette",
+    "CassetteError",
+    "CassetteMiss",
+    "RecordingTransport",
+    "ReplayTransport",
+    "cassette_client",
+]
 
 _KEPT_HEADERS = ("content-type", "x-request-id", "retry-after", "retry-after-ms", "openai-processing-ms")
 CassetteMode = Literal["auto", "record", "replay"]
@@ -29,6 +37,42 @@ CassetteMode = Literal["auto", "record", "replay"]
 
 class CassetteMiss(NBResponsesError):
     """A request during replay that the cassette did not record."""
+
+
+class CassetteError(NBResponsesError):
+    """A cassette file that cannot be read or written, or is not a cassette."""
+
+
+_FIX = "Restore it, or delete it to record the notebook again."
+
+
+def _load(path: Path) -> list[dict[str, Any]]:
+    """The interactions of the cassette at ``path``, checked for the shape replay relies on."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CassetteError(f"Cannot read the cassette {path}: {error.strerror or error}.") from None
+    except ValueError as error:  # invalid JSON, or bytes that are not UTF-8
+        raise CassetteError(f"The cassette {path} is not valid JSON ({error}). {_FIX}") from None
+    if not isinstance(data, list):
+        raise CassetteError(f"The cassette {path} is not a cassette (a JSON list of interactions). {_FIX}")
+    for number, entry in enumerate(data, 1):
+        request = entry.get("request") if isinstance(entry, dict) else None
+        response = entry.get("response") if isinstance(entry, dict) else None
+        if not (
+            isinstance(request, dict)
+            and isinstance(request.get("method"), str)
+            and isinstance(request.get("path"), str)
+            and isinstance(response, dict)
+            and isinstance(response.get("status"), int)
+            and isinstance(response.get("headers", {}), dict)
+            and isinstance(response.get("body"), str)
+        ):
+            raise CassetteError(
+                f"The cassette {path} is not a cassette: interaction {number} lacks a request (method, path) "
+                f"or a response (status, body). {_FIX}"
+            )
+    return data
 
 
 def _canonical(body: bytes) -> Any:
@@ -45,9 +89,7 @@ class Cassette:
         self.path = Path(path)
         self.secrets = tuple(s for s in secrets if s)
         self._lock = threading.Lock()
-        self.interactions: list[dict[str, Any]] = (
-            json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else []
-        )
+        self.interactions: list[dict[str, Any]] = _load(self.path) if self.path.exists() else []
         self._used: set[int] = set()
 
     def record(self, request: httpx2.Request, body: bytes, response: httpx2.Response, content: bytes) -> None:
@@ -66,11 +108,16 @@ class Cassette:
             },
         }
         with self._lock:
-            self.interactions.append(scrub(entry, self.secrets))
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(
-                json.dumps(self.interactions, indent=1, ensure_ascii=False), encoding="utf-8"
-            )
+            self.interactions.append(redact_data(entry, self.secrets))
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.path.write_text(
+                    json.dumps(self.interactions, indent=1, ensure_ascii=False), encoding="utf-8"
+                )
+            except OSError as error:
+                raise CassetteError(
+                    f"Cannot write the cassette {self.path}: {error.strerror or error}."
+                ) from None
 
     def find(self, request: httpx2.Request, body: bytes) -> dict[str, Any]:
         """The first unused interaction with the same method, path, query and JSON body."""
@@ -83,7 +130,7 @@ class Cassette:
                     and (seen["method"], seen["path"], seen.get("query", ""), seen["body"]) == wanted
                 ):
                     self._used.add(index)
-                    return dict(entry["response"])
+                    return {"headers": {}, **entry["response"]}
         raise CassetteMiss(
             f"{request.method} {request.url.path} was not recorded in {self.path} (or was already replayed). "
             "Record the notebook again with a key and mode='record', or delete the cassette to re-record."

@@ -23,8 +23,9 @@ from pydantic import ValidationError
 from pydantic_core import from_json
 
 from nbresponses._config import ClientConfig
-from nbresponses._exceptions import APIError, APIStatusError, redact
-from nbresponses._http import RequestSpec
+from nbresponses._exceptions import APIError, APIStatusError
+from nbresponses._http import RequestSpec, request_id
+from nbresponses._secrets import redact, redact_bytes
 from nbresponses._stream import AsyncResponseStream, EventPump, ResponseStream
 from nbresponses.transports._chat_events import ChatEventTranslator
 from nbresponses.transports._chat_request import chat_request, token_limit_field
@@ -88,7 +89,7 @@ class ChatEventPump(EventPump):
     def json_body(self, body: bytes) -> list[ResponseStreamEvent]:
         """A server that ignored ``stream: true`` and sent the whole ``chat.completion``: one terminal event."""
         try:
-            data = json.loads(body)
+            data = json.loads(self.clean(body))
             if not isinstance(data, dict):
                 raise ValueError("not an object")
         except ValueError:
@@ -119,7 +120,7 @@ def chat_body_response(
 ) -> Response:
     """The `Response` for a non-stream ``chat.completion`` body."""
     try:
-        data = json.loads(http_response.content)
+        data = json.loads(redact_bytes(http_response.content, secrets))
         if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
             raise ValueError("no choices")
         return Response.model_validate(chat_response(data, request=request))
@@ -128,7 +129,7 @@ def chat_body_response(
         raise APIError(
             f"The server answered {http_response.status_code} with a body that is not a chat completion: {preview!r}",
             status=http_response.status_code,
-            request_id=http_response.headers.get("x-request-id"),
+            request_id=request_id(http_response.headers),
         ) from None
 
 
@@ -195,9 +196,7 @@ class ChatBridge:
         secrets = self._config.secrets
         if not stream:
             return chat_body_response(http_response, body, secrets)
-        pump = ChatEventPump(
-            request_id=http_response.headers.get("x-request-id"), secrets=secrets, request=body
-        )
+        pump = ChatEventPump(request_id=request_id(http_response.headers), secrets=secrets, request=body)
         return ResponseStream(http_response, secrets=secrets, pump=pump)
 
 
@@ -225,7 +224,5 @@ class AsyncChatBridge:
         secrets = self._config.secrets
         if not stream:
             return chat_body_response(http_response, body, secrets)
-        pump = ChatEventPump(
-            request_id=http_response.headers.get("x-request-id"), secrets=secrets, request=body
-        )
+        pump = ChatEventPump(request_id=request_id(http_response.headers), secrets=secrets, request=body)
         return AsyncResponseStream(http_response, secrets=secrets, pump=pump)
