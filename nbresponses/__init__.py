@@ -12,6 +12,7 @@ Heavy parts (pydantic models, httpx2) load on first use, so ``import nbresponses
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -81,6 +82,7 @@ __all__ = [
     "function_tool_schema",
     "last",
     "load_ipython_extension",
+    "map",
     "tool",
     "unload_ipython_extension",
     "usage",
@@ -160,6 +162,77 @@ def usage(
             return rows
         return pd.DataFrame([asdict(row) for row in rows])
     return rows
+
+
+def map(
+    template: str | Callable[[dict[str, Any]], Any],
+    rows: Any,
+    *,
+    client: Client | AsyncClient | None = None,
+    concurrency: int = 8,
+    progress: bool | None = None,
+    variables: Mapping[str, Any] | None = None,
+    **params: Any,
+) -> Any:
+    """One prompt over every row of a table: concurrent, rate-limit aware and resumable.
+
+    ``{column}`` fields of ``template`` are filled from each row (then from ``variables``, by default the
+    caller's variables); one request per row, at most ``concurrency`` in flight, paced by the server's
+    rate-limit answers (429 ``retry-after``, ``x-ratelimit-remaining-*``). Each row's request is keyed in the
+    history, so calling it again sends only the rows without an answer. Ctrl-C raises
+    `nbresponses.rowmap.MapInterrupted`, whose ``result`` holds every answered row.
+
+    Args:
+        template: a prompt template, or a function of the row (a dict) returning the prompt, input items, or a
+            dict of request parameters.
+        rows: a pandas DataFrame, a Series, or a list of dicts.
+        client: a `Client` or `AsyncClient` (default: `default_client()`, the offline backend without a key).
+        concurrency: the most requests in flight at once.
+        progress: show a progress view (default: in IPython only); False for none.
+        variables: names a template may use besides the row's columns.
+        params: request parameters (``model``, ``instructions``, ``temperature``...), and the options of
+            `nbresponses.rowmap.map_rows`: ``text_format`` (a pydantic model: its fields become columns),
+            ``budget_usd``, ``prices``, ``resume``, ``fresh``, ``history_path``, ``notebook``, ``batch``,
+            ``as_frame``, ``on_progress``, ``retries``.
+
+    Returns:
+        A pandas DataFrame aligned with ``rows``' index (``output_text``, ``status``, ``error``,
+        ``input_tokens``, ``output_tokens``, ``cost_usd``, ``response_id``, ``resumed``, and the structured
+        output's fields), or a list of `nbresponses.rowmap.RowResult` without pandas.
+    """
+    import sys
+
+    from .rowmap import map_rows
+
+    if variables is None:
+        caller = sys._getframe(1)
+        variables = {**caller.f_globals, **caller.f_locals}
+    shell = None
+    if progress is None and "IPython" in sys.modules:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if not (progress or shell is not None) or "on_progress" in params or "on_finish" in params:
+        return map_rows(template, rows, client=client, concurrency=concurrency, variables=variables, **params)
+    from .render import make_map_view, map_summary
+
+    view = make_map_view("auto")
+    titles: list[str] = []
+
+    def on_progress(snapshot: Any) -> None:
+        if not titles:
+            titles.append(
+                f"Mapping {snapshot.total} rows with {snapshot.model}, up to {concurrency} at a time"
+            )
+            view.start(snapshot, title=titles[0])
+        view.update(snapshot)
+
+    def on_finish(result: Any) -> None:
+        title = f"Mapped {result.progress.total} rows with {result.progress.model}"
+        view.finish(map_summary(result, title=title))
+
+    return map_rows(template, rows, client=client, concurrency=concurrency, variables=variables,
+                    on_progress=on_progress, on_finish=on_finish, **params)  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:

@@ -18,9 +18,11 @@ import httpx2
 from pydantic import BaseModel, ValidationError
 
 from . import _resources as specs
+from ._batches import AsyncBatches, Batches
 from ._config import ClientConfig, resolve_config
 from ._conversations import AsyncConversations, Conversations
 from ._exceptions import APIError, APIStatusError, ConfigurationError, NBResponsesError
+from ._files import AsyncFiles, Files
 from ._http import RequestSpec, request_id, send_async, send_sync
 from ._models import AsyncModels, Models
 from ._secrets import redact, redact_bytes
@@ -173,6 +175,8 @@ class Client(_ClientBase):
         self.responses = Responses(self)
         self.models = Models(self._send, _parse)
         self.conversations = Conversations(self)
+        self.files = Files(self)
+        self.batches = Batches(self)
 
     def with_api(self, api: ApiMode, *, routes: RouteMemory | None = None) -> Client:
         """This client (same settings, same connection pool) sending to ``api``; ``routes`` for auto mode."""
@@ -180,6 +184,8 @@ class Client(_ClientBase):
         clone.responses = Responses(clone)
         clone.models = Models(clone._send, _parse)
         clone.conversations = Conversations(clone)
+        clone.files = Files(clone)
+        clone.batches = Batches(clone)
         clone._owns_websocket = False  # shared with this client, which closes it
         return clone
 
@@ -400,6 +406,8 @@ class AsyncClient(_ClientBase):
         self.responses = AsyncResponses(self)
         self.models = AsyncModels(self._send, _parse)
         self.conversations = AsyncConversations(self)
+        self.files = AsyncFiles(self)
+        self.batches = AsyncBatches(self)
 
     def with_api(self, api: ApiMode, *, routes: RouteMemory | None = None) -> AsyncClient:
         """This client (same settings, same connection pool) sending to ``api``; ``routes`` for auto mode."""
@@ -407,6 +415,8 @@ class AsyncClient(_ClientBase):
         clone.responses = AsyncResponses(clone)
         clone.models = AsyncModels(clone._send, _parse)
         clone.conversations = AsyncConversations(clone)
+        clone.files = AsyncFiles(clone)
+        clone.batches = AsyncBatches(clone)
         clone._owns_websocket = False
         return clone
 

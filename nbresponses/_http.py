@@ -36,6 +36,9 @@ class RequestSpec:
     body: dict[str, Any] | None = None
     params: dict[str, Any] = field(default_factory=dict)
     stream: bool = False
+    files: dict[str, tuple[str, bytes, str]] | None = None
+    """Multipart form upload (``POST /files``): field name -> (filename, bytes, media type); ``body`` then
+    holds the plain form fields."""
 
 
 def _build(
@@ -43,6 +46,11 @@ def _build(
 ) -> httpx2.Request:
     headers = config.headers()
     content = None
+    if spec.files is not None:  # multipart: httpx2 encodes it and sets the boundary
+        return client.build_request(
+            spec.method, config.url(spec.path), headers=headers, data=spec.body, files=spec.files,
+            timeout=config.timeout,
+        )  # fmt: skip
     if spec.body is not None:
         headers["Content-Type"] = "application/json"
         content = _utf8(json.dumps(spec.body, ensure_ascii=False, separators=(",", ":")))

@@ -70,8 +70,8 @@ __all__ = [
 TurnStatus = Literal["in_progress", "completed", "incomplete", "failed", "interrupted", "cancelled"]
 ThreadMode = Literal["server", "client"]
 DEFAULT_THREAD = "default"
-SCHEMA_VERSION = 3
-_TABLES = frozenset({"threads", "turns", "api_routes"})
+SCHEMA_VERSION = 4
+_TABLES = frozenset({"threads", "turns", "api_routes", "map_rows", "map_batches"})
 _CONTINUABLE = frozenset({"completed", "incomplete"})
 _FINAL = frozenset({"completed", "incomplete", "failed", "interrupted", "cancelled"})
 _BUSY_TIMEOUT_S = 10.0
@@ -115,6 +115,20 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Turns left running by an earlier version cannot be traced to a process: they ended with it.
         f"""UPDATE turns SET status = 'interrupted', finished_at = COALESCE(finished_at, started_at),
             error_type = 'ProcessEnded', error_message = '{ENDED}' WHERE status = 'in_progress'""",
+    ),
+    (  # 3 -> 4: mapping a prompt over a table (nbresponses.rowmap): each row's answer, keyed by its request
+        """CREATE TABLE map_rows (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, notebook TEXT NOT NULL, key TEXT NOT NULL, cell_id TEXT,
+            thread TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('completed', 'incomplete')),
+            model TEXT, response_id TEXT, output_text TEXT,
+            input_tokens INTEGER, cached_tokens INTEGER, output_tokens INTEGER, reasoning_tokens INTEGER,
+            total_tokens INTEGER, cost_usd REAL, batch_id TEXT, created_at REAL NOT NULL,
+            request_json TEXT, response_json TEXT, UNIQUE (notebook, key))""",
+        """CREATE TABLE map_batches (
+            batch_id TEXT PRIMARY KEY, notebook TEXT NOT NULL, cell_id TEXT, base_url TEXT, model TEXT,
+            status TEXT NOT NULL, request_count INTEGER NOT NULL, keys_json TEXT NOT NULL, input_file_id TEXT,
+            counts_json TEXT, created_at REAL NOT NULL, updated_at REAL, collected_at REAL)""",
+        "CREATE INDEX map_batches_notebook ON map_batches (notebook, created_at)",
     ),
 )
 
@@ -291,9 +305,12 @@ _FINISH_TURN = """UPDATE turns SET status = ?, response_json = COALESCE(?, respo
     output_tokens = ?, reasoning_tokens = ?, total_tokens = ?, cost_usd = ?, output_items_json = ?,
     first_token_at = COALESCE(first_token_at, ?), finished_at = ?, error_type = ?, error_code = ?,
     error_message = ? WHERE id = ?"""
-_USAGE = """SELECT id, notebook, thread, model, status, started_at, COALESCE(input_tokens, 0),
-    COALESCE(cached_tokens, 0), COALESCE(output_tokens, 0), COALESCE(reasoning_tokens, 0),
-    COALESCE(total_tokens, 0), cost_usd FROM turns WHERE status != 'in_progress'"""
+_COUNTS = """COALESCE(input_tokens, 0), COALESCE(cached_tokens, 0), COALESCE(output_tokens, 0),
+    COALESCE(reasoning_tokens, 0), COALESCE(total_tokens, 0), cost_usd"""
+# Turns, and the rows of mapped prompts (negative ids; thread "map" unless one was named).
+_USAGE = f"""SELECT * FROM (SELECT id, notebook, thread, model, status, started_at, {_COUNTS} FROM turns
+    WHERE status != 'in_progress' UNION ALL SELECT -id, notebook, thread, model, status, created_at, {_COUNTS}
+    FROM map_rows) WHERE 1"""
 
 
 def _loads(text: str | None) -> Any:
@@ -690,9 +707,10 @@ class HistoryStore:
         return [row[0] for row in self._read(sql, (notebook, *ids))] if ids else []
 
     def usage_rows(self, notebook: str | None = None, thread: str | None = None) -> list[UsageRow]:
-        """Per-turn usage of every finished turn, oldest first, for totals by notebook, thread and model."""
+        """Per-turn usage of every finished turn and mapped row, oldest first, for totals by notebook, thread
+        and model (a mapped row's ``turn_id`` is minus its row id)."""
         sql, params = _where(_USAGE, notebook=notebook, thread=thread)
-        return [UsageRow(*row) for row in self._read(sql + " ORDER BY id", params)]
+        return [UsageRow(*row) for row in self._read(sql + " ORDER BY started_at, id", params)]
 
 
 def open_history(

@@ -43,6 +43,8 @@ def test_a_version_1_history_is_migrated_and_keeps_its_turns(tmp_path: Path) -> 
     raw.execute("DROP INDEX turns_open")  # and the owners of schema 3
     for column in ("owner_host", "owner_pid", "owner_started"):
         raw.execute(f"ALTER TABLE turns DROP COLUMN {column}")
+    raw.execute("DROP TABLE map_rows")  # and the map tables of schema 4
+    raw.execute("DROP TABLE map_batches")
     raw.execute("PRAGMA user_version = 1")
     raw.commit()
     raw.close()
@@ -51,5 +53,5 @@ def test_a_version_1_history_is_migrated_and_keeps_its_turns(tmp_path: Path) -> 
         StoredRoutes(store).set_api_route(URL, "m", "chat")
         assert StoredRoutes(store).api_route(URL, "m") == "chat"
     raw = sqlite3.connect(path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     raw.close()

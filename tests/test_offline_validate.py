@@ -84,7 +84,7 @@ def test_routes_can_be_added() -> None:
     server = OfflineServer()
     server.add_route(
         "GET",
-        "files/{file_id}",
-        lambda params, query, body: OfflineReply(200, body=params["file_id"].encode()),
+        "vector_stores/{store_id}",  # (files/... is served by the Files API now)
+        lambda params, query, body: OfflineReply(200, body=params["store_id"].encode()),
     )
-    assert server.handle("GET", "/openai/v1/files/file_1", {}, b"").body == b"file_1"
+    assert server.handle("GET", "/openai/v1/vector_stores/vs_1", {}, b"").body == b"vs_1"

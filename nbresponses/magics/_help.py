@@ -25,6 +25,7 @@ SUBCOMMAND_HELP = {
     "usage [THREAD] [--all]": "tokens and estimated cost by thread and model (--all: every notebook)",
     "models [FILTER]": "the models the endpoint lists, the API each answers on, and their prices",
     "count PROMPT": "the input tokens a prompt would send, nothing sent to the model (also a %%respond count cell)",
+    "batches [cancel ID]": "this notebook's --batch maps and where they stand; cancel one",
     "help": "this help (also %respond?)",
 }
 """Each subcommand's synopsis and what it does."""
@@ -37,6 +38,7 @@ _GROUPS = (
     ("Tools", ("tools", "tool_json", "web_search", "file_search", "code_interpreter", "tool_choice",
                "parallel_tools", "approve", "max_tool_rounds")),
     ("Conversation", ("thread", "new", "conversation")),
+    ("Whole tables", ("map", "concurrency", "fresh", "batch")),
     ("Input and output", ("interpolate", "images", "files", "out", "quiet", "budget")),
 )  # fmt: skip
 

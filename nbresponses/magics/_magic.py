@@ -27,7 +27,8 @@ class RespondMagics(Magics):
     """Talk to the OpenAI Responses API (or any compatible gateway) from a notebook.
 
     ``%%respond [options]`` sends the cell; ``%respond [options] PROMPT`` sends one line; ``%respond SUBCOMMAND``
-    runs one of: config, login, logout, threads, history, reset, fork, tools, usage, count, models, help.
+    runs one of: config, login, logout, threads, history, reset, fork, tools, usage, count, models, batches,
+    help.
     """
 
     model = Unicode("gpt-4.1", help="Model used when -m is not given.").tag(config=True)
@@ -87,6 +88,7 @@ class RespondMagics(Magics):
         help="How responses are created: HTTP streams (SSE), or one WebSocket connection kept open for every turn "
         "and tool round of the notebook (OpenAI's WebSocket mode).",
     ).tag(config=True)
+    concurrency = Int(8, help="Requests in flight at once for %%respond --map.").tag(config=True)
     raise_on_error = Bool(
         True, help="After showing an error, stop the cell (so Run All stops) with a one-line message."
     ).tag(config=True)
@@ -140,6 +142,12 @@ class RespondMagics(Magics):
             options, prompt = parse_cell_options(line), cell
             if not prompt.strip():
                 raise UsageError("The cell is empty: write the prompt below the %%respond line.")
+        from ._map import check_map_options, run_map
+
+        check_map_options(options)
+        if options.map is not None:  # the prompt is a template over the rows of a DataFrame
+            run_map(self, options, prompt, cell_id=self.cell_id)
+            return
         run_turn(self, options, prompt, cell_id=self.cell_id)
 
     def close(self) -> None:

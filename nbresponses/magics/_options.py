@@ -36,6 +36,7 @@ SUBCOMMANDS = frozenset(
         "count",
         "models",
         "help",
+        "batches",
     }
 )
 """Words that, first on a ``%respond`` line, run a subcommand instead of sending a prompt."""
@@ -81,6 +82,10 @@ class RespondOptions:
     budget: float | None = None
     quiet: bool = False
     api: str | None = None
+    map: str | None = None
+    concurrency: int | None = None
+    fresh: bool = False
+    batch: bool = False
 
 
 def _int_range(low: int, high: int) -> Callable[[str], int]:
@@ -236,6 +241,21 @@ def build_parser() -> MagicArgumentParser:
         "--api",
         choices=["auto", "responses", "chat"],
         help="/v1/responses, the Chat Completions bridge, or auto (default: RespondMagics.api)",
+    )
+    add(
+        "--map", metavar="DF", help="the cell is a template: one request per row of this DataFrame ({column})"
+    )
+    add(
+        "--concurrency",
+        type=_positive_int,
+        metavar="N",
+        help="--map: requests in flight (RespondMagics.concurrency)",
+    )
+    add("--fresh", action="store_true", help="--map: send every row again, even those answered before")
+    add(
+        "--batch",
+        action="store_true",
+        help="--map: through the Batch API (half price; re-run the cell to collect)",
     )
     return p
 

@@ -315,6 +315,12 @@ def _help(_m: RespondMagics, _args: str) -> None:
     show_markdown(help_markdown())
 
 
+def _batches(m: RespondMagics, args: str) -> None:
+    from ._map import batches_subcommand
+
+    batches_subcommand(m, args)
+
+
 _COMMANDS: dict[str, Callable[[RespondMagics, str], None]] = {
     "config": _config,
     "login": _login,
@@ -328,6 +334,7 @@ _COMMANDS: dict[str, Callable[[RespondMagics, str], None]] = {
     "tools": _tools,
     "models": _models,
     "help": _help,
+    "batches": _batches,
 }
 
 

@@ -9,7 +9,8 @@ input items and context, so ``previous_response_id`` continues a conversation, a
 responses are neither retrievable nor continuable over HTTP; ``background=true`` goes ``queued`` →
 ``in_progress`` → ``completed`` (one step per retrieve) and can be cancelled.
 
-Routes are a table (`Route`): other endpoints are added with `OfflineServer.add_route`.
+Routes are a table (`Route`): other endpoints are added with `OfflineServer.add_route`. The Files and Batch APIs
+(``/files``, ``/batches``) are routes of `_batches`.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ class Route:
     method: str
     pattern: tuple[str, ...]
     handler: Handler
+    raw: bool = False
+    """The handler is given the body's bytes, not parsed JSON (a multipart upload)."""
 
     def match(self, method: str, parts: list[str]) -> dict[str, str] | None:
         """The path parameters if ``method`` and ``parts`` are this route's, else None."""
@@ -117,6 +120,7 @@ class OfflineServer:
         database: the SQLite file that keeps responses and conversations (``":memory:"``: this server only).
         pace: tokens per second of streamed text, so a person can watch it (default
             ``$NBRESPONSES_OFFLINE_PACE``; 0: as fast as possible).
+        batch_seconds: how long a batch takes to complete (default ``$NBRESPONSES_OFFLINE_BATCH_SECONDS``, else 2).
     """
 
     def __init__(
@@ -129,6 +133,7 @@ class OfflineServer:
         journal_limit: int | None = 256,
         database: str | Path = MEMORY,
         pace: float | None = None,
+        batch_seconds: float | None = None,
     ) -> None:
         self.responder: Responder = responder or default_model
         self.event_delay = event_delay  # seconds between streamed events: the pace of a real model, for demos
@@ -160,6 +165,10 @@ class OfflineServer:
 
         for method, pattern, handler in conversation_routes(self):
             self.add_route(method, pattern, handler)
+        from ._batches import batch_routes
+
+        for method, pattern, handler, raw in batch_routes(self, seconds=batch_seconds):
+            self.add_route(method, pattern, handler, raw=raw)
 
     # ----- ids -----
 
@@ -185,9 +194,10 @@ class OfflineServer:
 
     # ----- routing -----
 
-    def add_route(self, method: str, pattern: str, handler: Handler) -> None:
-        """Serve ``method pattern`` (a path after the API root with ``{name}`` parameters) with ``handler``."""
-        self.routes.append(Route(method.upper(), tuple(p for p in pattern.split("/") if p), handler))
+    def add_route(self, method: str, pattern: str, handler: Handler, *, raw: bool = False) -> None:
+        """Serve ``method pattern`` (a path after the API root with ``{name}`` parameters) with ``handler``
+        (``raw``: given the body's bytes instead of its JSON)."""
+        self.routes.append(Route(method.upper(), tuple(p for p in pattern.split("/") if p), handler, raw))
 
     def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         parts = [p for p in path.split("/") if p]
@@ -206,6 +216,10 @@ class OfflineServer:
         found = self._match(method.upper(), path)
         if found is None:
             return error_reply(404, f"Invalid URL ({method} {path})", type="invalid_request_error")
+        if found[0].raw:
+            self.journal.append({"method": method, "path": path, "query": dict(query), "body": None})
+            with self._lock:
+                return found[0].handler(found[1], query, body)
         try:
             payload = parse_body(body)
         except BodyError as error:

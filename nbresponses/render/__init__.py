@@ -25,6 +25,7 @@ from ._bundle import (
 )
 from ._cards import LocalCall
 from ._html import markdown_to_html, render_markdown
+from ._map_view import MapSummary, MapView, make_map_view, map_summary, summary_bundle
 from ._markdown import Section
 from ._outcome import TurnOutcome, TurnStatus
 
@@ -32,6 +33,8 @@ __all__ = [
     "Decision",
     "LiveView",
     "LocalCall",
+    "MapSummary",
+    "MapView",
     "Section",
     "Throttle",
     "TrailingRefresh",
@@ -40,7 +43,9 @@ __all__ = [
     "ViewMode",
     "detect_mode",
     "interactive_frontend",
+    "make_map_view",
     "make_view",
+    "map_summary",
     "mark_bundle",
     "markdown_to_html",
     "outcome_bundle",
@@ -51,6 +56,7 @@ __all__ = [
     "response_html",
     "response_markdown",
     "sections_bundle",
+    "summary_bundle",
     "superseded_section",
 ]
 

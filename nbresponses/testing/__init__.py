@@ -8,6 +8,7 @@ Built on the offline server (`nbresponses.offline`), so what your code receives 
     client = backend.client()
 
 Record real interactions once and replay them without a key (`cassette_client`, ``RespondMagics.cassette``).
+Load-test concurrent code against `LoadTestApp` (latency, 429s, rate-limit windows, server-side counters).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ._cassette import (
     ReplayTransport,
     cassette_client,
 )
+from ._load import LoadStats, LoadTestApp
 from ._replies import (
     code_interpreter,
     disconnect,
@@ -44,6 +46,8 @@ __all__ = [
     "Cassette",
     "CassetteError",
     "CassetteMiss",
+    "LoadStats",
+    "LoadTestApp",
     "OfflineBackend",
     "RecordingTransport",
     "ReplayTransport",
