@@ -62,9 +62,8 @@ def test_bad_input_is_one_line_and_nothing_is_sent(shell: Shell, cell: str, mess
 
 
 def test_a_concurrency_of_zero_is_a_usage_error(shell: Shell) -> None:
-    assert "expected a number above 0" in usage_error(
-        shell, "%%respond --map df --concurrency 0\nRate {text}"
-    )
+    assert "from 1 to 1,000, got 0" in usage_error(shell, "%%respond --map df --concurrency 0\nRate {text}")
+    assert "is not a Python variable name" in usage_error(shell, "%%respond --map 'my df'\nRate {text}")
 
 
 def test_batch_on_a_backend_without_the_batch_api_is_one_line(

@@ -223,3 +223,17 @@ def test_an_unexpected_exception_is_its_rows_error() -> None:
     rows = {row.index: row for row in result.rows}
     assert rows["r3"].status == "failed" and rows["r3"].error == "RuntimeError: the transport broke"
     assert sum(row.status == "completed" for row in result.rows) == 11
+
+
+def test_a_history_that_cannot_be_written_loses_no_answer(tmp_path: Path) -> None:
+    responder = Scripted(lambda p, n: answer(p))
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        log = MapLog(store, "nb")
+
+        def broken(rows: Any) -> int:
+            raise OSError("disk full")
+
+        log.save = broken  # type: ignore[method-assign]
+        result = job(responder, log=log, concurrency=3).run()
+    assert [row.status for row in result.rows] == ["completed"] * 12
+    assert result.progress.log_error == "OSError: disk full"

@@ -65,17 +65,15 @@ def test_batches_are_recorded_and_found_by_their_keys(tmp_path: Path) -> None:
         assert [b.batch_id for b in log.batches()] == ["batch_1"] and record.keys == ("a", "b")
 
 
-def test_a_version_1_history_gains_the_map_tables(tmp_path: Path) -> None:
+def test_a_version_3_history_gains_the_map_tables(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
-    with sqlite3.connect(path) as old:
-        old.execute("CREATE TABLE threads (notebook TEXT, name TEXT)")
-        old.execute("CREATE TABLE turns (id INTEGER PRIMARY KEY, notebook TEXT, thread TEXT, model TEXT, status TEXT, "
-                    "started_at REAL, input_tokens INTEGER, cached_tokens INTEGER, output_tokens INTEGER, "
-                    "reasoning_tokens INTEGER, total_tokens INTEGER, cost_usd REAL)")  # fmt: skip
-        old.execute(
-            "INSERT INTO turns VALUES (1, 'nb', 'default', 'm', 'completed', 1.0, 3, 0, 4, 0, 7, 0.1)"
-        )
-        old.execute("PRAGMA user_version = 1")
+    with HistoryStore(path) as store:
+        turn = store.begin_turn("nb", "default", parent_id=None, prompt="hi", request={"model": "m"})
+        store.finish_turn(turn.id, status="completed", response={"id": "resp_1", "model": "m"}, cost_usd=0.1)
+    with sqlite3.connect(path) as old:  # as the version before the map tables left it
+        old.execute("DROP TABLE map_rows")
+        old.execute("DROP TABLE map_batches")
+        old.execute("PRAGMA user_version = 3")
     with HistoryStore(path) as store:
         assert store._read("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 4
         MapLog(store, "nb").save([SavedRow("k", response("x"), 0.2)])

@@ -675,6 +675,8 @@ def test_a_version_2_file_is_migrated_and_its_running_turns_end(tmp_path: Path) 
     for column in ("owner_host", "owner_pid", "owner_started"):
         raw.execute(f"ALTER TABLE turns DROP COLUMN {column}")
     raw.execute("UPDATE turns SET status = 'in_progress', finished_at = NULL WHERE id = ?", (left.id,))
+    raw.execute("DROP TABLE map_rows")  # (and the map tables of schema 4)
+    raw.execute("DROP TABLE map_batches")
     raw.execute("PRAGMA user_version = 2")
     raw.commit()
     raw.close()

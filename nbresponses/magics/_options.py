@@ -243,11 +243,14 @@ def build_parser() -> MagicArgumentParser:
         help="/v1/responses, the Chat Completions bridge, or auto (default: RespondMagics.api)",
     )
     add(
-        "--map", metavar="DF", help="the cell is a template: one request per row of this DataFrame ({column})"
+        "--map",
+        type=_identifier,
+        metavar="DF",
+        help="the cell is a template: one request per row of this DataFrame ({column})",
     )
     add(
         "--concurrency",
-        type=_positive_int,
+        type=_int_range(1, 1000),
         metavar="N",
         help="--map: requests in flight (RespondMagics.concurrency)",
     )

@@ -62,6 +62,9 @@ def map_summary(
     if progress.interrupted:
         said.insert(0, f"Interrupted: {progress.answered} of {progress.total} rows answered and kept; "
                        f"{progress.total - progress.answered} left: run it again to send only those.")  # fmt: skip
+    if getattr(progress, "log_error", None):
+        said.append(f"The answers could not be recorded in the history ({progress.log_error}): they are in the "
+                    "result, but running it again sends these rows again.")  # fmt: skip
     if not progress.stopped and not progress.interrupted and progress.failed:
         said.append(f"{progress.failed} rows failed (their error is in the error column): run it again to retry "
                     "only those.")  # fmt: skip

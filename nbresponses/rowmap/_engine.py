@@ -316,12 +316,24 @@ class MapEngine:
             await asyncio.sleep(_FLUSH_EVERY)
             if self._unlogged and self.log is not None:
                 rows, self._unlogged = self._unlogged, []
-                await asyncio.to_thread(self.log.save, rows)
+                try:
+                    await asyncio.to_thread(self.log.save, rows)
+                except Exception as error:  # the answers stay in memory and in the result
+                    self._log_failed(error)
 
     def _flush(self) -> None:
         if self._unlogged and self.log is not None:
             rows, self._unlogged = self._unlogged, []
-            self.log.save(rows)
+            try:
+                self.log.save(rows)
+            except Exception as error:
+                self._log_failed(error)
+
+    def _log_failed(self, error: Exception) -> None:
+        """The history cannot take the answers (a full disk, a file made read-only): keep mapping, say so once."""
+        self.log = None
+        self._unlogged = []
+        self.progress.log_error = error_line(error)
 
 
 async def _cancel(tasks: Sequence[asyncio.Future[None]]) -> None:

@@ -62,6 +62,8 @@ class MapProgress:
     stopped: str | None = None
     """Why the map stopped sending before the end (budget, an error every request gets), if it did."""
     interrupted: bool = False
+    log_error: str | None = None
+    """Why this run's answers could not be recorded in the history, if so (a re-run sends those rows again)."""
     model: str = ""
     batch: bool = False
     """Rows went through the Batch API: they took the batch's time, not this run's (no rate, no elapsed)."""
