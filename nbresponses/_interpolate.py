@@ -3,7 +3,9 @@
 Only placeholders that resolve are replaced; anything else in braces (code, JSON, dict comprehensions, LaTeX,
 a name the notebook does not have) is left exactly as typed, so pasting code into a prompt is safe.
 ``{{name}}`` is the escape for a literal ``{name}``. Private names and attributes (leading underscore) are never
-resolved, so a prompt cannot reach ``{obj.__class__.__init__.__globals__}``.
+resolved, so a prompt cannot reach ``{obj.__class__.__init__.__globals__}``; the one exception is IPython's output
+history: ``{_}``, ``{__}``, ``{___}`` (the last three outputs) and ``{_N}`` (``Out[N]``). ``{In[N]}`` and
+``{Out[N]}`` are plain indexing.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import Any
 __all__ = ["Placeholder", "ValueInterrupted", "interpolate"]
 
 _NAME = r"[A-Za-z][A-Za-z0-9_]*"
+_ROOT = rf"(?:{_NAME}|_\d+|_{{1,3}}(?![A-Za-z0-9_]))"  # a name, or IPython's _ / __ / ___ / _N outputs
 _INDEX = r"\[(?:-?\d+|'[^'\]]*'|\"[^\"\]]*\"|[A-Za-z0-9_\- ]+)\]"
-_EXPR = rf"{_NAME}(?:\.{_NAME}|{_INDEX})*"
+_EXPR = rf"{_ROOT}(?:\.{_NAME}|{_INDEX})*"
 _PLACEHOLDER = re.compile(rf"\{{\{{({_EXPR})\}}\}}|\{{({_EXPR})\}}")
 _STEP = re.compile(rf"\.({_NAME})|\[(-?\d+)\]|\['([^'\]]*)'\]|\[\"([^\"\]]*)\"\]|\[([A-Za-z0-9_\- ]+)\]")
 _MISSING = object()
@@ -42,11 +45,11 @@ class Placeholder:
     @property
     def name(self) -> str:
         """The variable the expression starts from."""
-        return re.match(_NAME, self.expression).group(0)  # type: ignore[union-attr]
+        return re.match(_ROOT, self.expression).group(0)  # type: ignore[union-attr]
 
 
 def _resolve(expression: str, namespace: Mapping[str, Any]) -> Any:
-    root = re.match(_NAME, expression)
+    root = re.match(_ROOT, expression)
     assert root is not None
     value = namespace.get(root.group(0), _MISSING)
     rest = expression[root.end() :]
@@ -82,12 +85,12 @@ def interpolate(text: str, namespace: Mapping[str, Any]) -> tuple[list[str | Pla
             pieces.append(text[position : match.start()] + "{" + escaped + "}")
             position = match.end()
             continue
-        root = re.match(_NAME, expression).group(0)  # type: ignore[union-attr]
+        root = re.match(_ROOT, expression).group(0)  # type: ignore[union-attr]
         value = _resolve(expression, namespace)
         if value is _MISSING:
             # Single letters are LaTeX or code ({a}/{b}) far more often than typos, and their "close" names are
             # just short ones that share the letter ({a} -> ax, {n} -> np): never warn about them.
-            if root not in namespace and len(root) > 1:
+            if root not in namespace and len(root) > 1 and not root.startswith("_"):
                 close = difflib.get_close_matches(root, [k for k in namespace if not k.startswith("_")], n=1)
                 hint = f" Did you mean {{{close[0]}}}?" if close else ""
                 warnings.append(

@@ -36,7 +36,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -45,6 +44,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from . import _search
 from ._exceptions import HistoryError
 from ._history_file import connect, history_error
 from ._history_owners import ENDED, HeadMoved, ThreadBusy, claim, close_orphans, own_lineage
@@ -70,14 +70,17 @@ __all__ = [
 TurnStatus = Literal["in_progress", "completed", "incomplete", "failed", "interrupted", "cancelled"]
 ThreadMode = Literal["server", "client"]
 DEFAULT_THREAD = "default"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _TABLES = frozenset({"threads", "turns", "api_routes", "map_rows", "map_batches"})
 _CONTINUABLE = frozenset({"completed", "incomplete"})
 _FINAL = frozenset({"completed", "incomplete", "failed", "interrupted", "cancelled"})
 _BUSY_TIMEOUT_S = 10.0
 _ANY = object()
 
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+Migration = str | Callable[[sqlite3.Connection], None]
+"""One step of a migration: an SQL statement, or a function of the connection (inside the same transaction)."""
+
+_MIGRATIONS: tuple[tuple[Migration, ...], ...] = (
     (
         """CREATE TABLE threads (
             notebook TEXT NOT NULL, name TEXT NOT NULL,
@@ -130,27 +133,24 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             counts_json TEXT, created_at REAL NOT NULL, updated_at REAL, collected_at REAL)""",
         "CREATE INDEX map_batches_notebook ON map_batches (notebook, created_at)",
     ),
+    (  # 4 -> 5: full-text search of prompts and answers (FTS5, kept by triggers; skipped without FTS5)
+        _search.create_index,
+    ),
 )
 
 
-def default_history_path(environ: Mapping[str, str] | None = None, *, platform: str | None = None) -> Path:
+def default_history_path(environ: Mapping[str, str] | None = None) -> Path:
     """Where the history lives: ``$NBRESPONSES_HISTORY``, else the platform's user data directory.
 
-    Linux and others: ``$XDG_DATA_HOME/nbresponses/history.sqlite3`` (``~/.local/share`` by default); macOS:
-    ``~/Library/Application Support/nbresponses/``; Windows: ``%LOCALAPPDATA%\\nbresponses\\``."""
+    The directory is platformdirs' ``user_data_path("nbresponses")``: ``$XDG_DATA_HOME/nbresponses``
+    (``~/.local/share/nbresponses``) on Linux, ``~/Library/Application Support/nbresponses`` on macOS,
+    ``%LOCALAPPDATA%\\nbresponses`` on Windows; the file is ``history.sqlite3`` in it."""
     env = os.environ if environ is None else environ
-    platform = sys.platform if platform is None else platform
     if env.get("NBRESPONSES_HISTORY"):
         return Path(env["NBRESPONSES_HISTORY"]).expanduser()
-    home = Path(env.get("HOME") or Path.home())
-    if platform == "darwin":
-        base = home / "Library" / "Application Support"
-    elif platform == "win32":
-        base = Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local")
-    else:
-        xdg = env.get("XDG_DATA_HOME", "")
-        base = Path(xdg) if os.path.isabs(xdg) else home / ".local" / "share"
-    return base / "nbresponses" / "history.sqlite3"
+    import platformdirs  # here: `import nbresponses` stays cheap
+
+    return platformdirs.user_data_path("nbresponses", appauthor=False) / "history.sqlite3"
 
 
 def scrub(value: Any, secrets: tuple[str, ...] = ()) -> Any:
@@ -412,7 +412,7 @@ class HistoryStore:
                     f"The history file {self.path} was written by a newer nbresponses.", path=self.path
                 )
             for statement in (s for statements in _MIGRATIONS[version:] for s in statements):
-                conn.execute(statement)
+                conn.execute(statement) if isinstance(statement, str) else statement(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             close_orphans(conn, self._clock())
 
@@ -705,6 +705,15 @@ class HistoryStore:
         sql = f"""SELECT cell_id FROM turns WHERE notebook = ? AND superseded_by IN ({marks})
             AND cell_id IS NOT NULL ORDER BY id"""
         return [row[0] for row in self._read(sql, (notebook, *ids))] if ids else []
+
+    def search(self, query: str, *, notebook: str | None = None, limit: int = 20) -> list[_search.SearchHit]:
+        """Turns whose prompt or answer contains every word or "phrase" of ``query`` (all notebooks if None).
+
+        Raises:
+            ValueError: the query has no terms.
+        """
+        with self._lock:
+            return _search.search(self._conn, query, notebook=notebook, limit=limit)
 
     def usage_rows(self, notebook: str | None = None, thread: str | None = None) -> list[UsageRow]:
         """Per-turn usage of every finished turn and mapped row, oldest first, for totals by notebook, thread

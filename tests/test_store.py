@@ -6,6 +6,7 @@ import itertools
 import multiprocessing
 import os
 import sqlite3
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -573,18 +574,23 @@ def test_directories_are_created_and_the_file_is_private(tmp_path: Path) -> None
     assert path.stat().st_mode & 0o777 == 0o600
 
 
-def test_default_history_path() -> None:
+def test_default_history_path(monkeypatch: pytest.MonkeyPatch) -> None:
     assert default_history_path({"NBRESPONSES_HISTORY": "/x/h.db", "HOME": "/home/u"}) == Path("/x/h.db")
-    linux = default_history_path({"HOME": "/home/u"}, platform="linux")
-    assert linux == Path("/home/u/.local/share/nbresponses/history.sqlite3")
-    xdg = default_history_path({"HOME": "/home/u", "XDG_DATA_HOME": "/data"}, platform="linux")
-    assert xdg == Path("/data/nbresponses/history.sqlite3")
-    relative_xdg = default_history_path({"HOME": "/home/u", "XDG_DATA_HOME": "rel"}, platform="linux")
-    assert relative_xdg == linux
-    mac = default_history_path({"HOME": "/Users/u"}, platform="darwin")
-    assert mac == Path("/Users/u/Library/Application Support/nbresponses/history.sqlite3")
-    win = default_history_path({"HOME": "/h", "LOCALAPPDATA": "/appdata"}, platform="win32")
-    assert win == Path("/appdata/nbresponses/history.sqlite3")
+    monkeypatch.delenv("NBRESPONSES_HISTORY", raising=False)
+    monkeypatch.setenv("HOME", "/home/u")
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    if sys.platform.startswith("linux"):  # platformdirs decides per platform; the one here is Linux
+        linux = default_history_path({})
+        assert linux == Path("/home/u/.local/share/nbresponses/history.sqlite3")
+        monkeypatch.setenv("XDG_DATA_HOME", "/data")
+        assert default_history_path({}) == Path("/data/nbresponses/history.sqlite3")
+        monkeypatch.setenv("XDG_DATA_HOME", "rel")  # a relative XDG_DATA_HOME is ignored, as the spec says
+        assert default_history_path({}) == linux
+    import platformdirs
+
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    expected = platformdirs.user_data_path("nbresponses", appauthor=False) / "history.sqlite3"
+    assert default_history_path({}) == expected
 
 
 def test_threads_of_one_process_share_a_store(store: HistoryStore) -> None:

@@ -16,6 +16,7 @@ from traitlets import Bool, Dict, Enum, Float, Int, Unicode, Union
 
 from nbresponses.inputs import DEFAULT_MAX_VALUE_CHARS
 
+from ._errors import CellErrors
 from ._options import SUBCOMMANDS, parse_cell_options, parse_line, usage
 from ._session import NotebookSession, notebook_key
 
@@ -92,22 +93,51 @@ class RespondMagics(Magics):
     raise_on_error = Bool(
         True, help="After showing an error, stop the cell (so Run All stops) with a one-line message."
     ).tag(config=True)
+    aliases = Dict(
+        default_value={
+            "mini": "gpt-4.1-mini",
+            "nano": "gpt-4.1-nano",
+            "4o": "gpt-4o",
+            "4o-mini": "gpt-4o-mini",
+        },
+        key_trait=Unicode(),
+        value_trait=Unicode(),
+        help="Short model names for -m and RespondMagics.model, e.g. {'mini': 'gpt-4.1-mini'}.",
+    ).tag(config=True)
+    templates = Dict(
+        {},
+        help="Prompt templates for --template NAME: a prompt with {input} for the cell, or "
+        "{'prompt': ..., 'instructions': ..., 'model': ..., 'format': ..., 'description': ...}.",
+    ).tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
         self.session = NotebookSession()
         self.cell_id: str | None = None
+        self.cell_errors = CellErrors()
+        """The errors of this kernel's cells, for %respond fix / explain."""
         if shell is not None:
             shell.events.register("pre_run_cell", self._pre_run_cell)
+            shell.events.register("post_run_cell", self._post_run_cell)
             self.session.notebook = notebook_key(shell.user_ns)
 
     def _pre_run_cell(self, info: ExecutionInfo) -> None:
         self.cell_id = getattr(info, "cell_id", None) or None
 
+    def _post_run_cell(self, result: Any) -> None:
+        compiler = getattr(self.shell, "compile", None)
+
+        def cell_name(filename: str) -> str | None:
+            named = compiler.format_code_name(filename) if compiler is not None else None
+            return named[1] if named else None
+
+        self.cell_errors.record(result, cell_name=cell_name)
+
     @no_var_expand  # a prompt's {name} is ours to fill in (a DataFrame as a table, not its str())
     @line_cell_magic
     def respond(self, line: str, cell: str | None = None) -> None:
         """Send a prompt to the Responses API and stream the answer (``%respond help`` lists the options)."""
+        from ._prepare import is_subcommand, prepare
         from ._run import run_turn
 
         if cell is None:
@@ -118,7 +148,7 @@ class RespondMagics(Magics):
                 error = typo_error(words[0])  # "%respond histroy" is a typo, not a prompt
                 if error is not None:
                     raise error
-            if words and words[0] in SUBCOMMANDS:
+            if words and words[0] in SUBCOMMANDS and is_subcommand(words[0], words[1] if len(words) > 1 else ""):
                 from ._subcommands import run_subcommand
 
                 args = words[1] if len(words) > 1 else ""
@@ -130,7 +160,7 @@ class RespondMagics(Magics):
                 run_subcommand(self, words[0], args)
                 return
             options, prompt = parse_line(line)
-            if not prompt.strip():
+            if not prompt.strip() and not options.template:
                 raise UsageError("%respond needs a prompt or a subcommand.\n\n" + usage())
         else:
             words = line.split(None, 1)
@@ -140,8 +170,9 @@ class RespondMagics(Magics):
                 run_subcommand(self, "count", (words[1] if len(words) > 1 else "") + "\n" + cell)
                 return
             options, prompt = parse_cell_options(line), cell
-            if not prompt.strip():
+            if not prompt.strip() and not options.template:
                 raise UsageError("The cell is empty: write the prompt below the %%respond line.")
+        options, prompt = prepare(self, options, prompt)
         from ._map import check_map_options, run_map
 
         check_map_options(options)
@@ -155,6 +186,8 @@ class RespondMagics(Magics):
         if self.shell is not None:
             with contextlib.suppress(ValueError):
                 self.shell.events.unregister("pre_run_cell", self._pre_run_cell)
+            with contextlib.suppress(ValueError):
+                self.shell.events.unregister("post_run_cell", self._post_run_cell)
         self.session.close()
 
 

@@ -38,6 +38,7 @@ SUBCOMMANDS = frozenset(
         "help",
         "batches",
     }
+    | {"fix", "explain", "export", "templates"}
 )
 """Words that, first on a ``%respond`` line, run a subcommand instead of sending a prompt."""
 
@@ -86,6 +87,8 @@ class RespondOptions:
     concurrency: int | None = None
     fresh: bool = False
     batch: bool = False
+    format: str | None = None
+    template: str | None = None
 
 
 def _int_range(low: int, high: int) -> Callable[[str], int]:
@@ -259,6 +262,18 @@ def build_parser() -> MagicArgumentParser:
         "--batch",
         action="store_true",
         help="--map: through the Batch API (half price; re-run the cell to collect)",
+    )
+    add(
+        "-f",
+        "--format",
+        choices=["code", "markdown", "json", "text"],
+        metavar="FORMAT",
+        help="code (the answer's code goes into a new cell below), markdown (default), json or text",
+    )
+    add(
+        "--template",
+        metavar="NAME",
+        help="a prompt template of RespondMagics.templates ({input} is the cell)",
     )
     return p
 

@@ -24,7 +24,7 @@ def text_format(options: RespondOptions, namespace: Mapping[str, Any]) -> dict[s
             return schema_format(namespace[options.schema], name=options.schema)
         except (TypeError, ValueError) as error:
             raise UsageError(f"--schema {options.schema}: {error}") from None
-    if options.json:
+    if options.json or options.format == "json":
         return {"type": "json_object"}
     return None
 
@@ -87,6 +87,21 @@ def tool_choice(choice: str | None, tools: Sequence[Mapping[str, Any]]) -> Any:
     )
 
 
+_JSON_INSTRUCTIONS = "Reply with one JSON object."
+
+
+def _instructions(options: RespondOptions, default: str) -> str | None:
+    chosen = options.instructions or default or ""
+    extra = ""
+    if options.format == "code":  # -f code: ask for one fenced block, so the new cell is runnable as it comes
+        from nbresponses._codeblocks import CODE_INSTRUCTIONS
+
+        extra = CODE_INSTRUCTIONS
+    elif (options.json or options.format == "json") and not options.schema and "json" not in chosen.lower():
+        extra = _JSON_INSTRUCTIONS  # the API refuses json_object unless the word JSON is in the context
+    return "\n\n".join(part for part in (chosen, extra) if part) or None
+
+
 def request_params(
     options: RespondOptions,
     *,
@@ -102,7 +117,7 @@ def request_params(
     """
     params: dict[str, Any] = {
         "model": options.model or model,
-        "instructions": options.instructions or instructions or None,
+        "instructions": _instructions(options, instructions),
         "temperature": options.temperature,
         "top_p": options.top_p,
         "max_output_tokens": options.max_output_tokens,

@@ -195,7 +195,10 @@ class TurnLifecycle:
         self.namespace, self.cell_id = namespace, cell_id
         self.view: LiveView | None = None
         if not options.quiet:
-            self.view = make_view(magics.display, refresh_per_second=magics.refresh_per_second)
+            from ._format import view_mode
+
+            mode = view_mode(options, magics.display)
+            self.view = make_view(mode, refresh_per_second=magics.refresh_per_second)
         self.started = time.time()
         self.first_token: float | None = None
         self.responses: list[Response] = []
@@ -416,6 +419,8 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
     from nbresponses.inputs import build_input
     from nbresponses.tools import run_tool_loop
 
+    from ._prepare import prompt_namespace
+
     namespace = magics.shell.user_ns if magics.shell is not None else {}
     session = magics.session
     tools = _resolve_tools(options, namespace)
@@ -423,7 +428,7 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
                             namespace=namespace, function_tools=[t.schema for t in tools.values()])  # fmt: skip
     store = session.store(magics.history_path)
     try:
-        prepared = build_input(text, namespace, interpolate=options.interpolate, images=tuple(options.images),
+        prepared = build_input(text, prompt_namespace(magics), interpolate=options.interpolate, images=tuple(options.images),
                                files=tuple(options.files), max_rows=magics.max_rows,
                                max_value_chars=magics.max_value_chars)  # fmt: skip
         client = session.client(base_url=magics.base_url, timeout=magics.timeout, cassette=magics.cassette,
@@ -466,7 +471,7 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
                 on_call_started=turn.tool_started, on_call_finished=turn.tool_finished, close=close_pending,
             )  # fmt: skip
             response, notice = loop.response, loop.stopped
-        if options.schema or options.json:
+        if options.schema or options.json or options.format == "json":
             try:
                 response._parsed = parse_output(
                     response, namespace.get(options.schema) if options.schema else None
@@ -474,3 +479,7 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
             except StructuredOutputError as error:
                 notice = f"{error} The raw text is in `{options.out or RESULT_NAME}.output_text`."
         turn.complete(response, notice=notice)
+        if options.format in ("code", "json"):
+            from ._format import deliver
+
+            show_notices(deliver(magics, options, response))

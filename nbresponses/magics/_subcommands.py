@@ -101,6 +101,8 @@ def _config(m: RespondMagics, _args: str) -> None:
         ("max_retries", m.max_retries),
         ("max_tool_rounds", m.max_tool_rounds),
         ("budget_usd", "none" if m.budget_usd is None else f"${m.budget_usd:.2f}"),
+        ("aliases", ", ".join(f"{k} → {v}" for k, v in m.aliases.items()) or "(none)"),
+        ("templates", ", ".join(m.templates) or "(none)"),
         ("history", m.history_path or str(default_history_path())),
         ("notebook", session.notebook),
     ]
@@ -143,6 +145,11 @@ def _threads(m: RespondMagics, _args: str) -> None:
 
 
 def _history(m: RespondMagics, args: str) -> None:
+    if "--search" in args.split():
+        from ._history_commands import search_command
+
+        search_command(m, args)
+        return
     from nbresponses.usage_stats import format_tokens
 
     thread = args.strip() or m.thread
@@ -209,18 +216,20 @@ def _count(m: RespondMagics, args: str) -> None:
 
     from ._options import parse_cell_options, parse_line
     from ._params import request_params
+    from ._prepare import prepare, prompt_namespace
     from ._run import _prices, _resolve_tools, show_notices
 
     line, is_cell, cell = args.partition("\n")
     options, prompt = (parse_cell_options(line), cell) if is_cell else parse_line(args)
-    if not prompt.strip():
+    if not prompt.strip() and not options.template:
         raise UsageError("Usage: %respond count PROMPT  (or a %%respond count cell)")
+    options, prompt = prepare(m, options, prompt)
     namespace = m.shell.user_ns if m.shell is not None else {}
     tools = _resolve_tools(options, namespace)  # function schemas are input tokens too
     params = request_params(options, model=m.model, instructions=m.instructions, store=m.store,
                             namespace=namespace, function_tools=[t.schema for t in tools.values()])  # fmt: skip
     try:
-        prepared = build_input(prompt, namespace, interpolate=options.interpolate, images=tuple(options.images),
+        prepared = build_input(prompt, prompt_namespace(m), interpolate=options.interpolate, images=tuple(options.images),
                                files=tuple(options.files), max_rows=m.max_rows,
                                max_value_chars=m.max_value_chars)  # fmt: skip
         client = m.session.client(base_url=m.base_url, timeout=m.timeout, connect_timeout=m.connect_timeout,
@@ -321,6 +330,30 @@ def _batches(m: RespondMagics, args: str) -> None:
     batches_subcommand(m, args)
 
 
+def _fix(m: RespondMagics, args: str) -> None:
+    from ._errors import run_fix
+
+    run_fix(m, "fix", args)
+
+
+def _explain(m: RespondMagics, args: str) -> None:
+    from ._errors import run_fix
+
+    run_fix(m, "explain", args)
+
+
+def _export(m: RespondMagics, args: str) -> None:
+    from ._history_commands import export_command
+
+    export_command(m, args)
+
+
+def _templates(m: RespondMagics, args: str) -> None:
+    from ._prepare import templates_command
+
+    templates_command(m, args)
+
+
 _COMMANDS: dict[str, Callable[[RespondMagics, str], None]] = {
     "config": _config,
     "login": _login,
@@ -335,6 +368,10 @@ _COMMANDS: dict[str, Callable[[RespondMagics, str], None]] = {
     "models": _models,
     "help": _help,
     "batches": _batches,
+    "fix": _fix,
+    "explain": _explain,
+    "export": _export,
+    "templates": _templates,
 }
 
 

@@ -5,7 +5,8 @@ question, lists what it was given (variables, tables, images, files), recalls na
 any language by quoting them (`_recall`), calls a function tool when the prompt names it or the words of its
 description, once per listed value for parallel calls (`_calls`), uses hosted tools with their real item types
 (`_hosted`), answers after the tools' output, summarizes its "reasoning" when reasoning is requested, answers
-``json_schema`` / ``json_object`` formats with valid JSON, and stops at ``max_output_tokens`` with an
+``json_schema`` / ``json_object`` formats with valid JSON, answers with one Python code block when the
+instructions ask for "code only" (``-f code``, ``%respond fix``), and stops at ``max_output_tokens`` with an
 ``incomplete`` response. That it is the offline backend is said by whoever shows the answer (the magic's
 notice), never inside the answer.
 """
@@ -32,6 +33,8 @@ DEFAULT_MODEL = "offline-1"
 _TABLE = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*(?:\n|$))+", re.M)
 _SHOWING = re.compile(r"showing \d+ of (\d+) rows")
 _REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
+_CODE_ONLY = re.compile(r"\bcode only\b", re.I)
+_PYTHON_BLOCK = re.compile(r"^(`{3,})(?:python|py)?[ \t]*\n(.*?)^\1[ \t]*$", re.M | re.S)
 
 
 @dataclass
@@ -194,6 +197,28 @@ def _reasoning_item(request: ModelRequest) -> dict[str, Any]:
     return {"type": "reasoning", "summary": summary}
 
 
+def _wants_code(request: ModelRequest) -> bool:
+    instructions = request.body.get("instructions")
+    return isinstance(instructions, str) and bool(_CODE_ONLY.search(instructions))
+
+
+def _code_answer(request: ModelRequest) -> str:
+    """Asked for code only: one Python block that restates the request (and keeps the code it was shown)."""
+    prompt = request.prompt.strip()
+    question = " ".join(prompt.split("\n\n", 1)[0].split())[:160]
+    shown = _PYTHON_BLOCK.findall(prompt)
+    lines = [f"# You asked: {question}" if question else "# You sent no text.",
+             "# Offline backend: a deterministic stand-in for a model. Set OPENAI_API_KEY for real code."]  # fmt: skip
+    if shown:
+        lines += [
+            "# The code you sent, unchanged (a real model would change it as asked):",
+            shown[-1][1].rstrip(),
+        ]
+    else:
+        lines.append(f"print({question!r})")
+    return "```python\n" + "\n".join(lines) + "\n```"
+
+
 def default_model(request: ModelRequest) -> Plan:
     """The offline backend's answer to a request (see the module docstring)."""
     plan = Plan()
@@ -216,6 +241,8 @@ def default_model(request: ModelRequest) -> Plan:
             return plan
     if fmt.get("type") in ("json_schema", "json_object"):
         text = _json_answer(request, fmt)
+    elif answer is None and _wants_code(request):
+        text = _code_answer(request)
     else:
         text = answer if answer is not None else _describe(request)
     limit = request.body.get("max_output_tokens")
