@@ -26,7 +26,7 @@ from ._files import AsyncFiles, Files
 from ._http import RequestSpec, request_id, send_async, send_sync
 from ._models import AsyncModels, Models
 from ._secrets import redact, redact_bytes
-from ._stream import AsyncResponseStream, ResponseStream
+from ._stream import AsyncResponseStream, AsyncResponseStreamManager, ResponseStream
 from .transports.routing import ApiMode, ApiRouter, RouteMemory
 from .types.items import ItemResource
 from .types.response import CompactResource, DeletedResponse, InputTokenCount, Response, ResponseItemList
@@ -498,9 +498,18 @@ class AsyncResponses:
         """``POST /responses``; see `Responses.create`."""
         return await self._client._create(specs.create_spec(params, stream=stream))
 
-    async def stream(self, **params: Any) -> AsyncResponseStream:
-        """Start a streamed response (``async with await client.responses.stream(...) as stream``)."""
-        return cast(AsyncResponseStream, await self._client._create(specs.create_spec(params, stream=True)))
+    def stream(self, **params: Any) -> AsyncResponseStreamManager:
+        """A streamed response: ``async with client.responses.stream(...) as stream`` (as in the openai SDK).
+
+        ``await client.responses.stream(...)`` gives the stream too. The parameters are checked at once
+        (`InvalidParamsError`); the request is sent on entering (or awaiting).
+        """
+        spec = specs.create_spec(params, stream=True)
+
+        async def start() -> AsyncResponseStream:
+            return cast(AsyncResponseStream, await self._client._create(spec))
+
+        return AsyncResponseStreamManager(start)
 
     async def parse(self, *, text_format: Any, **params: Any) -> Response:
         """Create a response whose answer follows ``text_format``; the answer is in ``.parsed``."""

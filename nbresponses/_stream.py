@@ -21,7 +21,7 @@ and on ``KeyboardInterrupt`` (a kernel interrupt), so nothing is left holding a 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
@@ -37,7 +37,7 @@ from ._sse import SSEDecoder
 from .types.events import ResponseStreamEvent, parse_event
 from .types.response import Response
 
-__all__ = ["AsyncResponseStream", "EventPump", "ResponseStream"]
+__all__ = ["AsyncResponseStream", "AsyncResponseStreamManager", "EventPump", "ResponseStream"]
 
 _DONE = b"[DONE]"
 
@@ -370,3 +370,29 @@ class AsyncResponseStream(_StreamBase):
         finally:
             await self.close()
         pump.final()
+
+
+class AsyncResponseStreamManager:
+    """What ``AsyncClient.responses.stream(...)`` returns: use it as the openai SDK's, or await it.
+
+    ``async with client.responses.stream(...) as stream`` sends the request on entering and closes the stream
+    on leaving; ``stream = await client.responses.stream(...)`` (the earlier form) still works. Nothing is sent
+    until one of the two happens.
+    """
+
+    def __init__(self, start: Callable[[], Awaitable[AsyncResponseStream]]) -> None:
+        self._start = start
+        self._stream: AsyncResponseStream | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncResponseStream]:
+        return self._start().__await__()
+
+    async def __aenter__(self) -> AsyncResponseStream:
+        self._stream = await self._start()
+        return self._stream
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._stream is not None:
+            await self._stream.close()

@@ -1,10 +1,13 @@
-"""Estimated cost of a response from its usage and a dated price table.
+"""Estimated cost of a response from its usage: maintained prices, your overrides, a dated fallback.
 
-The table ships as ``nbresponses/data/prices.json`` (USD per million input, cached input and output tokens,
-standard tier) and can be replaced or extended with a mapping or a JSON file of the same shape. A model without
-a price has an unknown cost (``None``), never 0. Dated snapshots (``gpt-4.1-2025-04-14``) and gateway prefixes
-(``openai/gpt-4.1``) map to their base model; a name is never matched by a mere prefix (``gpt-5.4`` is not
-``gpt-5``), because a wrong price is worse than an unknown one.
+`default_prices` reads prices from ``genai-prices`` (pydantic's maintained dataset on PyPI: thousands of models of
+OpenAI, Anthropic, Google, DeepSeek, Moonshot, Mistral, xAI, Zhipu..., with tiered prices), over the table shipped as
+``nbresponses/data/prices.json`` (USD per million input, cached input and output tokens, standard tier, with its
+``as_of`` date), which answers for models the dataset lacks and whenever it cannot be read. A table can be
+replaced or extended with a mapping or a JSON file of the shipped table's shape (`PriceTable.merged`: the
+overrides win over both). A model without a price has an unknown cost (``None``), never 0. Dated snapshots
+(``gpt-4.1-2025-04-14``) and gateway prefixes (``openai/gpt-4.1``) map to their base model; a name is never
+matched by a mere prefix (``gpt-5.4`` is not ``gpt-5``), because a wrong price is worse than an unknown one.
 
 In the Responses API usage, ``cached_tokens`` are part of ``input_tokens`` and ``reasoning_tokens`` part of
 ``output_tokens``: cached tokens are billed at the cached rate instead of the input rate, and reasoning tokens
@@ -22,7 +25,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ModelPrice", "PriceTable", "base_model_name", "default_prices"]
+from ._genai_prices import GenaiPrices, genai_source
+
+__all__ = [
+    "ModelPrice",
+    "PriceTable",
+    "base_model_name",
+    "default_prices",
+    "preload_prices",
+    "shipped_prices",
+]
 
 _DATED = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")  # -2025-04-14 (current) and -0613 (older snapshots)
 
@@ -85,8 +97,10 @@ class PriceTable:
 
     Args:
         models: model name -> ``{"input": .., "output": .., "cached_input": ..}`` (USD per 1M tokens).
-        as_of: the date the prices were read, shown next to estimates.
+        as_of: the date the prices were read (or their source), shown next to estimates.
         fallback: the price of every model not in ``models`` (None: unknown; the offline backend: free).
+        source: a dataset asked after ``models`` (genai-prices in `default_prices`).
+        below: a table asked after ``source`` (the shipped, dated table in `default_prices`).
 
     Raises:
         ValueError: a price is missing ``input`` or ``output``, or is not a number >= 0.
@@ -98,11 +112,15 @@ class PriceTable:
         *,
         as_of: str | None = None,
         fallback: ModelPrice | None = None,
+        source: GenaiPrices | None = None,
+        below: PriceTable | None = None,
     ) -> None:
         if not isinstance(models, Mapping):
             raise ValueError(f"prices must be a mapping of model name to price, got {type(models).__name__}")
         self.as_of = as_of
         self.fallback = fallback
+        self.source = source
+        self.below = below
         self._prices = {str(name).lower(): _parse_price(str(name), price) for name, price in models.items()}
 
     @classmethod
@@ -138,7 +156,7 @@ class PriceTable:
             ValueError: an override is not a valid price.
         """
         extra = overrides if isinstance(overrides, PriceTable) else PriceTable(overrides)
-        table = PriceTable({}, as_of=self.as_of, fallback=self.fallback)
+        table = PriceTable({}, as_of=self.as_of, fallback=self.fallback, source=self.source, below=self.below)
         replaced = {name for name in extra._prices if base_model_name(name) == name}
         table._prices = {
             name: price
@@ -158,14 +176,32 @@ class PriceTable:
         fallback = self.fallback if use_fallback else None
         if not model or not model.strip():
             return fallback
+        found = self._own(model)
+        if found is None and self.source is not None and (rates := self.source.price(model)) is not None:
+            found = ModelPrice(input=rates[0], output=rates[1], cached_input=rates[2])
+        if found is None and self.below is not None:
+            found = self.below.price(model, use_fallback=False)
+        return found or fallback
+
+    def _own(self, model: str) -> ModelPrice | None:
         name = model.strip().lower()
         found = self._prices.get(name) or self._prices.get(name.rsplit("/", 1)[-1])
-        return found or self._prices.get(base_model_name(name)) or fallback
+        return found or self._prices.get(base_model_name(name))
 
     def estimate(
         self, model: str | None, *, input_tokens: int, cached_tokens: int = 0, output_tokens: int = 0
     ) -> float | None:
-        """Estimated USD cost of these token counts for ``model``, or None if it has no price."""
+        """Estimated USD cost of these token counts for ``model``, or None if it has no price.
+
+        A model priced by the ``source`` dataset gets its tiers (e.g. a higher rate above 200k input tokens).
+        """
+        if model and model.strip() and self._own(model) is None and self.source is not None:
+            cost = self.source.estimate(
+                model, input_tokens=max(input_tokens, 0), cached_tokens=max(min(cached_tokens, input_tokens), 0),
+                output_tokens=max(output_tokens, 0),
+            )  # fmt: skip
+            if cost is not None:
+                return cost
         price = self.price(model)
         if price is None:
             return None
@@ -185,20 +221,44 @@ class PriceTable:
         )
 
     def models(self) -> list[str]:
-        """The model names with a price of their own, sorted."""
-        return sorted(self._prices)
+        """The model names with a price, sorted (the source's and the table below's too)."""
+        names = set(self._prices)
+        if self.source is not None:
+            names.update(self.source.models())
+        if self.below is not None:
+            names.update(self.below.models())
+        return sorted(names)
 
     def __contains__(self, model: object) -> bool:
         return isinstance(model, str) and self.price(model) is not None
 
     def __len__(self) -> int:
-        return len(self._prices)
+        return len(self.models()) if self.source is not None or self.below is not None else len(self._prices)
 
     def __repr__(self) -> str:
         return f"PriceTable({len(self)} models, as_of={self.as_of!r})"
 
 
-def default_prices() -> PriceTable:
-    """The table shipped with nbresponses."""
+def shipped_prices() -> PriceTable:
+    """The dated table shipped with nbresponses (``nbresponses/data/prices.json``)."""
     text = resources.files("nbresponses").joinpath("data/prices.json").read_text(encoding="utf-8")
     return PriceTable.from_json(json.loads(text))
+
+
+def default_prices() -> PriceTable:
+    """genai-prices over the shipped, dated table (the shipped table alone when genai-prices is not installed).
+
+    ``as_of`` names the source (``"genai-prices 0.2.3"``); the dataset itself is read on the first price asked.
+    """
+    shipped = shipped_prices()
+    source = genai_source()
+    if source is None:
+        return shipped
+    return PriceTable({}, as_of=source.label, source=source, below=shipped)
+
+
+def preload_prices() -> None:
+    """Start reading the genai-prices dataset in the background (it takes about half a second)."""
+    source = genai_source()
+    if source is not None:
+        source.preload()

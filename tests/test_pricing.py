@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from nbresponses.pricing import ModelPrice, PriceTable, base_model_name, default_prices
+from nbresponses.pricing import ModelPrice, PriceTable, base_model_name, default_prices, shipped_prices
 from nbresponses.types.response import ResponseUsage
 
 SHIPPED: dict[str, Any] = json.loads(
@@ -108,7 +108,7 @@ def test_dated_and_prefixed_names_find_their_price(model: str, input_rate: float
     assert price is not None and price.input == input_rate
 
 
-@pytest.mark.parametrize("model", ["my-gateway-model", "gpt-5.9", "gpt-4o-mini-tts", "gpt-4.1x", "", None])
+@pytest.mark.parametrize("model", ["my-gateway-model", "gpt-5.9", "gpt-4o-mini-tts-9", "gpt-4.1x", "", None])
 def test_unknown_model_cost_is_none_not_zero(model: str | None) -> None:
     # No prefix matching: "gpt-5.9" is not "gpt-5" and must not borrow its price.
     table = default_prices()
@@ -122,8 +122,9 @@ def test_no_usage_means_no_cost() -> None:
 
 
 def test_shipped_table_is_dated_and_covers_seed_and_current_models() -> None:
-    table = default_prices()
+    table = shipped_prices()
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", table.as_of or "")
+    assert all(model in default_prices() for model in SHIPPED["models"])  # the fallback answers under genai
     assert SHIPPED["currency"] == "USD" and SHIPPED["unit"] == "per 1M tokens"
     seed_models = (
         "gpt-4.1",
@@ -227,3 +228,73 @@ def test_the_free_table_prices_everything_at_zero_but_only_as_a_fallback() -> No
     assert priced.as_of == "offline"
     assert priced.cost("gpt-4.1", usage(1_000, 0, 0)) == pytest.approx(1.0)
     assert priced.cost("other", usage(1_000, 0, 0)) == 0.0
+
+
+# ----- genai-prices under the overrides, over the shipped table -----
+
+
+def test_default_prices_come_from_genai_prices_with_the_shipped_table_below() -> None:
+    table = default_prices()
+    assert table.as_of is not None and table.as_of.startswith("genai-prices ")
+    assert table.below is not None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", table.below.as_of or "")
+    # models of other providers, which the bridge's gateways serve
+    for model in ("deepseek-chat", "claude-sonnet-4-5", "gemini-2.5-pro", "kimi-k2", "grok-4"):
+        price = table.price(model)
+        assert price is not None and price.input > 0 and price.output > 0, model
+    # OpenAI's prices are genai-prices' and the shipped table's alike
+    assert table.price("gpt-4.1") == ModelPrice(input=2.0, output=8.0, cached_input=0.5)
+    # a model genai-prices lacks is priced from the shipped, dated table
+    assert "codex-mini-latest" not in PriceTable({}, source=table.source)
+    assert table.price("codex-mini-latest") == shipped_prices().price("codex-mini-latest")
+
+
+def test_genai_prices_tiers_apply_to_estimates() -> None:
+    from genai_prices import Usage, calc_price
+
+    table = default_prices()
+    base = table.price("gemini-2.5-pro")
+    assert base is not None
+    small = table.estimate("gemini-2.5-pro", input_tokens=100_000, output_tokens=1_000)
+    large = table.estimate("gemini-2.5-pro", input_tokens=300_000, cached_tokens=50_000, output_tokens=1_000)
+    assert small == pytest.approx(base.cost(input_tokens=100_000, output_tokens=1_000))
+    expected = calc_price(
+        Usage(input_tokens=300_000, cache_read_tokens=50_000, output_tokens=1_000), "gemini-2.5-pro"
+    )
+    assert large == pytest.approx(float(expected.total_price))
+    assert large is not None and large > base.cost(
+        input_tokens=300_000, cached_tokens=50_000, output_tokens=1_000
+    )
+
+
+def test_overrides_win_over_genai_prices() -> None:
+    table = default_prices().merged(
+        {"deepseek-chat": {"input": 9.0, "output": 9.0}, "gpt-4.1": {"input": 1, "output": 1}}
+    )
+    assert table.price("deepseek-chat") == ModelPrice(input=9.0, output=9.0)
+    assert table.estimate("deepseek-chat", input_tokens=1_000_000) == pytest.approx(9.0)
+    assert table.price("gpt-4.1-2025-04-14") == ModelPrice(input=1.0, output=1.0)
+    assert table.estimate("gpt-4.1-2025-04-14", input_tokens=1_000_000) == pytest.approx(1.0)
+    assert table.source is not None and table.as_of == default_prices().as_of
+
+
+def test_without_genai_prices_the_shipped_table_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nbresponses.pricing as pricing
+
+    monkeypatch.setattr(pricing, "genai_source", lambda: None)
+    table = pricing.default_prices()
+    assert table.source is None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", table.as_of or "")
+    assert table.price("deepseek-chat") is None and table.price("gpt-4.1") is not None
+
+
+def test_an_unreadable_dataset_leaves_the_shipped_table_answering(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbresponses._genai_prices import GenaiPrices
+
+    def incompatible() -> None:
+        raise AttributeError("a release of genai-prices this version cannot read")
+
+    monkeypatch.setattr("genai_prices.data_snapshot.get_snapshot", incompatible)
+    source = GenaiPrices()
+    table = PriceTable({}, as_of=source.label, source=source, below=shipped_prices())
+    assert table.price("gpt-4.1") == shipped_prices().price("gpt-4.1")
+    assert table.estimate("deepseek-chat", input_tokens=10) is None
+    assert table.models() == shipped_prices().models()

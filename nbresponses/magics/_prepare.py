@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Template",
     "apply_template",
+    "coroutine_runner",
     "is_subcommand",
     "prepare",
     "prompt_namespace",
@@ -188,3 +190,24 @@ def is_subcommand(word: str, args: str) -> bool:
     if word == "templates":
         return not rest
     return True
+
+
+def coroutine_runner(shell: Any) -> Callable[[Awaitable[Any]], Any]:
+    """How async tools run in this shell: on the kernel's loop (ipykernel), or on IPython's own loop.
+
+    In a kernel the loop is running (the cell runs inside it) and `run_coroutine` nests on it. Terminal
+    IPython runs top-level ``await`` on a loop of its own between cells: async tools run there, where the
+    objects earlier cells made with ``await`` live.
+    """
+    from nbresponses.tools._aio import run_coroutine
+
+    loop = None
+    if shell is not None and getattr(shell, "autoawait", False):
+        try:
+            from IPython.core.async_helpers import _asyncio_runner, get_asyncio_loop
+        except ImportError:  # an IPython without them: a loop of the tool's own
+            pass
+        else:
+            if getattr(shell, "loop_runner", None) is _asyncio_runner:
+                loop = get_asyncio_loop()
+    return functools.partial(run_coroutine, loop=loop)

@@ -97,7 +97,12 @@ def _prices(magics: RespondMagics) -> PriceTable:
     """
     from nbresponses.pricing import PriceTable, default_prices
 
-    table = PriceTable.free() if magics.session.uses_offline(magics.base_url) else default_prices()
+    offline = magics.session.uses_offline(magics.base_url)
+    if not offline:
+        from nbresponses.pricing import preload_prices
+
+        preload_prices()  # read the price dataset while the request is on its way
+    table = PriceTable.free() if offline else default_prices()
     overrides = magics.prices
     if isinstance(overrides, str) and overrides.strip():
         try:
@@ -419,7 +424,7 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
     from nbresponses.inputs import build_input
     from nbresponses.tools import run_tool_loop
 
-    from ._prepare import prompt_namespace
+    from ._prepare import coroutine_runner, prompt_namespace
 
     namespace = magics.shell.user_ns if magics.shell is not None else {}
     session = magics.session
@@ -469,6 +474,7 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
                 response, tools=tools, max_rounds=options.max_tool_rounds or magics.max_tool_rounds, send=send_outputs,
                 approver=turn.approve, approve_all=options.approve, parallel=options.parallel_tools,
                 on_call_started=turn.tool_started, on_call_finished=turn.tool_finished, close=close_pending,
+                run_async=coroutine_runner(magics.shell),
             )  # fmt: skip
             response, notice = loop.response, loop.stopped
         if options.schema or options.json or options.format == "json":

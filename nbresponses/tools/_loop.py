@@ -6,8 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._aio import run_coroutine
 from ._registry import Tool
-from ._runner import Approver, ToolCall, ToolResult, run_calls
+from ._runner import Approver, AsyncRunner, ToolCall, ToolResult, run_calls
 
 if TYPE_CHECKING:
     from nbresponses.types.response import Response
@@ -42,6 +43,7 @@ def run_tool_loop(
     on_call_started: Callable[[ToolCall], None] | None = None,
     on_call_finished: Callable[[ToolResult], None] | None = None,
     close: Callable[[list[dict[str, Any]]], Response] | None = None,
+    run_async: AsyncRunner | None = None,
 ) -> ToolLoopResult:
     """Answer ``first``'s function calls with ``tools`` and ``send`` the outputs, round after round.
 
@@ -52,6 +54,8 @@ def run_tool_loop(
     A response whose calls get no output cannot be continued (the API rejects the next request), so at the
     round limit ``close``, when given, sends an output saying "not run" for each pending call and should ask
     for an answer without tools (``tool_choice="none"``); its response becomes the loop's last.
+
+    ``run_async`` runs async tools (default: `run_coroutine`, on the loop running in this thread).
     """
     result = ToolLoopResult(response=first, responses=[first])
     response = first
@@ -81,6 +85,7 @@ def run_tool_loop(
             parallel=parallel,
             on_started=on_call_started,
             on_finished=on_call_finished,
+            run_async=run_async or run_coroutine,
         )
         result.results += outputs
         response = send([r.item for r in outputs])

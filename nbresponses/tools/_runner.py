@@ -12,7 +12,7 @@ import inspect
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -21,9 +21,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_jsonable_python
 
+from ._aio import run_coroutine
 from ._registry import Tool
 
-__all__ = ["Approver", "ToolCall", "ToolResult", "output_of", "run_calls"]
+__all__ = ["Approver", "AsyncRunner", "ToolCall", "ToolResult", "output_of", "run_calls"]
 
 _T = TypeVar("_T")
 _MAX_PARALLEL = 8  # calls of one round running at once; the rest wait for a slot
@@ -131,71 +132,123 @@ def _positional_only(fn: Callable[..., Any]) -> list[str]:
     return [p.name for p in parameters if p.kind is p.POSITIONAL_ONLY]
 
 
-def _invoke(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+AsyncRunner = Callable[[Awaitable[Any]], Any]
+"""Runs a tool's coroutine to completion from the (synchronous) tool loop; see `run_coroutine`."""
+
+
+def _invoke(fn: Callable[..., Any], kwargs: dict[str, Any], run_async: AsyncRunner = run_coroutine) -> Any:
     positional = [kwargs.pop(name) for name in _positional_only(fn) if name in kwargs]
     value = fn(*positional, **kwargs)
-    if not inspect.isawaitable(value):
-        return value
-
-    async def wait() -> Any:
-        return await value
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(wait())
-    # A loop is running in this thread (a Jupyter kernel): run the coroutine on a loop of its own elsewhere.
-    return _in_thread(asyncio.run, wait()).result()
+    # A plain function may still hand back an awaitable (a partial of an async function, a factory).
+    return run_async(value) if inspect.isawaitable(value) else value
 
 
-def _run_one(
-    call: ToolCall, tools: Mapping[str, Tool], *, allowed: bool | str, clock: Callable[[], float]
+def _failed(
+    call: ToolCall, message: str, started: float, clock: Callable[[], float], *, ran: bool = False
 ) -> ToolResult:
-    started = clock()
+    return ToolResult(call, f"Error: {message}", message, clock() - started, ran=ran)
 
-    def failed(message: str, *, ran: bool = False) -> ToolResult:
-        return ToolResult(call, f"Error: {message}", message, clock() - started, ran=ran)
 
+def _prepare(
+    call: ToolCall,
+    tools: Mapping[str, Tool],
+    *,
+    allowed: bool | str,
+    started: float,
+    clock: Callable[[], float],
+) -> tuple[Tool, dict[str, Any]] | ToolResult:
+    """The tool and its validated arguments, or the result that says why the call does not run."""
     found = tools.get(call.name)
     if found is None:
-        return failed(
-            f"there is no tool named {call.name!r}; available: {', '.join(sorted(tools)) or 'none'}."
-        )
+        available = ", ".join(sorted(tools)) or "none"
+        return _failed(call, f"there is no tool named {call.name!r}; available: {available}.", started, clock)
     if allowed is not True:
         message = allowed or f"The user declined to run {call.name}."
         return ToolResult(call, message, message, clock() - started, ran=False)
     try:
         raw = json.loads(call.arguments or "{}")
     except ValueError as error:
-        return failed(f"the arguments are not valid JSON ({error}); send a JSON object.")
+        return _failed(
+            call, f"the arguments are not valid JSON ({error}); send a JSON object.", started, clock
+        )
     if not isinstance(raw, dict):
-        return failed(
+        message = (
             f"the arguments must be a JSON object of {call.name}'s parameters, not {type(raw).__name__}."
         )
+        return _failed(call, message, started, clock)
     model = found.arguments
     if model is None:
-        kwargs = raw
-    else:
-        try:
-            validated = model.model_validate(raw)
-        except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in error.errors()[:5]
-            )
-            return failed(f"invalid arguments for {call.name}: {problems}")
-        kwargs = {info.alias or key: getattr(validated, key) for key, info in model.model_fields.items()}
+        return found, raw
+    try:
+        validated = model.model_validate(raw)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in error.errors()[:5]
+        )
+        return _failed(call, f"invalid arguments for {call.name}: {problems}", started, clock)
+    return found, {info.alias or key: getattr(validated, key) for key, info in model.model_fields.items()}
+
+
+def _run_one(
+    call: ToolCall,
+    tools: Mapping[str, Tool],
+    *,
+    allowed: bool | str,
+    clock: Callable[[], float],
+    run_async: AsyncRunner = run_coroutine,
+) -> ToolResult:
+    started = clock()
+    prepared = _prepare(call, tools, allowed=allowed, started=started, clock=clock)
+    if isinstance(prepared, ToolResult):
+        return prepared
+    found, kwargs = prepared
+    if found.is_async:
+        result: ToolResult = run_async(_await_one(call, found, kwargs, started=started, clock=clock))
+        return result
     try:
         if found.timeout is None:
-            value = _invoke(found.fn, kwargs)
+            value = _invoke(found.fn, kwargs, run_async)
         else:
             try:
                 value = _in_thread(_invoke, found.fn, kwargs).result(timeout=found.timeout)
             except FutureTimeout:  # the thread is left to finish on its own; its result is dropped
-                return failed(f"{call.name} did not finish within {found.timeout:g} s.", ran=True)
+                message = f"{call.name} did not finish within {found.timeout:g} s."
+                return _failed(call, message, started, clock, ran=True)
     except (Exception, SystemExit) as error:  # the tool's failure goes to the model, not to the user
-        return failed(f"{call.name} raised {type(error).__name__}: {error}", ran=True)
+        return _failed(call, f"{call.name} raised {type(error).__name__}: {error}", started, clock, ran=True)
     output, error_text = _converted(call, value)
     return ToolResult(call, output, error_text, clock() - started)
+
+
+async def _await_one(
+    call: ToolCall, found: Tool, kwargs: dict[str, Any], *, started: float, clock: Callable[[], float]
+) -> ToolResult:
+    """Run an async tool on the current loop (a timeout cancels it, unlike a thread, which cannot be stopped)."""
+    deadline = asyncio.timeout(found.timeout)
+    try:
+        async with deadline:
+            positional = [kwargs.pop(name) for name in _positional_only(found.fn) if name in kwargs]
+            value = await found.fn(*positional, **kwargs)
+    except TimeoutError as error:
+        if deadline.expired():
+            message = f"{call.name} did not finish within {found.timeout:g} s."
+            return _failed(call, message, started, clock, ran=True)
+        return _failed(call, f"{call.name} raised TimeoutError: {error}", started, clock, ran=True)
+    except (Exception, SystemExit) as error:
+        return _failed(call, f"{call.name} raised {type(error).__name__}: {error}", started, clock, ran=True)
+    output, error_text = _converted(call, value)
+    return ToolResult(call, output, error_text, clock() - started)
+
+
+async def _prepared_and_awaited(
+    call: ToolCall, tools: Mapping[str, Tool], *, allowed: bool | str, clock: Callable[[], float]
+) -> ToolResult:
+    started = clock()
+    prepared = _prepare(call, tools, allowed=allowed, started=started, clock=clock)
+    if isinstance(prepared, ToolResult):
+        return prepared
+    found, kwargs = prepared
+    return await _await_one(call, found, kwargs, started=started, clock=clock)
 
 
 def _decide(
@@ -225,12 +278,17 @@ def run_calls(
     on_started: Callable[[ToolCall], None] | None = None,
     on_finished: Callable[[ToolResult], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    run_async: AsyncRunner = run_coroutine,
 ) -> list[ToolResult]:
     """Run the calls (concurrently when ``parallel``); results in call order.
 
     Approval is asked first, one call after the other; then the approved calls run. ``on_started`` (for the
     calls that will run) and ``on_finished`` (for every call) are called on the calling thread,
     ``on_finished`` as each result (in call order) is ready.
+
+    Async tools run on the calling thread through ``run_async`` (by default `run_coroutine`: on the event loop
+    running in this thread, such as a Jupyter kernel's, so they can await the notebook's own asyncio objects);
+    in parallel they run together, while the plain functions run on threads.
     """
     decisions = [_decide(c, tools.get(c.name), approver, approve_all=approve_all) for c in calls]
     for call, allowed in zip(calls, decisions, strict=True):
@@ -244,14 +302,36 @@ def run_calls(
             with slots:
                 return _run_one(call, tools, allowed=allowed, clock=clock)
 
-        futures = [_in_thread(limited, c, ok) for c, ok in zip(calls, decisions, strict=True)]
-        for future in futures:  # a Ctrl-C here returns at once; the threads are daemons
-            results.append(future.result())
+        def on_loop(call: ToolCall, allowed: bool | str) -> bool:
+            found = tools.get(call.name)
+            return allowed is True and found is not None and found.is_async
+
+        pending = [(c, ok, on_loop(c, ok)) for c, ok in zip(calls, decisions, strict=True)]
+        futures = {
+            i: _in_thread(limited, c, ok) for i, (c, ok, is_async) in enumerate(pending) if not is_async
+        }
+        awaited: dict[int, ToolResult] = {}
+        together = [i for i, (_, _, is_async) in enumerate(pending) if is_async]
+        if together:
+
+            async def gather() -> list[ToolResult]:
+                limit = asyncio.Semaphore(_MAX_PARALLEL)
+
+                async def one(index: int) -> ToolResult:
+                    async with limit:
+                        call, allowed, _ = pending[index]
+                        return await _prepared_and_awaited(call, tools, allowed=allowed, clock=clock)
+
+                return list(await asyncio.gather(*(one(i) for i in together)))
+
+            awaited = dict(zip(together, run_async(gather()), strict=True))
+        for index in range(len(pending)):  # a Ctrl-C here returns at once; the threads are daemons
+            results.append(awaited[index] if index in awaited else futures[index].result())
             if on_finished is not None:
                 on_finished(results[-1])
         return results
     for call, allowed in zip(calls, decisions, strict=True):
-        results.append(_run_one(call, tools, allowed=allowed, clock=clock))
+        results.append(_run_one(call, tools, allowed=allowed, clock=clock, run_async=run_async))
         if on_finished is not None:
             on_finished(results[-1])
     return results

@@ -170,6 +170,35 @@ class Response(APIModel):
         return self._turn_requests
 
     @property
+    def output_parsed(self) -> Any:
+        """The openai SDK's name for `parsed` (``client.responses.parse(...).output_parsed``)."""
+        return self._parsed
+
+    @classmethod
+    def from_openai(cls, value: Any) -> Response:
+        """A `Response` from the openai SDK's ``Response`` / ``ParsedResponse`` (its ``output_parsed`` kept)."""
+        response = super().from_openai(value)
+        parsed = getattr(value, "output_parsed", None)
+        if parsed is not None:
+            response._parsed = parsed
+        return response
+
+    def to_openai(self) -> Any:
+        """This response as the openai SDK's ``openai.types.responses.Response`` (needs ``pip install openai``).
+
+        Built as the SDK builds the API's answers (``construct``: nested types, no validation), so fields a
+        gateway leaves out or adds do not fail the conversion.
+
+        Raises:
+            ImportError: the openai package is not installed.
+        """
+        try:
+            from openai.types.responses import Response as OpenAIResponse
+        except ImportError:
+            raise ImportError("Response.to_openai() needs the openai package: pip install openai") from None
+        return OpenAIResponse.construct(**self.to_dict())
+
+    @property
     def output_text(self) -> str:
         """The text of every ``output_text`` part of every assistant message, in order, joined with ``""``."""
         return "".join(
