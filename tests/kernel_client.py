@@ -75,6 +75,10 @@ class Kernel:
                 self.manager.interrupt_kernel()
                 interrupted = True
 
+    def reply(self) -> dict[str, Any]:
+        """The execute_reply content of the last `execute`, with its payloads (``set_next_input``, ``page``)."""
+        return self.last_reply
+
     def value(self, expression: str) -> Any:
         """The JSON value of an expression evaluated in the kernel."""
         outputs = self.execute(f"import json as _json; print(_json.dumps({expression}))")

@@ -25,7 +25,15 @@ from IPython.core.error import UsageError
 if TYPE_CHECKING:
     from ._magic import RespondMagics
 
-__all__ = ["CellError", "CellErrors", "explain_prompt", "fix_prompt", "format_user_traceback", "run_fix"]
+__all__ = [
+    "CellError",
+    "CellErrors",
+    "explain_prompt",
+    "fix_prompt",
+    "format_user_traceback",
+    "is_fix_line",
+    "run_fix",
+]
 
 _KEPT = 50  # failing cells remembered per kernel
 _CELL_REF = re.compile(r"^(?:In\s*\[\s*(\d+)\s*\]|\[\s*(\d+)\s*\]|(\d+))$")
@@ -127,6 +135,8 @@ class CellErrors:
         if isinstance(error, KeyboardInterrupt) or type(error).__name__ in ("TurnFailed", "TurnInterrupted"):
             return  # a stopped %respond turn or an interrupt: nothing to fix in the code
         source = getattr(getattr(result, "info", None), "raw_cell", None) or ""
+        if source.lstrip().startswith(("%respond", "%%respond")):
+            return  # the magic's own usage errors and stopped turns: nothing in the user's code to fix
         text = format_user_traceback(error, cell_name=cell_name)
         self._errors[count] = CellError(count, source, type(error).__name__, str(error), text)
         self._errors.move_to_end(count)
@@ -184,9 +194,36 @@ def _cell_number(text: str) -> int | None:
     return int(next(group for group in match.groups() if group))
 
 
-def is_cell_reference(text: str) -> bool:
-    """``5``, ``[5]`` or ``In[5]``: what ``fix`` and ``explain`` take (anything else there is a prompt)."""
-    return _cell_number(text) is not None
+def _split_cell(args: str) -> tuple[int | None, str]:
+    """The cell a ``fix`` / ``explain`` line names (``5``, ``[5]``, ``In[5]``, anywhere), and the rest."""
+    words = args.split()
+    for index, word in enumerate(words):
+        number = _cell_number(word)
+        previous = words[index - 1] if index else ""
+        if number is not None and not (
+            previous.startswith("-") and "=" not in previous
+        ):  # not an option's value
+            return number, " ".join(words[:index] + words[index + 1 :])
+    return None, args
+
+
+def is_fix_line(args: str) -> bool:
+    """Whether ``fix ARGS`` / ``explain ARGS`` is the subcommand: nothing, options, and at most a cell number.
+
+    Anything else is a prompt that starts with the word ("explain how a join works").
+    """
+    from ._options import parse_line
+
+    _, rest = _split_cell(args)
+    if not rest.strip():
+        return True
+    if not rest.lstrip().startswith("-"):
+        return False
+    try:
+        _, prompt = parse_line(rest)
+    except UsageError:
+        return True  # a bad option: the subcommand says what is wrong
+    return not prompt.strip()
 
 
 def _source_of(magics: RespondMagics, number: int) -> str:
@@ -207,10 +244,12 @@ def run_fix(magics: RespondMagics, kind: str, args: str) -> None:
     from ._prepare import prepare
     from ._run import run_turn
 
-    options, rest = parse_line(args)
-    number = _cell_number(rest) if rest.strip() else None
-    if rest.strip() and number is None:
-        raise UsageError(f"%respond {kind} takes a cell number (5, [5] or In[5]), not {rest.strip()!r}.")
+    number, rest = _split_cell(args)
+    options, extra = parse_line(rest)
+    if extra.strip():
+        raise UsageError(
+            f"%respond {kind} takes options and a cell number (5, [5] or In[5]), not {extra.strip()!r}."
+        )
     errors: CellErrors = magics.cell_errors
     error = errors.get(number) if number is not None else errors.last()
     if kind == "fix":

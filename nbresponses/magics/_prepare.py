@@ -180,9 +180,9 @@ def is_subcommand(word: str, args: str) -> bool:
     """
     rest = args.strip()
     if word in ("fix", "explain"):
-        from ._errors import is_cell_reference
+        from ._errors import is_fix_line
 
-        return not rest or rest.startswith("-") or is_cell_reference(rest)
+        return is_fix_line(rest)
     if word == "export":
         from ._history_commands import looks_like_export
 
