@@ -196,13 +196,14 @@ def _cell_number(text: str) -> int | None:
 
 def _split_cell(args: str) -> tuple[int | None, str]:
     """The cell a ``fix`` / ``explain`` line names (``5``, ``[5]``, ``In[5]``, anywhere), and the rest."""
+    from ._options import build_parser
+
+    parser = build_parser()
+    takes_value = {name for action in parser._actions if action.nargs != 0 for name in action.option_strings}
     words = args.split()
     for index, word in enumerate(words):
         number = _cell_number(word)
-        previous = words[index - 1] if index else ""
-        if number is not None and not (
-            previous.startswith("-") and "=" not in previous
-        ):  # not an option's value
+        if number is not None and not (index and words[index - 1] in takes_value):  # not --max-tool-rounds 5
             return number, " ".join(words[:index] + words[index + 1 :])
     return None, args
 
