@@ -51,6 +51,7 @@ class Template:
 
     def fill(self, cell: str) -> str:
         """The prompt with the cell in place of ``{input}`` (after it, when the template has no ``{input}``)."""
+        cell = cell.strip("\n")  # the newline that ends a cell is not part of what it says
         if "{input}" in self.prompt:
             return self.prompt.replace("{input}", cell)
         return f"{self.prompt.rstrip()}\n\n{cell}" if cell.strip() else self.prompt

@@ -1,0 +1,119 @@
+"""``%respond history --search TEXT`` and ``%respond export [THREAD] FILE``, in a shell and in a kernel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from nbresponses import testing
+from nbresponses.offline import create_app
+from tests.kernel_client import kernel
+from tests.loopback import serve
+from tests.magic_shell import Shell
+
+
+def converse(ipython: Shell) -> testing.OfflineBackend:
+    backend = testing.OfflineBackend().script([
+        testing.text("Use **pd.merge**(left, right) <b>now</b>."),
+        testing.text("A histogram: df.hist()."),
+        testing.text("Left joins keep every left row."),
+    ])  # fmt: skip
+    ipython.magics.session.use_client(backend.client())
+    ipython.run("%%respond\nHow do I merge DataFrames?", cell_id="a")
+    ipython.run("%%respond\nAnd a histogram?", cell_id="b")
+    ipython.run("%%respond --thread joins\nWhat is a left join?", cell_id="c")
+    return backend
+
+
+def test_search_lists_matching_turns_of_this_notebook_with_highlights(ipython: Shell) -> None:
+    converse(ipython)
+    _, captured = ipython.run("%respond history --search merge")
+    table = ipython.markdown(captured)
+    assert table.startswith("1 turn matching merge in this notebook")
+    assert "How do I **merge** DataFrames?" in table
+    assert "| Use \\*\\*pd.**merge**\\*\\*(left, right) \\<b\\>now\\</b\\>. |" in table
+    html = MarkdownIt("commonmark").enable("table").render(table)
+    assert "<b>" not in html and "&lt;b&gt;now&lt;/b&gt;" in html  # the answer's HTML is text, not markup
+    _, captured = ipython.run("%respond history --search left")
+    table = ipython.markdown(captured)
+    assert table.startswith("2 turns matching left") and "joins" in table and "default" in table
+
+
+def test_search_without_matches_and_without_a_query(ipython: Shell) -> None:
+    converse(ipython)
+    _, captured = ipython.run("%respond history --search quaternion")
+    assert "No turn matches 'quaternion' in this notebook (--all searches every notebook)." in captured.stdout
+    result, _ = ipython.run("%respond history --search")
+    assert not result.success and "Usage: %respond history --search TEXT" in str(result.error_in_exec)
+    result, _ = ipython.run("%respond history --search x --limit 0")
+    assert not result.success
+
+
+def test_search_across_notebooks(ipython: Shell) -> None:
+    converse(ipython)
+    ipython.magics.session.notebook = "/another.ipynb"
+    _, captured = ipython.run("%respond history --search histogram")
+    assert "No turn matches" in captured.stdout
+    _, captured = ipython.run("%respond history --search histogram --all")
+    table = ipython.markdown(captured)
+    assert "1 turn matching histogram in the history" in table and "| notebook |" in table
+
+
+def test_export_a_thread_as_markdown_and_jsonl(ipython: Shell, tmp_path: Path) -> None:
+    converse(ipython)
+    markdown, jsonl = tmp_path / "default.md", tmp_path / "joins.jsonl"
+    _, captured = ipython.run(f"%respond export {markdown}")
+    assert f"Wrote 2 turns of thread 'default' to {markdown}." in captured.stdout
+    text = markdown.read_text(encoding="utf-8")
+    assert "How do I merge DataFrames?" in text and "df.hist()" in text and "&lt;b&gt;now&lt;/b&gt;" in text
+    _, captured = ipython.run(f"%respond export joins '{jsonl}'")
+    rows = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    assert [r["prompt"].strip() for r in rows] == ["What is a left join?"] and rows[0]["thread"] == "joins"
+
+
+def test_export_mistakes_are_one_line(ipython: Shell, tmp_path: Path) -> None:
+    converse(ipython)
+    result, _ = ipython.run("%respond export")
+    assert not result.success and "Usage: %respond export [THREAD] FILE.md|FILE.jsonl [--all]" in str(
+        result.error_in_exec
+    )
+    result, _ = ipython.run(f"%respond export nothere {tmp_path / 'x.md'}")
+    assert not result.success and "Thread 'nothere' has no turns in this notebook." in str(
+        result.error_in_exec
+    )
+    backend = testing.OfflineBackend().script([testing.text("Sure.")])
+    ipython.magics.session.use_client(backend.client())
+    result, _ = ipython.run("%respond export the table to CSV, how?")
+    assert result.success and backend.requests[-1]["input"][-1]["content"][0]["text"].startswith(
+        "export the table"
+    )
+
+
+def test_search_and_export_in_a_kernel(tmp_path: Path) -> None:
+    backend = testing.OfflineBackend().script(
+        [testing.text("Pivot with df.pivot_table."), testing.text("ok")]
+    )
+    env = {"NBRESPONSES_BACKEND": "", "NBRESPONSES_HISTORY": str(tmp_path / "h.sqlite"),
+           "NBRESPONSES_NOTEBOOK": str(tmp_path / "nb.ipynb")}  # fmt: skip
+    with serve(create_app(backend.server)) as base_url, kernel(**env) as k:
+        k.execute(f"%load_ext nbresponses\n%config RespondMagics.base_url = {base_url!r}")
+        k.execute("%%respond\nHow do I reshape a table?", cell_id="a")
+        k.execute("%%respond\nThanks", cell_id="b")
+        shown = "\n".join(
+            o.get("data", {}).get("text/markdown", "") for o in k.execute("%respond history --search pivot")
+        )
+        assert "1 turn matching pivot" in shown and "df.**pivot**\\_table" in shown
+        target = tmp_path / "thread.md"
+        k.execute(f"%respond export {target}")
+        assert (
+            "Pivot with df.pivot\\_table." not in target.read_text()
+            and "Pivot with df.pivot_table." in target.read_text()
+        )
+        k.restart()  # the index survives a restart, like the history
+        k.execute("%load_ext nbresponses")
+        shown = "\n".join(
+            o.get("data", {}).get("text/markdown", "") for o in k.execute("%respond history --search reshape")
+        )
+        assert "1 turn matching reshape" in shown
