@@ -331,6 +331,85 @@ def test_async_tool_that_raises() -> None:
     assert _run_one(fail).error == "fail raised KeyError: 'k'"
 
 
+def test_async_tool_awaits_objects_of_the_loop_the_cell_runs_in() -> None:
+    async def kernel_cell() -> ToolResult:
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()  # made "in an earlier cell", bound to this loop
+        loop.call_later(0.01, ready.set_result, 7)
+
+        async def wait_for_it(key: str) -> str:
+            return f"{key}={await ready} same loop: {asyncio.get_running_loop() is loop}"
+
+        (result,) = run_calls([_call("wait_for_it", {"key": "k"})], _tools(wait_for_it))
+        return result
+
+    result = asyncio.run(kernel_cell())
+    assert (result.output, result.error) == ("k=7 same loop: True", None)
+
+
+def test_async_tool_timeout_cancels_it() -> None:
+    cleaned: list[str] = []
+
+    async def forever() -> None:
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            cleaned.append("finally ran")
+
+    result = _run_one(forever, timeout=0.05)
+    assert result.error == "forever did not finish within 0.05 s." and result.ran
+    assert cleaned == ["finally ran"]  # cancelled, not left running on a thread
+
+
+def test_a_tool_raising_timeout_error_is_not_reported_as_its_timeout() -> None:
+    async def gives_up() -> None:
+        raise TimeoutError("upstream")
+
+    assert _run_one(gives_up, timeout=HANG_GUARD).error == "gives_up raised TimeoutError: upstream"
+
+
+def test_parallel_async_tools_run_together_on_the_loop() -> None:
+    async def kernel_cell() -> list[ToolResult]:
+        first, second = asyncio.Event(), asyncio.Event()
+
+        async def ping() -> str:  # finishes only if pong runs at the same time
+            first.set()
+            await asyncio.wait_for(second.wait(), HANG_GUARD)
+            return "ping done"
+
+        async def pong() -> str:
+            await asyncio.wait_for(first.wait(), HANG_GUARD)
+            second.set()
+            return "pong done"
+
+        def plain() -> str:
+            return f"plain on {threading.current_thread().name}"
+
+        calls = [_call("ping", call_id="c1"), _call("plain", call_id="c2"), _call("pong", call_id="c3")]
+        return run_calls(calls, _tools(ping, plain, pong))
+
+    results = asyncio.run(kernel_cell())
+    assert [r.output for r in results] == ["ping done", "plain on nbresponses-tool", "pong done"]
+
+
+def test_a_plain_function_returning_a_coroutine_runs_it() -> None:
+    def later(a: int) -> Any:
+        return add_later(a, 1)
+
+    assert _run_one(later, {"a": 1}).output == "2"
+
+
+def test_the_coroutine_runner_can_be_given() -> None:
+    seen: list[str] = []
+
+    def runner(awaitable: Any) -> Any:
+        seen.append(type(awaitable).__name__)
+        return asyncio.run(awaitable)
+
+    (result,) = run_calls([_call("add_later", {"a": 1, "b": 2})], _tools(add_later), run_async=runner)
+    assert result.output == "3" and seen == ["coroutine"]
+
+
 # --- approval ----------------------------------------------------------------------------------------------
 
 
