@@ -320,3 +320,27 @@ def test_text_utf8_cannot_carry_is_sent_with_replacement_characters() -> None:
     recorder = Recorder(json_reply(200, completed()))
     make_client(recorder).responses.create(model="m", input="a\ud800b", instructions="c\udce9")
     assert recorder.bodies() == [{"model": "m", "input": "a\ufffdb", "instructions": "c\ufffd"}]
+
+
+@pytest.mark.anyio
+async def test_async_stream_as_in_the_openai_sdk_and_awaited_as_before() -> None:
+    """``async with client.responses.stream(...)`` without ``await`` (the SDK's form), against a loopback server."""
+    from nbresponses.offline import OfflineServer, create_app
+    from tests.loopback import serve
+
+    with serve(create_app(OfflineServer())) as url:
+        async with nbresponses.AsyncClient(api_key="any", base_url=url) as client:
+            async with client.responses.stream(model="offline-1", input="Say hi") as stream:
+                kinds = [event.type async for event in stream]
+                final = await stream.get_final_response()
+            assert kinds[0] == "response.created" and kinds[-1] == "response.completed"
+            assert "Say hi" in final.output_text
+            stream = await client.responses.stream(model="offline-1", input="Again")  # the awaitable form
+            async with stream:
+                assert "Again" in (await stream.get_final_response()).output_text
+            manager = client.responses.stream(model="offline-1", input="never sent")
+            del (
+                manager
+            )  # nothing was sent, and no "coroutine was never awaited" warning (warnings are errors)
+            with pytest.raises(exc.InvalidParamsError):
+                client.responses.stream(model="offline-1", input="x", temperature="hot")  # checked at once

@@ -257,3 +257,18 @@ def test_subcommand_arguments_are_filled_in_from_the_notebook(ipython: Shell) ->
     ipython.ns["first"] = ipython.ns["_r"]
     _, captured = ipython.run("%respond fork {first.id} --thread side")
     assert "Thread 'side' continues from " + ipython.ns["first"].id in captured.stdout
+
+
+def test_the_question_mark_help_lists_every_option_and_subcommand(ipython: Shell) -> None:
+    from nbresponses.magics._options import SUBCOMMANDS, build_parser
+
+    _, captured = ipython.run("%respond?")
+    shown = captured.stdout
+    for action in build_parser()._actions:
+        for flag in action.option_strings:
+            assert flag in shown, flag
+    for name in SUBCOMMANDS:
+        assert f"%respond {name}" in shown, name
+    assert "-f FORMAT, --format FORMAT" in shown and "--template NAME" in shown
+    _, helped = ipython.run("%respond help")
+    assert helped.stdout.strip() in shown  # %respond help and %respond? say the same

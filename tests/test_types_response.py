@@ -270,3 +270,66 @@ def test_small_bodies() -> None:
         {"object": "list", "data": [message(text("x"))], "has_more": False}
     )
     assert isinstance(page.data[0], Message) and page.has_more is False
+
+
+# ----- the openai SDK's names and types -----
+
+
+class City(BaseModel):
+    name: str
+    population: int
+
+
+def test_output_parsed_is_the_sdks_name_for_parsed() -> None:
+    response = Response.model_validate({"output": []})
+    response._parsed = City(name="Paris", population=2)
+    assert response.output_parsed is response.parsed
+
+
+def test_to_dict_and_to_json_take_the_sdks_arguments() -> None:
+    response = Response.model_validate({"id": "resp_1", "status": "completed", "output": [], "usage": None})
+    assert response.to_dict() == {"id": "resp_1", "status": "completed", "output": [], "usage": None}
+    assert response.to_dict(exclude_none=True) == {"id": "resp_1", "status": "completed", "output": []}
+    assert "object" in response.to_dict(exclude_unset=False)
+    text = response.to_json()
+    assert text.startswith('{\n  "id": "resp_1"') and json.loads(text) == response.to_dict()
+    assert response.to_json(indent=None) == '{"id":"resp_1","status":"completed","output":[],"usage":null}'
+
+
+def test_from_openai_and_to_openai_round_trip_through_the_sdk() -> None:
+    import openai
+    from openai.types.responses import ParsedResponse
+    from openai.types.responses import Response as OpenAIResponse
+
+    from nbresponses.offline import OfflineServer, create_app
+    from tests.loopback import serve
+
+    with serve(create_app(OfflineServer())) as url:
+        sdk = openai.OpenAI(api_key="any", base_url=url, max_retries=0)
+        theirs = sdk.responses.create(model="gpt-4.1", input="Name a city", instructions="Be brief.")
+        parsed = sdk.responses.parse(model="gpt-4.1", input="A city", text_format=City)
+        sdk.close()
+    ours = Response.from_openai(theirs)
+    assert isinstance(ours, Response) and ours.id == theirs.id and ours.output_text == theirs.output_text
+    assert ours.usage is not None and ours.usage.input_tokens == theirs.usage.input_tokens
+    back = ours.to_openai()
+    assert isinstance(back, OpenAIResponse) and back.output_text == theirs.output_text
+    assert back.to_dict(mode="json") == theirs.to_dict(mode="json")
+    assert Response.from_openai(theirs.to_dict()).to_dict() == ours.to_dict()  # a dict works too
+    assert isinstance(parsed, ParsedResponse)
+    ours_parsed = Response.from_openai(parsed)
+    assert isinstance(ours_parsed.output_parsed, City) and ours_parsed.output_parsed == parsed.output_parsed
+
+
+def test_to_openai_keeps_what_a_gateway_adds_or_leaves_out() -> None:
+    from openai.types.responses import Response as OpenAIResponse
+
+    sparse = Response.model_validate({"id": "r", "output": [{"type": "message", "role": "assistant",
+                                      "content": [{"type": "output_text", "text": "hi"}]}], "provider": "x"})  # fmt: skip
+    back = sparse.to_openai()
+    assert isinstance(back, OpenAIResponse) and back.output_text == "hi" and back.to_dict()["provider"] == "x"
+
+
+def test_from_openai_refuses_what_is_not_a_model() -> None:
+    with pytest.raises(TypeError, match="takes an openai SDK object or a dict"):
+        Response.from_openai(42)
