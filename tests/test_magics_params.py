@@ -25,7 +25,9 @@ def test_everything_maps() -> None:
     got = params('-m o4-mini -i "be brief" --temperature 0.2 --max-output-tokens 50 --reasoning low --summary auto '
                  "--web-search --code-interpreter --file-search vs_1,vs_2 --tool-choice get_x --no-parallel-tools "
                  "--no-store --background --metadata team=ml --json", function_tools=[get_x])  # fmt: skip
-    assert got["model"] == "o4-mini" and got["instructions"] == "be brief" and got["temperature"] == 0.2
+    # json_object needs the word JSON in the context, or the API refuses the request
+    assert got["model"] == "o4-mini" and got["instructions"] == "be brief\n\nReply with one JSON object."
+    assert got["temperature"] == 0.2
     assert got["reasoning"] == {"effort": "low", "summary": "auto"}
     assert got["tools"] == [get_x, {"type": "web_search"}, {"type": "file_search", "vector_store_ids": ["vs_1", "vs_2"]},
                             {"type": "code_interpreter", "container": {"type": "auto"}}]  # fmt: skip
@@ -80,3 +82,16 @@ def test_tool_choice_names_an_offered_tool_or_a_mode() -> None:
 def test_tool_choice_of_a_tool_not_offered_is_refused(line: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         params(line)
+
+
+def test_json_instructions_are_added_only_where_needed() -> None:
+    assert params("--json")["instructions"] == "Reply with one JSON object."
+    assert params("-f json -i 'Answer in JSON.'")["instructions"] == "Answer in JSON."
+    assert "instructions" not in params("")
+    namespace = {"City": {"type": "object", "properties": {"name": {"type": "string"}}}}
+    assert "instructions" not in params("--schema City", namespace=namespace)  # a schema says it already
+
+
+def test_code_format_adds_the_code_only_instructions() -> None:
+    assert "code only" in str(params("-f code")["instructions"])
+    assert str(params("-f code -i 'Use numpy.'")["instructions"]).startswith("Use numpy.\n\nReply with code only")
