@@ -68,3 +68,18 @@ def test_models_markdown_without_prices_or_matches() -> None:
         base_url=BASE, api="chat", listed=None, routes={"m": "chat"}, prices=PriceTable({})
     )
     assert "| `m` | /chat/completions (bridge) | unknown |" in text
+
+
+def test_models_lists_the_aliases_and_whether_the_endpoint_has_them(ipython: Shell) -> None:
+    gateway = ChatGateway()
+    ipython.magics.session.use_client(gateway_client(gateway))
+    ipython.magics.aliases = {"ds": "deepseek-chat", "fast": "ds", "mini": "gpt-4.1-mini"}
+    _, shown = ipython.run("%respond models")
+    text = ipython.markdown(shown)
+    assert "**Aliases** (`RespondMagics.aliases`):" in text
+    assert "| `ds` | `deepseek-chat` | listed |" in text and "| `fast` | `deepseek-chat` | listed |" in text
+    assert "| `mini` | `gpt-4.1-mini` | not listed by this endpoint |" in text
+    _, filtered = ipython.run("%respond models deepseek")
+    assert "`mini`" not in ipython.markdown(filtered) and "`ds`" in ipython.markdown(filtered)
+    _, used = ipython.run("%%respond -m fast\nHello", cell_id="a")
+    assert gateway.paths()[-1] == "POST /v1/chat/completions" and "You said: Hello" in ipython.markdown(used)

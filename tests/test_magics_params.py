@@ -94,4 +94,6 @@ def test_json_instructions_are_added_only_where_needed() -> None:
 
 def test_code_format_adds_the_code_only_instructions() -> None:
     assert "code only" in str(params("-f code")["instructions"])
-    assert str(params("-f code -i 'Use numpy.'")["instructions"]).startswith("Use numpy.\n\nReply with code only")
+    assert str(params("-f code -i 'Use numpy.'")["instructions"]).startswith(
+        "Use numpy.\n\nReply with code only"
+    )

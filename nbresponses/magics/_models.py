@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
     from ._magic import RespondMagics
 
-__all__ = ["models_command", "models_markdown"]
+__all__ = ["aliases_markdown", "models_command", "models_markdown"]
 
 _API_NOTE = {
     "responses": "/v1/responses",
@@ -86,5 +86,27 @@ def models_command(m: RespondMagics, args: str) -> None:
     except NBResponsesError as error:
         problem = f"Could not list the models: {error}"
     routes = StoredRoutes(store).routes(client.base_url)
-    show_markdown(models_markdown(base_url=client.base_url, api=m.api, listed=listed, routes=routes,
-                                  prices=_prices(m), problem=problem, pattern=words[0] if words else ""))  # fmt: skip
+    text = models_markdown(base_url=client.base_url, api=m.api, listed=listed, routes=routes,
+                           prices=_prices(m), problem=problem, pattern=words[0] if words else "")  # fmt: skip
+    show_markdown(text + aliases_markdown(m.aliases, listed=listed, pattern=words[0] if words else ""))
+
+
+def aliases_markdown(aliases: dict[str, str], *, listed: list[str] | None, pattern: str = "") -> str:
+    """The aliases of ``RespondMagics.aliases`` (what ``-m`` accepts besides model names), as a table to append."""
+    from ._prepare import resolve_model
+    from ._subcommands import markdown_table
+
+    names = [name for name in aliases if not pattern or pattern.lower() in f"{name} {aliases[name]}".lower()]
+    if not names:
+        return ""
+    known = set(listed or [])
+
+    def status(model: str) -> str:
+        if listed is None:
+            return ""
+        return "listed" if model in known else "not listed by this endpoint"
+
+    rows = [(f"`{name}`", f"`{resolve_model(name, aliases)}`", status(resolve_model(name, aliases)))
+            for name in names]  # fmt: skip
+    table = markdown_table(("alias (-m)", "model", "at this endpoint"), rows)
+    return f"\n\n**Aliases** (`RespondMagics.aliases`):\n\n{table}"
