@@ -276,3 +276,21 @@ def test_image_generation_returns_a_small_png() -> None:
     assert image.format == "PNG" and image.size == (64, 64)
     other = default_model(request("Draw a picture of a cat", tools=[{"type": "image_generation"}]))
     assert other.output[0]["result"] != call["result"]
+
+
+def answer_text(plan: object) -> str:
+    return "".join(p["text"] for item in plan.output if item["type"] == "message" for p in item["content"])  # type: ignore[attr-defined]
+
+
+def test_asked_for_code_only_it_answers_one_runnable_python_block() -> None:
+    text = answer_text(default_model(request("Print one to three", instructions="Reply with code only: ...")))
+    assert text.startswith("```python\n# You asked: Print one to three") and text.endswith("\n```")
+    code = text.removeprefix("```python\n").removesuffix("\n```")
+    compile(code, "<cell>", "exec")
+
+
+def test_asked_to_fix_code_it_sends_the_first_python_block_back() -> None:
+    prompt = "Fix it.\n\n```python\nx = {}\nx['k']\n```\n\nThe error:\n\n```\nKeyError: 'k'\n```"
+    text = answer_text(default_model(request(prompt, instructions="Reply with code only, please")))
+    assert "x = {}\nx['k']" in text and "KeyError" not in text
+    assert "You asked" in answer_text(default_model(request(prompt)))  # without the instruction: prose

@@ -88,7 +88,7 @@ def format_user_traceback(error: BaseException, *, cell_name: Callable[[str], st
         name = cell_name(frame.filename)
         innermost = index == len(frames) - 1
         if name is None and _is_library(frame.filename) and not innermost:
-            left_out += 1
+            left_out += 1 if lines else 0  # IPython's own frames above the cell are not worth a mention
             continue
         if name is not None:
             where = f"Cell {name}, line {frame.lineno}, in {frame.name}"

@@ -34,7 +34,7 @@ _TABLE = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*(?:\n|$))+", re.M)
 _SHOWING = re.compile(r"showing \d+ of (\d+) rows")
 _REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
 _CODE_ONLY = re.compile(r"\bcode only\b", re.I)
-_PYTHON_BLOCK = re.compile(r"^(`{3,})(?:python|py)?[ \t]*\n(.*?)^\1[ \t]*$", re.M | re.S)
+_PYTHON_BLOCK = re.compile(r"^(`{3,})(?:python|py)[ \t]*\n(.*?)^\1[ \t]*$", re.M | re.S)
 
 
 @dataclass
@@ -212,7 +212,7 @@ def _code_answer(request: ModelRequest) -> str:
     if shown:
         lines += [
             "# The code you sent, unchanged (a real model would change it as asked):",
-            shown[-1][1].rstrip(),
+            shown[0][1].rstrip(),
         ]
     else:
         lines.append(f"print({question!r})")
