@@ -26,15 +26,16 @@ _ANSWER = """(CASE WHEN json_valid({column}) THEN (SELECT group_concat(
     FROM json_each({column}, '$.output') AS item, json_each(item.value, '$.content') AS part
     WHERE json_extract(item.value, '$.type') = 'message') END)"""
 _STATEMENTS = (
-    "CREATE VIRTUAL TABLE turns_fts USING fts5(prompt, answer, tokenize = 'trigram')",
-    f"""CREATE TRIGGER turns_fts_insert AFTER INSERT ON turns BEGIN
+    "CREATE VIRTUAL TABLE IF NOT EXISTS turns_fts USING fts5(prompt, answer, tokenize = 'trigram')",
+    f"""CREATE TRIGGER IF NOT EXISTS turns_fts_insert AFTER INSERT ON turns BEGIN
         INSERT INTO turns_fts (rowid, prompt, answer)
         VALUES (new.id, new.prompt, {_ANSWER.format(column="new.response_json")}); END""",
-    f"""CREATE TRIGGER turns_fts_update AFTER UPDATE OF prompt, response_json ON turns BEGIN
+    f"""CREATE TRIGGER IF NOT EXISTS turns_fts_update AFTER UPDATE OF prompt, response_json ON turns BEGIN
         INSERT OR REPLACE INTO turns_fts (rowid, prompt, answer)
         VALUES (new.id, new.prompt, {_ANSWER.format(column="new.response_json")}); END""",
-    "CREATE TRIGGER turns_fts_delete AFTER DELETE ON turns BEGIN DELETE FROM turns_fts WHERE rowid = old.id; END",
-    f"""INSERT INTO turns_fts (rowid, prompt, answer)
+    """CREATE TRIGGER IF NOT EXISTS turns_fts_delete AFTER DELETE ON turns BEGIN
+        DELETE FROM turns_fts WHERE rowid = old.id; END""",
+    f"""INSERT OR REPLACE INTO turns_fts (rowid, prompt, answer)
         SELECT id, prompt, {_ANSWER.format(column="response_json")} FROM turns""",
 )
 _MIN_TRIGRAM = 3
