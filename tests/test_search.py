@@ -3,6 +3,7 @@ must match, any language, a LIKE scan where SQLite has no FTS5, and old history 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
@@ -137,7 +138,8 @@ def test_a_version_1_file_is_indexed_when_opened(tmp_path: Path) -> None:
 
 def test_fts5_is_in_this_pythons_sqlite() -> None:
     # CI runs this on every Python it claims: each one's SQLite must have FTS5 with the trigram tokenizer.
-    assert _search.fts5_available(sqlite3.connect(":memory:")), sqlite3.sqlite_version
+    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+        assert _search.fts5_available(conn), sqlite3.sqlite_version
 
 
 def test_snippets_center_on_the_first_match() -> None:

@@ -77,7 +77,7 @@ def search_command(m: RespondMagics, args: str) -> None:
     header = ["turn", *(["notebook"] if every else []), "thread", "when", "model", "prompt", "answer"]
     rows = []
     for hit in hits[:limit]:
-        when = datetime.fromtimestamp(hit.started_at).strftime("%Y-%m-%d %H:%M")
+        when = datetime.fromtimestamp(hit.started_at).strftime("%Y-%m-%d %H:%M:%S")
         notebook_cell = [_plain(hit.notebook)] if every else []
         rows.append([hit.turn_id, *notebook_cell, _plain(hit.thread), when, _plain(hit.model or ""),
                      _highlighted(hit.prompt, words), _highlighted(hit.answer, words)])  # fmt: skip
