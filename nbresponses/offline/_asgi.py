@@ -71,7 +71,7 @@ async def _websocket(
     while True:
         try:
             message = await asyncio.wait_for(receive(), timeout=max(session.remaining(), 0))
-        except asyncio.TimeoutError:  # the connection reached its limit while idle: say so, then close
+        except TimeoutError:  # the connection reached its limit while idle: say so, then close
             await send({"type": "websocket.send", "text": json.dumps(session.limit_error())})
             await send({"type": "websocket.close", "code": 1000})
             return

@@ -207,8 +207,7 @@ def _code_answer(request: ModelRequest) -> str:
     prompt = request.prompt.strip()
     question = " ".join(prompt.split("\n\n", 1)[0].split())[:160]
     shown = _PYTHON_BLOCK.findall(prompt)
-    lines = [f"# You asked: {question}" if question else "# You sent no text.",
-             "# Offline backend: a deterministic stand-in for a model. Set OPENAI_API_KEY for real code."]  # fmt: skip
+    lines = [f"# You asked: {question}" if question else "# You sent no text."]
     if shown:
         lines += [
             "# The code you sent, unchanged (a real model would change it as asked):",

@@ -149,7 +149,7 @@ class _AsyncSocket:
 
         try:
             data = await asyncio.wait_for(self._ws.recv(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise TimeoutError("no message within the read timeout") from None
         except ConnectionClosed as error:
             raise ConnectionError(f"the connection closed ({error})") from None
