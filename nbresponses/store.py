@@ -38,6 +38,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -359,6 +360,7 @@ class HistoryStore:
         self._conn = connect(
             self.path, busy_timeout=_BUSY_TIMEOUT_S, schema_version=SCHEMA_VERSION, tables=_TABLES
         )
+        weakref.finalize(self, self._conn.close)  # a store dropped without close() closes its file (3.13 warns)
         try:
             self._migrate()
         except BaseException:

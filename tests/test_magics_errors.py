@@ -199,3 +199,14 @@ def test_fix_in_a_kernel_against_a_loopback_server(tmp_path: Path) -> None:
         assert sent.count("(library)") == 1 and "json/decoder.py" in sent
         last = k.value("get_ipython().magics_manager.registry['RespondMagics'].cell_errors.last().summary")
         assert last.startswith("JSONDecodeError")  # the %respond fix cell is not an error of its own
+        k.execute("%respond explain 3", cell_id="explain")
+        assert not [p for p in k.reply().get("payload", []) if p.get("source") == "set_next_input"]  # prose
+        assert "Explain this error" in sent_text(backend.requests[-1]) and "load('{bad')" in sent_text(
+            backend.requests[-1]
+        )
+        k.execute("%respond?")
+        pages = [p for p in k.reply().get("payload", []) if p.get("source") == "page"]
+        help_text = pages[0]["data"]["text/plain"] if pages else ""
+        assert (
+            "--format FORMAT" in help_text and "%respond fix" in help_text and "--template NAME" in help_text
+        )

@@ -298,3 +298,26 @@ def test_an_unreadable_dataset_leaves_the_shipped_table_answering(monkeypatch: p
     assert table.price("gpt-4.1") == shipped_prices().price("gpt-4.1")
     assert table.estimate("deepseek-chat", input_tokens=10) is None
     assert table.models() == shipped_prices().models()
+
+
+def test_a_turn_against_a_loopback_server_is_priced_by_genai_prices_in_a_kernel(tmp_path: Path) -> None:
+    from nbresponses import testing
+    from nbresponses.offline import create_app
+    from nbresponses.store import HistoryStore
+    from tests.kernel_client import kernel
+    from tests.loopback import serve
+
+    backend = testing.OfflineBackend().script([testing.text("Ni hao.")])
+    history = tmp_path / "h.sqlite"
+    env = {"NBRESPONSES_BACKEND": "", "NBRESPONSES_HISTORY": str(history), "NBRESPONSES_NOTEBOOK": "nb.ipynb"}
+    with serve(create_app(backend.server)) as base_url, kernel(**env) as k:
+        k.execute(f"%load_ext nbresponses\n%config RespondMagics.base_url = {base_url!r}")
+        outputs = k.execute("%%respond -m deepseek-chat\nSay hello in Chinese.", cell_id="a")
+        assert not [o for o in outputs if o["msg_type"] == "error"], outputs
+    with HistoryStore(history) as store:
+        (turn,) = store.history("nb.ipynb", "default")
+    usage = {"input_tokens": turn.input_tokens, "output_tokens": turn.output_tokens,
+             "input_tokens_details": {"cached_tokens": turn.cached_tokens or 0}}  # fmt: skip
+    expected = default_prices().cost("deepseek-chat", usage)
+    assert expected is not None and expected > 0  # not in the shipped table: genai-prices priced it
+    assert turn.cost_usd == pytest.approx(expected)

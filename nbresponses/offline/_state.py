@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,8 @@ class OfflineState:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, timeout=10.0, check_same_thread=False, isolation_level=None)
+        # A server dropped without close() still closes its database (Python 3.13 warns about one left open).
+        weakref.finalize(self, self._db.close)
         self._contexts: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self._cache_size = cache_size
         with self._lock:
