@@ -360,7 +360,8 @@ class HistoryStore:
         self._conn = connect(
             self.path, busy_timeout=_BUSY_TIMEOUT_S, schema_version=SCHEMA_VERSION, tables=_TABLES
         )
-        weakref.finalize(self, self._conn.close)  # a store dropped without close() closes its file (3.13 warns)
+        # A store dropped without close() still closes its file (Python 3.13 warns about one left open).
+        weakref.finalize(self, self._conn.close)
         try:
             self._migrate()
         except BaseException:

@@ -94,10 +94,11 @@ def test_background_status_steps_are_persisted(tmp_path: Path) -> None:
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    import contextlib
     import sqlite3
 
     path = tmp_path / "o.sqlite3"
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db:  # sqlite3's own "with" commits but does not close
         db.execute("PRAGMA user_version = 99")
     with pytest.raises(sqlite3.DatabaseError, match="newer"):
         OfflineState(path)
