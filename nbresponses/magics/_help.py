@@ -18,12 +18,17 @@ SUBCOMMAND_HELP = {
     "login [BASE_URL]": "type an API key privately for this kernel (never saved)",
     "logout": "forget the key typed with login",
     "threads": "this notebook's threads: mode, turns, tokens, last turn",
-    "history [THREAD]": "a thread's turns: prompt, model, tokens, status (superseded ones too)",
+    "history [THREAD] [--search TEXT]": "a thread's turns (superseded ones too); --search: every turn whose prompt or "
+    "answer has the words (--all: every notebook)",
     "reset [THREAD]": "start the thread afresh (its turns stay in the history)",
     "fork TURN --thread NEW": "a new thread continuing from a turn (its number in history, a response or cell id)",
     "tools": "the notebook functions marked with @nbresponses.tool",
     "usage [THREAD] [--all]": "tokens and estimated cost by thread and model (--all: every notebook)",
-    "models [FILTER]": "the models the endpoint lists, the API each answers on, and their prices",
+    "models [FILTER]": "the models the endpoint lists, the API each answers on, their prices, and the aliases",
+    "fix [OPTIONS] [CELL]": "send the last error (or cell CELL's) with its cell's source; the fix comes as a new cell",
+    "explain [OPTIONS] [CELL]": "explain the last error, or cell CELL (its error, or what it does)",
+    "export [THREAD] FILE [--all]": "write a thread to FILE.md (Markdown) or FILE.jsonl (JSON Lines)",
+    "templates": "the prompt templates of RespondMagics.templates (use one with --template NAME)",
     "count PROMPT": "the input tokens a prompt would send, nothing sent to the model (also a %%respond count cell)",
     "batches [cancel ID]": "this notebook's --batch maps and where they stand; cancel one",
     "help": "this help (also %respond?)",
@@ -39,7 +44,7 @@ _GROUPS = (
                "parallel_tools", "approve", "max_tool_rounds")),
     ("Conversation", ("thread", "new", "conversation")),
     ("Whole tables", ("map", "concurrency", "fresh", "batch")),
-    ("Input and output", ("interpolate", "images", "files", "out", "quiet", "budget")),
+    ("Input and output", ("interpolate", "images", "files", "out", "quiet", "budget", "format", "template")),
 )  # fmt: skip
 
 

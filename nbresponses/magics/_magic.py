@@ -148,7 +148,11 @@ class RespondMagics(Magics):
                 error = typo_error(words[0])  # "%respond histroy" is a typo, not a prompt
                 if error is not None:
                     raise error
-            if words and words[0] in SUBCOMMANDS and is_subcommand(words[0], words[1] if len(words) > 1 else ""):
+            if (
+                words
+                and words[0] in SUBCOMMANDS
+                and is_subcommand(words[0], words[1] if len(words) > 1 else "")
+            ):
                 from ._subcommands import run_subcommand
 
                 args = words[1] if len(words) > 1 else ""

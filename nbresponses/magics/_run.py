@@ -433,8 +433,8 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
                             namespace=namespace, function_tools=[t.schema for t in tools.values()])  # fmt: skip
     store = session.store(magics.history_path)
     try:
-        prepared = build_input(text, prompt_namespace(magics), interpolate=options.interpolate, images=tuple(options.images),
-                               files=tuple(options.files), max_rows=magics.max_rows,
+        prepared = build_input(text, prompt_namespace(magics), interpolate=options.interpolate,
+                               images=tuple(options.images), files=tuple(options.files), max_rows=magics.max_rows,
                                max_value_chars=magics.max_value_chars)  # fmt: skip
         client = session.client(base_url=magics.base_url, timeout=magics.timeout, cassette=magics.cassette,
                                 connect_timeout=magics.connect_timeout, max_retries=magics.max_retries,

@@ -229,8 +229,8 @@ def _count(m: RespondMagics, args: str) -> None:
     params = request_params(options, model=m.model, instructions=m.instructions, store=m.store,
                             namespace=namespace, function_tools=[t.schema for t in tools.values()])  # fmt: skip
     try:
-        prepared = build_input(prompt, prompt_namespace(m), interpolate=options.interpolate, images=tuple(options.images),
-                               files=tuple(options.files), max_rows=m.max_rows,
+        prepared = build_input(prompt, prompt_namespace(m), interpolate=options.interpolate,
+                               images=tuple(options.images), files=tuple(options.files), max_rows=m.max_rows,
                                max_value_chars=m.max_value_chars)  # fmt: skip
         client = m.session.client(base_url=m.base_url, timeout=m.timeout, connect_timeout=m.connect_timeout,
                                   max_retries=m.max_retries, cassette=m.cassette, transport=m.transport,
