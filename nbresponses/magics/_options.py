@@ -268,12 +268,12 @@ def build_parser() -> MagicArgumentParser:
         "--format",
         choices=["code", "markdown", "json", "text"],
         metavar="FORMAT",
-        help="code (the answer's code goes into a new cell below), markdown (default), json or text",
+        help="code: the answer's code goes into a new cell below; markdown (default), json, text",
     )
     add(
         "--template",
         metavar="NAME",
-        help="a prompt template of RespondMagics.templates ({input} is the cell)",
+        help="a template of RespondMagics.templates ({input} is the cell)",
     )
     return p
 
