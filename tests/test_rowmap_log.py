@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def test_a_version_3_history_gains_the_map_tables(tmp_path: Path) -> None:
     with HistoryStore(path) as store:
         turn = store.begin_turn("nb", "default", parent_id=None, prompt="hi", request={"model": "m"})
         store.finish_turn(turn.id, status="completed", response={"id": "resp_1", "model": "m"}, cost_usd=0.1)
-    with sqlite3.connect(path) as old:  # as the version before the map tables left it
+    with contextlib.closing(sqlite3.connect(path)) as old:  # as the version before the map tables left it
         old.execute("DROP TABLE map_rows")
         old.execute("DROP TABLE map_batches")
         old.execute("PRAGMA user_version = 3")

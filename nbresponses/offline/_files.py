@@ -14,6 +14,7 @@ import secrets
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.parser import BytesParser
@@ -68,6 +69,7 @@ class FileStore:
             isolation_level=None,
             timeout=10,
         )
+        weakref.finalize(self, self._conn.close)  # a server dropped without close() closes its file too
         self._lock = threading.RLock()
         with self.write() as db:
             for statement in _SCHEMA:
