@@ -17,6 +17,10 @@ Context travels one of two ways, chosen per thread:
 A model answered through the Chat Completions bridge (``Client(api="chat")``, or auto mode's fallback) always
 uses client state: a chat endpoint keeps nothing, so ``previous_response_id`` is never sent to it.
 
+A thread changes to client state only when an answer sent that way arrived (a completed or incomplete turn),
+and says so then, once. A turn that fails or is interrupted on the way (a bridge with no chat route, a gateway
+error, Ctrl-C) leaves the thread's mode and head as they were: the next turn tries again as the thread stands.
+
 In client state the context is read from the history once and then extended turn by turn (a finished turn's
 items never change), and each turn's row logs its own items only, not the context again: a long thread costs
 time and disk in proportion to what it sends, not to its square.
@@ -143,6 +147,7 @@ class Conversation:
         self.on_wait: Callable[[str], None] | None = None
         """Told once per turn when it waits for another process's turn on the same thread."""
         self._sent_previous_id = False
+        self._resend = False  # this turn goes in client state though the thread is in server state (a retry)
         # (store, turn id, the client-state context through that turn): see _context_through.
         self._context: tuple[HistoryStore | None, int | None, list[Any]] = (None, None, [])
         if mode is not None:
@@ -181,19 +186,11 @@ class Conversation:
             KeyboardInterrupt: after the partial turn was logged as interrupted.
         """
         items = _user_items(input)
-        if params.get("store") is False and self.mode == "server":
-            # A response the server does not keep cannot be continued by id: this thread must carry its items.
-            self.store.set_mode(self.notebook, self.thread, "client")
-            self.notices.append(
-                f"store=false: thread {self.thread!r} now resends its history with each request."
-            )
         model = {**self.defaults, **params}.get("model")
         route = self._api_for(model)
-        if route == "chat" and self.mode == "server" and not params.get("conversation"):
-            self._to_client_state(
-                f"{model} answers through the Chat Completions bridge, which keeps no conversation: "
-                f"thread {self.thread!r} resends its history with each request."
-            )
+        # Why this turn goes in client state while the thread is in server state; the thread switches (and
+        # says so) once an answer sent that way arrived, never on a failed or interrupted turn.
+        switch = self._client_state_reason({**self.defaults, **params}) if self.mode == "server" else None
         turn_args: dict[str, Any] = {
             "cell_id": cell_id,
             "continues": continues,
@@ -206,7 +203,9 @@ class Conversation:
             response = self._turn(items, **turn_args)
         except (APIStatusError, BridgeStateError) as error:
             sent_previous = self._sent_previous_id and self.mode == "server"
-            if self.mode == "client" or not wants_client_state(error, sent_previous_id=sent_previous):
+            if switch is not None or self.mode == "client":
+                raise  # the turn was already sent with the thread's items
+            if not wants_client_state(error, sent_previous_id=sent_previous):
                 raise
             if isinstance(error, BridgeStateError) and error.param == "conversation":
                 raise  # a server-side Conversation cannot be bridged; client state would not change that
@@ -219,12 +218,18 @@ class Conversation:
                     f"The server did not accept stored conversation state ({error.status} "
                     f"{error.code or error.__class__.__name__})"
                 )
-            self._to_client_state(
+            switch = (
                 f"{reason}; thread {self.thread!r} now resends its history with each request (store=false)."
             )
-            response = self._turn(items, **turn_args)
+            self._resend = True
+            try:
+                response = self._turn(items, **turn_args)
+            finally:
+                self._resend = False
         if route != "chat" and self._api_for(model) == "chat":
-            self._fell_back(str(model))
+            self._fell_back(str(model))  # the bridge answered for the first time: one notice says it all
+        elif switch is not None:
+            self._to_client_state(switch)
         elif self.mode == "server":
             self._check_stored(response, sent_previous=self._sent_previous_id,
                                sent_store=params.get("store", self.defaults.get("store")) is not False)  # fmt: skip
@@ -233,6 +238,24 @@ class Conversation:
     def _api_for(self, model: Any) -> str | None:
         api_for = getattr(self.client, "api_for", None)
         return api_for(model) if callable(api_for) and isinstance(model, str) else None
+
+    def _client_state_reason(self, body: Mapping[str, Any]) -> str | None:
+        """Why a request of this server-state thread must carry its items (None: it continues by id).
+
+        A response the server does not keep (``store=false``) cannot be continued by id, and a chat endpoint
+        keeps nothing. A server-side Conversation holds the context itself.
+        """
+        if body.get("conversation"):
+            return None
+        if body.get("store") is False:
+            return f"store=false: thread {self.thread!r} now resends its history with each request."
+        model = body.get("model")
+        if self._api_for(model) == "chat":
+            return (
+                f"{model} answers through the Chat Completions bridge, which keeps no conversation: "
+                f"thread {self.thread!r} now resends its history with each request."
+            )
+        return None
 
     def _to_client_state(self, notice: str) -> None:
         self.store.set_mode(self.notebook, self.thread, "client")
@@ -275,7 +298,7 @@ class Conversation:
             # A server-side Conversation holds the context itself (the API refuses previous_response_id with it).
             body["input"] = items
             body.pop("previous_response_id", None)
-        elif self.mode == "client":
+        elif self.mode == "client" or self._resend or self._client_state_reason(body) is not None:
             body["input"] = [*(self._context_through(parent) if parent else ()), *items]
             body["store"] = False
             body.pop("previous_response_id", None)

@@ -16,7 +16,7 @@ from nbresponses import testing
 from nbresponses.conversation import Conversation, wants_client_state
 from nbresponses.offline import OfflineServer
 from nbresponses.store import HistoryStore
-from tests.chat_server import ChatGateway
+from tests.chat_server import ChatGateway, Scripted
 
 BASE = "http://gateway.test/v1"
 
@@ -133,6 +133,68 @@ def test_switching_a_server_state_thread_to_a_chat_only_model_resends_its_items(
     assert any("does not serve deepseek-chat on /v1/responses" in notice for notice in chat.notices)
     assert gateway.paths() == ["POST /v1/responses", "POST /v1/chat/completions"]
     assert chat.client.api_for("deepseek-chat") == "chat"
+
+
+def test_a_failed_bridged_turn_leaves_the_thread_as_it_was(store: HistoryStore) -> None:
+    gateway = ChatGateway().script(Scripted(status=500))
+    chat = Conversation(_client(_mixed_gateway(gateway), api="auto"), store=store, notebook="nb")
+    chat.send("I am Ada.", model="gpt-4.1")
+    head = store.head_id("nb", "default")
+    with pytest.raises(nbresponses.InternalServerError):
+        chat.send("Who am I?", model="deepseek-chat")
+    # the refusal sent the turn to the bridge as messages, and the bridge failed: nothing switched, nothing said
+    assert chat.mode == "server" and store.head_id("nb", "default") == head and not chat.notices
+    assert chat.history()[-1].status == "failed"
+    assert chat.client.api_for("deepseek-chat") is None  # not remembered: the bridge never answered
+    answer = chat.send("Who am I?", model="deepseek-chat")
+    assert answer.output_text == "You said: Who am I? Before that: I am Ada."
+    assert chat.mode == "client" and len(chat.notices) == 1
+    assert "does not serve deepseek-chat on /v1/responses" in chat.notices[0]
+    assert "resends its history" in chat.notices[0]
+    assert chat.client.api_for("deepseek-chat") == "chat"
+
+
+def test_a_chat_client_switches_the_thread_only_when_the_bridge_answers(store: HistoryStore) -> None:
+    gateway = ChatGateway().script(Scripted(status=404))
+    native = _client(_mixed_gateway(gateway), api="responses")
+    chat = Conversation(native, store=store, notebook="nb", model="gpt-4.1")
+    chat.send("I am Ada.")
+    head = store.head_id("nb", "default")
+    chat.client = native.with_api("chat")  # what --api chat does for one cell
+    with pytest.raises(nbresponses.NotFoundError):
+        chat.send("hi")
+    assert chat.mode == "server" and store.head_id("nb", "default") == head and not chat.notices
+
+    def interrupt(event: Any, accumulator: Any) -> None:
+        if event.type == "response.output_text.delta":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        chat.send("hi", on_event=interrupt)
+    assert chat.mode == "server" and store.head_id("nb", "default") == head and not chat.notices
+    assert [turn.status for turn in chat.history()] == ["completed", "failed", "interrupted"]
+
+    answered = chat.send("hi")  # the bridge answers: now the thread resends its items, and says so once
+    assert answered.output_text == "You said: hi Before that: I am Ada."
+    assert chat.mode == "client" and len(chat.notices) == 1 and "keeps no conversation" in chat.notices[0]
+    chat.send("again")
+    assert len(chat.notices) == 1
+
+
+def test_a_store_false_turn_that_fails_keeps_server_state(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend().script([
+        testing.reply(testing.text("Hi Ada.")),
+        testing.http_error(500, message="boom"),
+    ])  # fmt: skip
+    chat = Conversation(backend.client(max_retries=0), store=store, notebook="nb", model="gpt-4.1")
+    chat.send("I am Ada.", stream=False)
+    with pytest.raises(nbresponses.InternalServerError):
+        chat.send("Who am I?", store=False, stream=False)
+    assert chat.mode == "server" and not chat.notices
+    sent = backend.requests[-1]
+    assert sent["store"] is False and "previous_response_id" not in sent and len(sent["input"]) == 3
+    chat.send("Who am I?", store=False, stream=False)
+    assert chat.mode == "client" and len(chat.notices) == 1 and chat.notices[0].startswith("store=false")
 
 
 def test_a_stream_notice_reaches_the_conversation(store: HistoryStore) -> None:

@@ -126,12 +126,40 @@ def test_auto_raises_other_errors_and_a_failed_bridge_is_not_remembered() -> Non
         router.run("m", calls.native, calls.bridged)
 
 
-def test_a_refusal_with_server_state_is_remembered_for_the_conversation_to_resend() -> None:
+def test_a_refusal_with_server_state_routes_to_the_bridge_and_is_kept_once_the_bridge_answers() -> None:
+    memory = MemoryRoutes()
+    router = ApiRouter("auto", base_url=URL, memory=memory)
+    calls = Calls(native_error=REFUSED, bridged_error=BridgeStateError("state", param="previous_response_id"))
+    with pytest.raises(BridgeStateError):
+        router.run("m", calls.native, calls.bridged)
+    # the conversation resends the items to the bridge next; nothing is written down before it answers
+    assert router.api_for("m") == "chat" and memory.api_route(URL, "m") is None
+    assert router.run("m", Calls().native, Calls().bridged) == "bridged"
+    assert memory.api_route(URL, "m") == "chat"
+
+
+def test_a_tentative_bridge_without_a_chat_route_is_forgotten_and_the_refusal_shown() -> None:
+    memory = MemoryRoutes()
+    router = ApiRouter("auto", base_url=URL, memory=memory)
+    calls = Calls(native_error=REFUSED, bridged_error=BridgeStateError("state", param="previous_response_id"))
+    with pytest.raises(BridgeStateError):
+        router.run("m", calls.native, calls.bridged)
+    no_route = Calls(bridged_error=error(NotFoundError, 404, "Invalid URL (POST /v1/chat/completions)"))
+    with pytest.raises(BadRequestError, match="not supported"):  # the /responses refusal says more
+        router.run("m", no_route.native, no_route.bridged)
+    assert no_route.log == ["chat"] and router.api_for("m") is None and memory.api_route(URL, "m") is None
+
+
+@pytest.mark.parametrize("failure", [error(InternalServerError, 500, "boom"), KeyboardInterrupt()])
+def test_a_tentative_bridge_that_fails_otherwise_is_forgotten_too(failure: BaseException) -> None:
     router = ApiRouter("auto", base_url=URL)
     calls = Calls(native_error=REFUSED, bridged_error=BridgeStateError("state", param="previous_response_id"))
     with pytest.raises(BridgeStateError):
         router.run("m", calls.native, calls.bridged)
-    assert router.api_for("m") == "chat"
+    failing = Calls(bridged_error=failure)  # type: ignore[arg-type]
+    with pytest.raises(type(failure)):
+        router.run("m", failing.native, failing.bridged)
+    assert router.api_for("m") is None  # the next call finds the route again, from /responses
 
 
 @pytest.mark.anyio
@@ -150,3 +178,31 @@ async def test_arun_falls_back_too() -> None:
     assert await router.arun("m", native, bridged) == "bridged"
     assert await router.arun("m", native, bridged) == "bridged"
     assert log == ["responses", "chat", "chat"]
+
+
+@pytest.mark.anyio
+async def test_arun_keeps_a_tentative_bridge_only_once_it_answers() -> None:
+    memory = MemoryRoutes()
+    router = ApiRouter("auto", base_url=URL, memory=memory)
+
+    async def refused() -> str:
+        raise REFUSED
+
+    async def with_state() -> str:
+        raise BridgeStateError("state", param="previous_response_id")
+
+    async def no_route() -> str:
+        raise error(NotFoundError, 404, "Invalid URL")
+
+    async def answered() -> str:
+        return "bridged"
+
+    with pytest.raises(BridgeStateError):
+        await router.arun("m", refused, with_state)
+    with pytest.raises(BadRequestError):
+        await router.arun("m", refused, no_route)
+    assert router.api_for("m") is None
+    with pytest.raises(BridgeStateError):
+        await router.arun("m", refused, with_state)
+    assert await router.arun("m", refused, answered) == "bridged"
+    assert memory.api_route(URL, "m") == "chat"

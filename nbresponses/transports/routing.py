@@ -5,6 +5,12 @@ server refuses there (`refuses_responses`: ``model_not_supported``, a 404 or 405
 endpoint) is retried once through the bridge, and the choice is remembered per base URL and model in a
 `RouteMemory` (in memory by default; the notebook magic keeps it in the history database, so it survives a
 restart). After that, the model goes straight to the bridge: no second try on ``/responses``.
+
+Only a chat endpoint that took the request is remembered. A refusal met while the request still carried
+server-side state (``previous_response_id``: `BridgeStateError`, before anything reached the chat endpoint)
+routes the model to the bridge for this process only, so that the conversation layer can resend the thread's
+items there; the choice is kept once the bridge accepts a request, and forgotten if the server has no chat
+route either (then the ``/responses`` refusal is the error shown).
 """
 
 from __future__ import annotations
@@ -99,12 +105,16 @@ class ApiRouter:
         self.api: ApiMode = api
         self.base_url = base_url
         self.memory: RouteMemory = memory if memory is not None else MemoryRoutes()
+        # model -> the /responses refusal that sent it to the bridge before the bridge took a request
+        self._tentative: dict[str, APIStatusError] = {}
 
     def api_for(self, model: str | None) -> str | None:
         """The API ``model`` goes to: fixed by the mode, else what auto mode remembered (None: not known yet)."""
         if self.api != "auto":
             return self.api
-        return self.memory.api_route(self.base_url, model) if model else None
+        if not model:
+            return None
+        return "chat" if model in self._tentative else self.memory.api_route(self.base_url, model)
 
     def _fall_back(self, model: str, error: APIStatusError) -> None:
         logger.info("%s refused %s on /responses (%s); answering through the Chat Completions bridge",
@@ -118,7 +128,21 @@ class ApiRouter:
         """Call ``native`` (``/responses``) or ``bridged`` (chat) for ``model``, falling back once in auto mode."""
         api = self.api_for(model)
         if api == "chat":
-            return bridged()
+            if not model or model not in self._tentative:
+                return bridged()
+            try:
+                result = bridged()
+            except APIStatusError as error:
+                refusal = self._tentative.pop(model, None)
+                if refusal is not None and error.status in (404, 405):
+                    raise refusal from None  # no chat route either: the /responses refusal says more
+                raise
+            except BaseException:
+                self._tentative.pop(model, None)  # the next call finds the route again
+                raise
+            self._tentative.pop(model, None)
+            self._learned(model, "chat", None)
+            return result
         if self.api == "responses" or not model:
             return native()
         try:
@@ -130,7 +154,8 @@ class ApiRouter:
             try:
                 result = bridged()
             except BridgeStateError:
-                self._learned(model, "chat", api)  # the refusal says enough; the caller resends the items
+                # the caller resends the thread's items without the state: to the bridge, in this process
+                self._tentative[model] = error
                 raise
             except APIStatusError as bridge_error:
                 if bridge_error.status in (404, 405):
@@ -147,7 +172,21 @@ class ApiRouter:
         """The asyncio twin of `run`."""
         api = self.api_for(model)
         if api == "chat":
-            return await bridged()
+            if not model or model not in self._tentative:
+                return await bridged()
+            try:
+                result = await bridged()
+            except APIStatusError as error:
+                refusal = self._tentative.pop(model, None)
+                if refusal is not None and error.status in (404, 405):
+                    raise refusal from None  # no chat route either: the /responses refusal says more
+                raise
+            except BaseException:
+                self._tentative.pop(model, None)  # the next call finds the route again
+                raise
+            self._tentative.pop(model, None)
+            self._learned(model, "chat", None)
+            return result
         if self.api == "responses" or not model:
             return await native()
         try:
@@ -159,7 +198,7 @@ class ApiRouter:
             try:
                 result = await bridged()
             except BridgeStateError:
-                self._learned(model, "chat", api)
+                self._tentative[model] = error
                 raise
             except APIStatusError as bridge_error:
                 if bridge_error.status in (404, 405):
