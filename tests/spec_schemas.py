@@ -28,12 +28,28 @@ def require(path: Path) -> None:
         pytest.skip(f"{path} not present")
 
 
+def _nullable(node: Any) -> Any:
+    """OpenAPI 3.0's ``nullable: true`` (which the OpenAI spec still uses in places, e.g. the chat chunk's
+    ``usage`` and ``finish_reason``) as JSON Schema: ``anyOf`` the schema and null. Draft 2020-12 ignores it."""
+    if isinstance(node, list):
+        return [_nullable(child) for child in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _nullable(value) for key, value in node.items()}
+    if converted.pop("nullable", False) is True:
+        keep = {
+            k: converted.pop(k) for k in ("description", "title", "default", "deprecated") if k in converted
+        }
+        return {"anyOf": [converted, {"type": "null"}], **keep}
+    return converted
+
+
 @functools.cache
 def _registry(which: str) -> tuple[Registry, str]:
     path = OPENAI_SPEC if which == "openai" else OPEN_RESPONSES_SPEC
     require(path)
     text = path.read_text(encoding="utf-8")
-    document = yaml.safe_load(text) if path.suffix == ".yaml" else json.loads(text)
+    document = _nullable(yaml.safe_load(text)) if path.suffix == ".yaml" else json.loads(text)
     uri = f"urn:{which}-spec"
     registry: Registry = Registry().with_resource(
         uri, Resource.from_contents(document, default_specification=DRAFT202012)

@@ -53,8 +53,31 @@ def test_api_option_and_setting(ipython: Shell) -> None:
         ipython.shell.run_cell("%%respond --api bridge\nx", store_history=False).raise_error()
 
 
+def test_models_with_no_key_lists_the_offline_backends_and_the_api_each_used(
+    ipython: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    _, shown = ipython.run("%respond models")
+    text = ipython.markdown(shown)
+    assert "**Models at http://offline.nbresponses.invalid/v1** (API setting: `auto`)" in text
+    assert "| `gpt-4.1` | not used yet | 0 / 0 |" in text and "| `offline-chat` | not used yet | 0 / 0 |" in text
+    assert "does not list" not in text and "| `4o-mini` | `gpt-4o-mini` | listed |" in text
+    _, answered = ipython.run("%%respond -m offline-chat\nHello", cell_id="a")
+    assert "does not serve offline-chat on /v1/responses" in ipython.markdown(answered)  # auto mode fell back
+    ipython.run("%%respond\nHello", cell_id="b")
+    _, again = ipython.run("%respond models offline")
+    text = ipython.markdown(again)
+    assert "| `offline-chat` | /chat/completions (bridge) | 0 / 0 |" in text and "`gpt-4.1`" not in text
+    _, every = ipython.run("%respond models")
+    assert "| `gpt-4.1` | /v1/responses | 0 / 0 |" in ipython.markdown(every)
+
+
 def test_models_on_an_endpoint_without_a_list(ipython: Shell) -> None:
-    _, shown = ipython.run("%respond models")  # the offline backend has no GET /models
+    no_list = httpx2.MockTransport(lambda request: httpx2.Response(404, text="404 page not found"))
+    client = nbresponses.Client(api_key="sk-magic-0123456789", base_url=BASE, max_retries=0,
+                                http_client=httpx2.Client(transport=no_list))  # fmt: skip
+    ipython.magics.session.use_client(client)
+    _, shown = ipython.run("%respond models")
     text = ipython.markdown(shown)
     assert "does not list its models (GET /models: HTTP 404)" in text and "No models known yet." in text
 

@@ -278,3 +278,41 @@ def test_ctrl_c_while_a_value_is_read_sends_nothing(ipython: Shell, monkeypatch:
         "\x1b[33mInterrupted while reading {slow} (it did not return); nothing was sent.\x1b[0m"
     ]
     assert backend.requests == []
+
+
+# ----- a bridged turn and the thread's state (the lead's repro: a failed --api chat turn switched it for good) -----
+
+
+def _thread_mode(ipython: Shell, thread: str = "default") -> str:
+    return _store(ipython).thread_mode(ipython.magics.session.notebook or "", thread)
+
+
+def test_a_failed_bridged_turn_leaves_the_thread_in_server_state_and_says_nothing(ipython: Shell) -> None:
+    backend = testing.OfflineBackend()
+    ipython.magics.session.use_client(backend.client(max_retries=0))
+    ipython.run("%respond My name is Grace", cell_id="a")
+    ipython.run("%respond What is my name", cell_id="b")
+    head = _store(ipython).head_id(ipython.magics.session.notebook or "", "default")
+    backend.script([testing.http_error(404, message="Invalid URL (POST /v1/chat/completions)")])
+    result, failed = ipython.run("%respond --api chat hi", cell_id="c")
+    assert isinstance(result.error_in_exec, TurnFailed) and result.error_in_exec.error.status == 404  # type: ignore[attr-defined]
+    assert "Chat Completions bridge" not in ipython.markdown(failed) and "resends" not in ipython.markdown(failed)
+    assert _thread_mode(ipython) == "server"
+    assert _store(ipython).head_id(ipython.magics.session.notebook or "", "default") == head
+    _, again = ipython.run("%respond What is my name again", cell_id="d")
+    assert "Your name is Grace" in ipython.ns["_r"].output_text
+    sent = backend.requests[-1]  # still chained by id on /responses: nothing is resent
+    assert sent["previous_response_id"] == ipython.ns["_r"].previous_response_id and len(sent["input"]) == 1
+    assert _thread_mode(ipython) == "server" and "Note" not in ipython.markdown(again)
+
+
+def test_a_bridged_answer_switches_the_thread_once_with_the_notice_after_it(ipython: Shell) -> None:
+    # no key: the offline backend answers /chat/completions too
+    ipython.run("%respond My name is Grace", cell_id="a")
+    _, bridged = ipython.run("%respond --api chat hi", cell_id="b")
+    shown = ipython.markdown(bridged)
+    assert shown.count("Chat Completions bridge") == 1 and "resends its history" in shown
+    assert shown.index("hi") < shown.index("Chat Completions bridge")  # said after the answer, not before
+    assert _thread_mode(ipython) == "client"
+    _, later = ipython.run("%respond --api chat What is my name", cell_id="c")
+    assert "Your name is Grace" in ipython.ns["_r"].output_text and "bridge" not in ipython.markdown(later)

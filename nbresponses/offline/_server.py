@@ -10,7 +10,7 @@ responses are neither retrievable nor continuable over HTTP; ``background=true``
 ``in_progress`` → ``completed`` (one step per retrieve) and can be cancelled.
 
 Routes are a table (`Route`): other endpoints are added with `OfflineServer.add_route`. The Files and Batch APIs
-(``/files``, ``/batches``) are routes of `_batches`.
+(``/files``, ``/batches``) are routes of `_batches`; ``/chat/completions`` of `_chat` and ``/models`` of `_catalog`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ._body import BodyError, parse_body
+from ._catalog import refuse_chat_only
 from ._events import in_progress_form, response_events
 from ._faults import Fault, Stall
 from ._items import estimate_tokens, expand_compactions, normalize_input, pack_items
@@ -169,6 +170,11 @@ class OfflineServer:
 
         for method, pattern, handler, raw in batch_routes(self, seconds=batch_seconds):
             self.add_route(method, pattern, handler, raw=raw)
+        from ._catalog import model_routes
+        from ._chat import chat_routes
+
+        for method, pattern, handler in (*chat_routes(self), *model_routes()):
+            self.add_route(method, pattern, handler)
 
     # ----- ids -----
 
@@ -269,7 +275,7 @@ class OfflineServer:
             return self._respond(payload, lookup)
 
     def _respond(self, payload: Any, lookup: ContextLookup | None) -> Created | APIError:
-        invalid = check_create(payload)
+        invalid = check_create(payload) or refuse_chat_only(payload)
         if invalid is not None:
             return invalid
         context, parent, missing = self._context(payload, lookup)
