@@ -60,7 +60,8 @@ def test_models_with_no_key_lists_the_offline_backends_and_the_api_each_used(
     _, shown = ipython.run("%respond models")
     text = ipython.markdown(shown)
     assert "**Models at http://offline.nbresponses.invalid/v1** (API setting: `auto`)" in text
-    assert "| `gpt-4.1` | not used yet | 0 / 0 |" in text and "| `offline-chat` | not used yet | 0 / 0 |" in text
+    assert "| `gpt-4.1` | not used yet | 0 / 0 |" in text
+    assert "| `offline-chat` | not used yet | 0 / 0 |" in text
     assert "does not list" not in text and "| `4o-mini` | `gpt-4o-mini` | listed |" in text
     _, answered = ipython.run("%%respond -m offline-chat\nHello", cell_id="a")
     assert "does not serve offline-chat on /v1/responses" in ipython.markdown(answered)  # auto mode fell back

@@ -295,8 +295,10 @@ def test_a_failed_bridged_turn_leaves_the_thread_in_server_state_and_says_nothin
     head = _store(ipython).head_id(ipython.magics.session.notebook or "", "default")
     backend.script([testing.http_error(404, message="Invalid URL (POST /v1/chat/completions)")])
     result, failed = ipython.run("%respond --api chat hi", cell_id="c")
-    assert isinstance(result.error_in_exec, TurnFailed) and result.error_in_exec.error.status == 404  # type: ignore[attr-defined]
-    assert "Chat Completions bridge" not in ipython.markdown(failed) and "resends" not in ipython.markdown(failed)
+    error = result.error_in_exec
+    assert isinstance(error, TurnFailed) and getattr(error.error, "status", None) == 404
+    shown = ipython.markdown(failed)
+    assert "Chat Completions bridge" not in shown and "resends" not in shown
     assert _thread_mode(ipython) == "server"
     assert _store(ipython).head_id(ipython.magics.session.notebook or "", "default") == head
     _, again = ipython.run("%respond What is my name again", cell_id="d")

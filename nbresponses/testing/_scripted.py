@@ -47,7 +47,10 @@ class OfflineBackend:
         self.server = OfflineServer(self._respond, seed=seed, event_delay=event_delay, journal_limit=None)
 
     def script(self, entries: Iterable[ScriptEntry]) -> OfflineBackend:
-        """Queue answers for the next ``POST /responses`` requests, in order. Returns the backend."""
+        """Queue answers for the next ``POST /responses`` (or ``/chat/completions``) requests, in order.
+
+        Returns the backend.
+        """
         with self._lock:
             self._script.extend(entries)
         return self
