@@ -118,3 +118,37 @@ def test_tools_and_schema_through_the_bridge(env: dict[str, str], gateway: tuple
         fmt = gw.chat_bodies()[-1]["response_format"]
         assert fmt["type"] == "json_schema" and fmt["json_schema"]["name"] == "City"
         assert fmt["json_schema"]["schema"]["required"] == ["name", "population"]
+
+
+OFFLINE_SCRIPTED = (
+    "from nbresponses import testing\n"
+    "backend = testing.OfflineBackend()\n"
+    "get_ipython().magics_manager.registry['RespondMagics'].session.use_client(backend.client(max_retries=0))"
+)
+
+
+def test_an_interrupted_or_failed_bridged_turn_leaves_the_thread_in_server_state(tmp_path: Path) -> None:
+    env = {"NBRESPONSES_BACKEND": "offline", "NBRESPONSES_HISTORY": str(tmp_path / "history.sqlite"),
+           "NBRESPONSES_NOTEBOOK": str(tmp_path / "notebook.ipynb")}  # fmt: skip
+    with kernel(**env) as k:
+        start(k)
+        run(k, OFFLINE_SCRIPTED, "setup-2")
+        run(k, "%%respond\nMy name is Grace", "cell-1")
+        # the offline chat endpoint streams "alpha beta", then stalls for an hour: Ctrl-C stops the bridged turn
+        run(k, "backend.script([testing.stall(4, testing.text('alpha beta gamma delta'))])", "script-1")
+        outputs = k.interrupt_when_shown("%%respond --api chat\nhi", "alpha beta")
+        assert [o["ename"] for o in outputs if o["msg_type"] == "error"] == ["TurnInterrupted"]
+        shown = markdown(outputs)
+        assert "alpha beta" in shown and "Chat Completions bridge" not in shown and "resends" not in shown
+        run(k, "backend.script([testing.http_error(404, message='Invalid URL (POST /v1/chat/completions)')])",
+            "script-2")  # fmt: skip
+        failed = k.execute("%%respond --api chat\nhi", cell_id="cell-3")
+        assert [o["ename"] for o in failed if o["msg_type"] == "error"] == ["TurnFailed"]
+        assert "Chat Completions bridge" not in markdown(failed)
+        threads = run(k, "%respond threads", "cell-4")
+        assert "| default | server |" in threads
+        again = run(k, "%%respond\nWhat is my name?", "cell-5")
+        assert "Your name is Grace" in again
+        sent = k.value("[e['body'].get('previous_response_id') is not None for e in backend.journal "
+                       "if e['path'].endswith('/responses')]")  # fmt: skip
+        assert sent == [False, True]  # the last turn still continues turn 1 by id
