@@ -9,18 +9,58 @@ Events that carry a whole object (``output_item.done``, ``content_part.done``, `
 replace what the deltas built, so the server's final word wins; the deltas alone still rebuild everything when
 those events are missing (a cut-off stream, a gateway that drops them).
 
-A live view may take a snapshot from a helper thread while the stream pauses (see ``render``), so `snapshot`
-holds `lock`; `add` does not (it is the per-event hot path): whoever adds while another thread may snapshot
-holds `lock` around its adds, as the stream pump does once per chunk.
+Not thread-safe, and it need not be: one thread adds. A live view that snapshots from a helper thread while
+the stream pauses takes the snapshot through the stream (`EventPump.snapshot`), which holds the pump's lock;
+the pump holds it around its adds, once per chunk.
+
+Partial images (``image_generation_call.partial_image``) are not part of a `Response`: the view that shows
+them keeps them from the events.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
-from .types.events import ResponseStreamEvent
+from .types._tool_events import (
+    ResponseApplyPatchCallOperationDiffDeltaEvent,
+    ResponseApplyPatchCallOperationDiffDoneEvent,
+    ResponseCodeInterpreterCallCodeDeltaEvent,
+    ResponseCodeInterpreterCallCodeDoneEvent,
+    ResponseCustomToolCallInputDeltaEvent,
+    ResponseCustomToolCallInputDoneEvent,
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseFunctionCallArgumentsDoneEvent,
+    ResponseMCPCallArgumentsDeltaEvent,
+    ResponseMCPCallArgumentsDoneEvent,
+    _ContentEvent,
+    _ItemEvent,
+)
+from .types.events import (
+    ResponseCompletedEvent,
+    ResponseContentPartAddedEvent,
+    ResponseContentPartDoneEvent,
+    ResponseCreatedEvent,
+    ResponseErrorEvent,
+    ResponseFailedEvent,
+    ResponseIncompleteEvent,
+    ResponseInProgressEvent,
+    ResponseOutputItemAddedEvent,
+    ResponseOutputItemDoneEvent,
+    ResponseOutputTextAnnotationAddedEvent,
+    ResponseQueuedEvent,
+    ResponseReasoningSummaryPartAddedEvent,
+    ResponseReasoningSummaryPartDoneEvent,
+    ResponseReasoningSummaryTextDeltaEvent,
+    ResponseReasoningSummaryTextDoneEvent,
+    ResponseReasoningTextDeltaEvent,
+    ResponseReasoningTextDoneEvent,
+    ResponseRefusalDeltaEvent,
+    ResponseRefusalDoneEvent,
+    ResponseStreamEvent,
+    ResponseTextDeltaEvent,
+    ResponseTextDoneEvent,
+)
 from .types.response import Response
 
 __all__ = ["TERMINAL_EVENTS", "ResponseAccumulator"]
@@ -49,20 +89,19 @@ _STATUS_EVENTS = {
     "response.mcp_list_tools.failed": "failed",
 }
 
-# delta event type -> (item field the deltas build, done event type, field of the done event with the full value)
-_ITEM_STRING_FIELDS = {
-    "response.function_call_arguments.delta": (
-        "arguments",
-        "response.function_call_arguments.done",
-        "arguments",
-    ),
-    "response.custom_tool_call_input.delta": ("input", "response.custom_tool_call_input.done", "input"),
-    "response.mcp_call_arguments.delta": ("arguments", "response.mcp_call_arguments.done", "arguments"),
-    "response.code_interpreter_call_code.delta": ("code", "response.code_interpreter_call_code.done", "code"),
-}
-
-
 _DIFF = "operation.diff"  # apply_patch diffs stream into item["operation"]["diff"]
+
+_TerminalEvent: TypeAlias = ResponseCompletedEvent | ResponseIncompleteEvent | ResponseFailedEvent
+_ResponseEvent: TypeAlias = (
+    ResponseCreatedEvent | ResponseQueuedEvent | ResponseInProgressEvent | _TerminalEvent
+)
+_ItemStringDelta: TypeAlias = (
+    ResponseFunctionCallArgumentsDeltaEvent
+    | ResponseCustomToolCallInputDeltaEvent
+    | ResponseMCPCallArgumentsDeltaEvent
+    | ResponseCodeInterpreterCallCodeDeltaEvent
+    | ResponseApplyPatchCallOperationDiffDeltaEvent
+)
 
 
 class _Item:
@@ -141,14 +180,12 @@ class ResponseAccumulator:
         self._base: dict[str, Any] = {"object": "response", "output": []}
         self._items: dict[int, _Item] = {}
         self._done_items: set[int] = set()
-        self._partial_images: dict[str, str] = {}
         self._terminal: Response | None = None
         self._error: dict[str, Any] | None = None
         self._snapshot: Response | None = None
         self._dirty = True
         self.event_count = 0
-        self.lock = threading.RLock()
-        """Held by `snapshot`; hold it around `add` when another thread may take snapshots."""
+        # event type -> handler taking that type's event class (one dict lookup per event, no isinstance chain)
         self._handlers: dict[str, Callable[[Any], None]] = {
             "response.created": self._on_response,
             "response.queued": self._on_response,
@@ -159,8 +196,8 @@ class ResponseAccumulator:
             "error": self._on_error,
             "response.output_item.added": self._on_item,
             "response.output_item.done": self._on_item_done,
-            "response.content_part.added": self._on_part,
-            "response.content_part.done": self._on_part,
+            "response.content_part.added": self._on_part_added,
+            "response.content_part.done": self._on_part_done,
             "response.output_text.delta": self._on_text_delta,
             "response.output_text.done": self._on_text_done,
             "response.refusal.delta": self._on_refusal_delta,
@@ -168,17 +205,21 @@ class ResponseAccumulator:
             "response.reasoning_text.delta": self._on_reasoning_text_delta,
             "response.reasoning_text.done": self._on_reasoning_text_done,
             "response.output_text.annotation.added": self._on_annotation,
-            "response.reasoning_summary_part.added": self._on_summary_part,
-            "response.reasoning_summary_part.done": self._on_summary_part,
+            "response.reasoning_summary_part.added": self._on_summary_part_added,
+            "response.reasoning_summary_part.done": self._on_summary_part_done,
             "response.reasoning_summary_text.delta": self._on_summary_delta,
             "response.reasoning_summary_text.done": self._on_summary_done,
-            "response.image_generation_call.partial_image": self._on_partial_image,
-            "response.apply_patch_call_operation_diff.delta": self._on_patch_delta,
+            "response.function_call_arguments.delta": self._string_delta("arguments"),
+            "response.function_call_arguments.done": self._on_function_arguments_done,
+            "response.custom_tool_call_input.delta": self._string_delta("input"),
+            "response.custom_tool_call_input.done": self._on_custom_input_done,
+            "response.mcp_call_arguments.delta": self._string_delta("arguments"),
+            "response.mcp_call_arguments.done": self._on_mcp_arguments_done,
+            "response.code_interpreter_call_code.delta": self._string_delta("code"),
+            "response.code_interpreter_call_code.done": self._on_code_done,
+            "response.apply_patch_call_operation_diff.delta": self._string_delta(_DIFF),
             "response.apply_patch_call_operation_diff.done": self._on_patch_done,
         }
-        for delta_type, (field, done_type, done_field) in _ITEM_STRING_FIELDS.items():
-            self._handlers[delta_type] = self._string_delta(field)
-            self._handlers[done_type] = self._string_done(field, done_field)
         for event_type, status in _STATUS_EVENTS.items():
             self._handlers[event_type] = self._status(status)
 
@@ -213,27 +254,6 @@ class ResponseAccumulator:
         value = self._base.get("id")
         return value if isinstance(value, str) else None
 
-    @property
-    def partial_images(self) -> dict[str, str]:
-        """The latest partial image (base64) of each image generation call still in progress, by item id."""
-        return self._partial_images
-
-    def output_text(self) -> str:
-        """The answer text so far, without building a whole snapshot (cheap enough to call per refresh)."""
-        chunks: list[str] = []
-        for index in sorted(self._items):
-            item = self._items[index]
-            if item.data.get("type") != "message":
-                continue
-            for part, _field, fragments in item.parts.values():
-                if part.get("type") == "output_text":
-                    chunks.append("".join(fragments) if fragments else str(part.get("text", "")))
-            if not item.parts:
-                for part in item.data.get("content") or ():
-                    if isinstance(part, dict) and part.get("type") == "output_text":
-                        chunks.append(str(part.get("text", "")))
-        return "".join(chunks)
-
     def rebuilt(self) -> Response:
         """The response built from the events alone, ignoring the output of the terminal event."""
         data = dict(self._base)
@@ -244,11 +264,8 @@ class ResponseAccumulator:
         """The response as it stands: the terminal event's response once it arrived, else the rebuilt one.
 
         A terminal response with an empty ``output`` (some gateways send that) is filled from the events.
+        The snapshot is cached until the next event.
         """
-        with self.lock:
-            return self._locked_snapshot()
-
-    def _locked_snapshot(self) -> Response:
         if not self._dirty and self._snapshot is not None:
             return self._snapshot
         if self._terminal is not None:
@@ -263,80 +280,87 @@ class ResponseAccumulator:
         self._dirty = False
         return snapshot
 
-    # -- handlers ---------------------------------------------------------------------------------------
+    # -- handlers: the response and errors -----------------------------------------------------------------
 
-    def _on_response(self, event: Any) -> None:
+    def _on_response(self, event: _ResponseEvent) -> None:
         if event.response is not None:
             base = event.response.to_dict()
             base.pop("output", None)
             self._base = base
 
-    def _on_terminal(self, event: Any) -> None:
+    def _on_terminal(self, event: _TerminalEvent) -> None:
         self._on_response(event)
         if event.response is not None:
             self._terminal = event.response
 
-    def _on_error(self, event: Any) -> None:
-        nested = getattr(event, "error", None)
-        if nested is not None and not isinstance(nested, dict):
-            nested = nested.to_dict() if hasattr(nested, "to_dict") else dict(nested)
-        details: dict[str, Any] = dict(nested or {})
-        for key in ("code", "message", "param"):
-            value = getattr(event, key, None)
+    def _on_error(self, event: ResponseErrorEvent) -> None:
+        details: dict[str, Any] = event.error.to_dict() if event.error is not None else {}
+        for key, value in (("code", event.code), ("message", event.message), ("param", event.param)):
             if value is not None:
                 details.setdefault(key, value)
         self._error = details
 
-    def _item(self, event: Any) -> _Item:
+    # -- handlers: items and content parts -----------------------------------------------------------------
+
+    def _item(self, event: _ItemEvent) -> _Item:
         index = event.output_index if event.output_index is not None else len(self._items)
         item = self._items.get(index)
         if item is None:
-            item = self._items[index] = _Item({"type": "message", "id": getattr(event, "item_id", None)})
+            item = self._items[index] = _Item({"type": "message", "id": event.item_id})
         return item
 
-    def _on_item(self, event: Any) -> None:
+    def _on_item(self, event: ResponseOutputItemAddedEvent) -> None:
+        self._set_item(event)
+
+    def _on_item_done(self, event: ResponseOutputItemDoneEvent) -> None:
+        self._done_items.add(self._set_item(event))
+
+    def _set_item(self, event: ResponseOutputItemAddedEvent | ResponseOutputItemDoneEvent) -> int:
         index = event.output_index if event.output_index is not None else len(self._items)
-        self._items[index] = _Item(event.item.to_dict())
+        if event.item is not None:  # (a gateway that leaves it out: the deltas still build the item)
+            self._items[index] = _Item(event.item.to_dict())
+        return index
 
-    def _on_item_done(self, event: Any) -> None:
-        self._on_item(event)
-        self._done_items.add(event.output_index if event.output_index is not None else len(self._items) - 1)
+    def _on_part_added(self, event: ResponseContentPartAddedEvent) -> None:
+        self._set_part(event, keep_fragments=True)
 
-    def _on_part(self, event: Any) -> None:
+    def _on_part_done(self, event: ResponseContentPartDoneEvent) -> None:
+        self._set_part(event, keep_fragments=False)
+
+    def _set_part(
+        self, event: ResponseContentPartAddedEvent | ResponseContentPartDoneEvent, *, keep_fragments: bool
+    ) -> None:
         item = self._item(event)
         part = event.part.to_dict() if event.part is not None else {}
         kind = part.get("type", "output_text")
         field = "refusal" if kind == "refusal" else "text"
         index = event.content_index or 0
         fragments = item.part(index, field, kind)
-        content = item.data["content"]
-        content[index] = part
-        item.parts[index] = (part, field, fragments if event.type.endswith("added") else [])
+        item.data["content"][index] = part
+        item.parts[index] = (part, field, fragments if keep_fragments else [])
 
-    def _on_text_delta(self, event: Any) -> None:
-        self._item(event).part(event.content_index or 0, "text", "output_text").append(event.delta)
+    def _on_text_delta(self, event: ResponseTextDeltaEvent) -> None:
+        self._item(event).part(event.content_index or 0, "text", "output_text").append(event.delta or "")
         if event.logprobs:
             part = self._item(event).parts[event.content_index or 0][0]
-            part.setdefault("logprobs", []).extend(
-                lp.to_dict() if hasattr(lp, "to_dict") else lp for lp in event.logprobs
-            )
+            part.setdefault("logprobs", []).extend(lp.to_dict() for lp in event.logprobs)
 
-    def _on_text_done(self, event: Any) -> None:
+    def _on_text_done(self, event: ResponseTextDoneEvent) -> None:
         self._set_part_text(event, "text", "output_text", event.text)
 
-    def _on_refusal_delta(self, event: Any) -> None:
-        self._item(event).part(event.content_index or 0, "refusal", "refusal").append(event.delta)
+    def _on_refusal_delta(self, event: ResponseRefusalDeltaEvent) -> None:
+        self._item(event).part(event.content_index or 0, "refusal", "refusal").append(event.delta or "")
 
-    def _on_refusal_done(self, event: Any) -> None:
+    def _on_refusal_done(self, event: ResponseRefusalDoneEvent) -> None:
         self._set_part_text(event, "refusal", "refusal", event.refusal)
 
-    def _on_reasoning_text_delta(self, event: Any) -> None:
-        self._item(event).part(event.content_index or 0, "text", "reasoning_text").append(event.delta)
+    def _on_reasoning_text_delta(self, event: ResponseReasoningTextDeltaEvent) -> None:
+        self._item(event).part(event.content_index or 0, "text", "reasoning_text").append(event.delta or "")
 
-    def _on_reasoning_text_done(self, event: Any) -> None:
+    def _on_reasoning_text_done(self, event: ResponseReasoningTextDoneEvent) -> None:
         self._set_part_text(event, "text", "reasoning_text", event.text)
 
-    def _set_part_text(self, event: Any, field: str, kind: str, value: str | None) -> None:
+    def _set_part_text(self, event: _ContentEvent, field: str, kind: str, value: str | None) -> None:
         if value is None:
             return
         item = self._item(event)
@@ -344,7 +368,7 @@ class ResponseAccumulator:
         fragments.clear()
         fragments.append(value)
 
-    def _on_annotation(self, event: Any) -> None:
+    def _on_annotation(self, event: ResponseOutputTextAnnotationAddedEvent) -> None:
         if event.annotation is None:
             return
         item = self._item(event)
@@ -358,51 +382,70 @@ class ResponseAccumulator:
         else:
             annotations.append(annotation)
 
-    def _on_summary_part(self, event: Any) -> None:
+    # -- handlers: reasoning summaries ---------------------------------------------------------------------
+
+    def _on_summary_part_added(self, event: ResponseReasoningSummaryPartAddedEvent) -> None:
+        self._set_summary_part(event, keep_fragments=True)
+
+    def _on_summary_part_done(self, event: ResponseReasoningSummaryPartDoneEvent) -> None:
+        self._set_summary_part(event, keep_fragments=False)
+
+    def _set_summary_part(
+        self,
+        event: ResponseReasoningSummaryPartAddedEvent | ResponseReasoningSummaryPartDoneEvent,
+        *,
+        keep_fragments: bool,
+    ) -> None:
         item = self._item(event)
         index = event.summary_index or 0
         fragments = item.summary(index)
         if event.part is not None:
-            part = event.part.to_dict() if hasattr(event.part, "to_dict") else dict(event.part)
+            part = event.part.to_dict()
             item.data["summary"][index] = part
-            item.summaries[index] = (part, fragments if event.type.endswith("added") else [])
+            item.summaries[index] = (part, fragments if keep_fragments else [])
 
-    def _on_summary_delta(self, event: Any) -> None:
-        self._item(event).summary(event.summary_index or 0).append(event.delta)
+    def _on_summary_delta(self, event: ResponseReasoningSummaryTextDeltaEvent) -> None:
+        self._item(event).summary(event.summary_index or 0).append(event.delta or "")
 
-    def _on_summary_done(self, event: Any) -> None:
+    def _on_summary_done(self, event: ResponseReasoningSummaryTextDoneEvent) -> None:
         if event.text is not None:
             fragments = self._item(event).summary(event.summary_index or 0)
             fragments.clear()
             fragments.append(event.text)
 
-    def _on_partial_image(self, event: Any) -> None:
-        if event.item_id and event.partial_image_b64:
-            self._partial_images[event.item_id] = event.partial_image_b64
+    # -- handlers: tool calls ------------------------------------------------------------------------------
 
-    def _on_patch_delta(self, event: Any) -> None:
-        self._item(event).fragments.setdefault(_DIFF, []).append(event.delta or "")
+    def _string_delta(self, field: str) -> Callable[[_ItemStringDelta], None]:
+        """The handler of the deltas that build the string ``field`` of an item (arguments, input, code...)."""
 
-    def _on_patch_done(self, event: Any) -> None:
-        if getattr(event, "diff", None) is not None:
-            self._item(event).fragments[_DIFF] = [event.diff]
-
-    def _string_delta(self, field: str) -> Callable[[Any], None]:
-        def handle(event: Any) -> None:
-            self._item(event).fragments.setdefault(field, []).append(event.delta)
+        def handle(event: _ItemStringDelta) -> None:
+            self._item(event).fragments.setdefault(field, []).append(event.delta or "")
 
         return handle
 
-    def _string_done(self, field: str, done_field: str) -> Callable[[Any], None]:
-        def handle(event: Any) -> None:
-            value = getattr(event, done_field, None)
-            if value is not None:
-                self._item(event).fragments[field] = [value]
+    def _set_string(self, event: _ItemEvent, field: str, value: str | None) -> None:
+        if value is not None:
+            self._item(event).fragments[field] = [value]
 
-        return handle
+    def _on_function_arguments_done(self, event: ResponseFunctionCallArgumentsDoneEvent) -> None:
+        self._set_string(event, "arguments", event.arguments)
 
-    def _status(self, status: str) -> Callable[[Any], None]:
-        def handle(event: Any) -> None:
+    def _on_custom_input_done(self, event: ResponseCustomToolCallInputDoneEvent) -> None:
+        self._set_string(event, "input", event.input)
+
+    def _on_mcp_arguments_done(self, event: ResponseMCPCallArgumentsDoneEvent) -> None:
+        self._set_string(event, "arguments", event.arguments)
+
+    def _on_code_done(self, event: ResponseCodeInterpreterCallCodeDoneEvent) -> None:
+        self._set_string(event, "code", event.code)
+
+    def _on_patch_done(self, event: ResponseApplyPatchCallOperationDiffDoneEvent) -> None:
+        self._set_string(event, _DIFF, event.diff)
+
+    def _status(self, status: str) -> Callable[[_ItemEvent], None]:
+        """The handler of a hosted tool's progress events: the item's ``status`` becomes ``status``."""
+
+        def handle(event: _ItemEvent) -> None:
             self._item(event).data["status"] = status
 
         return handle

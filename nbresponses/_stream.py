@@ -14,6 +14,11 @@ stream ended:
 The Chat Completions bridge reuses these classes with its own pump (``transports.chat``): chat chunks in, the
 same events and `Response` out.
 
+A live view may snapshot from a helper thread while the stream pauses (``render.TrailingRefresh``), so the
+pump owns the one lock between the two threads: it holds it while it folds a chunk into the accumulator, and
+`EventPump.snapshot` (what `ResponseStream.snapshot` and a view's refreshes call) takes it. The accumulator
+itself stays single-threaded and free of locks.
+
 The HTTP response is closed in a ``finally``: on normal end, on ``break`` out of the loop, on an exception,
 and on ``KeyboardInterrupt`` (a kernel interrupt), so nothing is left holding a connection.
 """
@@ -21,6 +26,7 @@ and on ``KeyboardInterrupt`` (a kernel interrupt), so nothing is left holding a 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from dataclasses import replace
 from types import TracebackType
@@ -47,6 +53,8 @@ class EventPump:
 
     def __init__(self, *, request_id: str | None, secrets: tuple[str, ...]) -> None:
         self.accumulator = ResponseAccumulator()
+        self.lock = threading.RLock()
+        """Held while events are folded into `accumulator` (once per chunk) and by `snapshot`."""
         self.decoder = SSEDecoder()
         self.request_id = request_id
         self.secrets = secrets
@@ -77,8 +85,13 @@ class EventPump:
                     if secret in data:
                         messages[index] = replace(message, data=self.clean(data))
                         break
-        with self.accumulator.lock:  # once per chunk: a view may snapshot from a helper thread
+        with self.lock:  # once per chunk, not per event: a view may snapshot from a helper thread
             return self._add_events(messages)
+
+    def snapshot(self) -> Response:
+        """The response built so far; safe to call from another thread while the stream runs."""
+        with self.lock:
+            return self.accumulator.snapshot()
 
     def clean(self, data: bytes) -> bytes:
         """``data`` without the known secrets (a server that echoes the key must not get it on screen)."""
@@ -128,7 +141,7 @@ class EventPump:
         acc = self.accumulator
         if acc.done or acc.error is not None or not self.done_marker or not acc.items_complete:
             return []
-        with acc.lock:
+        with self.lock:
             data = acc.rebuilt().to_dict()
             data["status"] = "completed"
             event = parse_event(json.dumps({"type": "response.completed", "response": data}))
@@ -149,7 +162,7 @@ class EventPump:
 
     def _partial(self) -> Response | None:
         try:
-            return self.accumulator.snapshot()
+            return self.snapshot()
         except ValidationError:
             return None
 
@@ -165,7 +178,7 @@ class EventPump:
     def final(self) -> Response:
         """The final response, or the error that ended the stream."""
         acc = self.accumulator
-        if acc.error is not None or (acc.done and acc.snapshot().status == "failed"):
+        if acc.error is not None or (acc.done and self.snapshot().status == "failed"):
             response = self._partial()
             error: dict[str, Any] = dict(acc.error or {})
             if response is not None and response.error is not None:
@@ -187,7 +200,7 @@ class EventPump:
                 )
             reason = "the server ended the body" if self.finished else "the body ended"
             raise self.broken(f"{reason} without a terminal event")
-        return acc.snapshot()
+        return self.snapshot()
 
 
 class _Message:
@@ -217,7 +230,7 @@ class _StreamBase:
 
     @property
     def accumulator(self) -> ResponseAccumulator:
-        """The accumulator holding the state built so far."""
+        """The accumulator holding the state built so far (one thread's: from another, call `snapshot`)."""
         return self._pump.accumulator
 
     @property
@@ -226,8 +239,8 @@ class _StreamBase:
         return self._pump.request_id
 
     def snapshot(self) -> Response:
-        """The response as built from the events received so far."""
-        return self._pump.accumulator.snapshot()
+        """The response as built from the events received so far (safe to call from another thread)."""
+        return self._pump.snapshot()
 
     @property
     def notices(self) -> list[str]:

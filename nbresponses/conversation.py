@@ -44,8 +44,8 @@ from ._exceptions import (
 from .store import DEFAULT_THREAD, HeadMoved, HistoryStore, ThreadBusy, ThreadMode, TurnRecord, TurnStatus
 
 if TYPE_CHECKING:
-    from ._accumulator import ResponseAccumulator
     from ._client import Client
+    from ._stream import ResponseStream
     from .pricing import PriceTable
     from .types.events import ResponseStreamEvent
     from .types.response import Response
@@ -55,8 +55,9 @@ __all__ = ["DEFAULT_MODEL", "Conversation", "EventHandler", "wants_client_state"
 DEFAULT_MODEL = "gpt-4.1"
 """The model of a turn that names none (the magic's ``RespondMagics.model`` default too)."""
 
-EventHandler = Callable[["ResponseStreamEvent", "ResponseAccumulator"], None]
-"""Called with each stream event and the accumulator holding the response so far."""
+EventHandler = Callable[["ResponseStreamEvent", Callable[[], "Response"]], None]
+"""Called with each stream event and a function giving the response so far (safe to call from another thread,
+as a live view's trailing refresh does)."""
 
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "codex")
 _STATE_PARAMS = ("previous_response_id", "store")
@@ -174,7 +175,7 @@ class Conversation:
         Args:
             input: the user's text, a list of content parts, or a list of input items.
             cell_id: the notebook cell making the turn; re-sending from the same cell replaces its turn.
-            on_event: called with each stream event and the accumulator (live views).
+            on_event: called with each stream event and a function giving the response so far (live views).
             stream: stream the response (False sends one JSON request).
             prompt: the text logged as the turn's prompt (defaults to the input's first text).
             continues: continue from the thread's head even if ``cell_id`` has a turn there (a tool round
@@ -401,24 +402,24 @@ class Conversation:
         turn, body = self._begin(items, cell_id=cell_id, continues=continues, prompt=prompt, params=params)
         self._sent_previous_id = "previous_response_id" in body
         first_token: list[float] = []
-        accumulator: ResponseAccumulator | None = None
+        live: ResponseStream | None = None
         try:
             if not stream:
                 response = self.client.responses.create(stream=False, **body)
             else:
                 with self.client.responses.stream(**body) as events:
-                    accumulator = events.accumulator
+                    live = events
                     for event in events:
                         if not first_token and event.type.endswith(".delta"):
                             first_token.append(time.time())
                         if on_event is not None:
-                            on_event(event, accumulator)
+                            on_event(event, events.snapshot)
                     response = events.get_final_response()
                     self.notices.extend(getattr(events, "notices", ()))
         except BaseException as error:
             partial = error.response if isinstance(error, (StreamError, ResponseFailedError)) else None
-            if partial is None and accumulator is not None and accumulator.response_id:
-                partial = accumulator.snapshot()
+            if partial is None and live is not None and live.response_id:
+                partial = live.snapshot()
             status: TurnStatus = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
             if status == "interrupted" and body.get("background") and partial is not None and partial.id:
                 self._cancel(partial.id)

@@ -12,7 +12,7 @@ import pytest
 
 from nbresponses import _exceptions as exc
 from nbresponses._accumulator import ResponseAccumulator
-from nbresponses.render import TurnOutcome, TurnStatus, _theme, outcome_bundle
+from nbresponses.render import OutcomeStatus, TurnOutcome, _theme, outcome_bundle
 from nbresponses.render._html import markdown_to_html
 from nbresponses.render._markdown import answer_markdown
 from nbresponses.render._widgets import LIVE_ALLOWANCE, LIVE_BYTES_PER_CHAR, WidgetView
@@ -434,7 +434,7 @@ def test_recorded_streams_render_every_tool_item_on_a_card() -> None:
             for expected in expected_html(item):
                 assert expected in card.value, (recording["name"], item["type"], expected)
         last = finals[-1]
-        status: TurnStatus = "failed" if last.status == "failed" else "completed"
+        status: OutcomeStatus = "failed" if last.status == "failed" else "completed"
         if last.status == "incomplete":
             status = "incomplete"
         outcome = TurnOutcome(response=last, status=status)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import httpx2
 import pytest
 
 import nbresponses
 from nbresponses import _exceptions as exc
+from nbresponses._stream import EventPump
 from tests.sse_fixtures import Recorder, RecordingStream, response_object, split, sse, text_events
 
 BASE = "http://127.0.0.1:9/v1"
@@ -181,3 +183,40 @@ def test_a_key_the_server_echoes_never_reaches_the_events_or_errors() -> None:
     with pytest.raises(exc.StreamError) as info, open_stream(broken) as stream:
         stream.get_final_response()
     assert key.decode() not in str(info.value)
+
+
+# --- the one lock between the stream's thread and a view's helper thread --------------------------------------
+
+
+class RecordingLock:
+    """An RLock that records who took it (what a stream pump holds while it folds, and snapshots take)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.taken = 0
+
+    def __enter__(self) -> bool:
+        self._lock.acquire()
+        self.taken += 1
+        return True
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
+
+
+def test_the_pump_folds_each_chunk_and_snapshots_under_its_lock() -> None:
+    pump = EventPump(request_id=None, secrets=())
+    lock = pump.lock = RecordingLock()  # type: ignore[assignment]
+    chunks = split(sse(text_events(["a", "b", "c"])), 4096)
+    assert len(chunks) == 1
+    events = pump.feed(chunks[0])
+    assert len(events) == 11 and lock.taken == 1  # once per chunk, not per event
+    assert pump.snapshot().output_text == "abc" and lock.taken == 2
+
+
+def test_stream_snapshot_is_the_pumps_locked_one() -> None:
+    with open_stream(sse(text_events(["x", "y"]))) as stream:
+        lock = stream._pump.lock = RecordingLock()  # type: ignore[assignment]
+        next(iter(stream))
+        taken = lock.taken
+        assert stream.snapshot().id == "resp_test0001" and lock.taken == taken + 1

@@ -21,11 +21,12 @@ from nbresponses.structured import StructuredOutputError, parse_output
 from ._params import request_params
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import TracebackType
 
     from nbresponses.conversation import Conversation
     from nbresponses.pricing import PriceTable
-    from nbresponses.render import Decision, LiveView, TurnOutcome, TurnStatus
+    from nbresponses.render import Decision, LiveView, OutcomeStatus, TurnOutcome
     from nbresponses.tools import Tool, ToolCall, ToolResult
     from nbresponses.types.response import Response
 
@@ -255,7 +256,7 @@ class TurnLifecycle:
         """End a turn that got its response (completed, or incomplete with the reason shown)."""
         from nbresponses.render import TurnOutcome
 
-        status: TurnStatus = "incomplete" if response.status == "incomplete" else "completed"
+        status: OutcomeStatus = "incomplete" if response.status == "incomplete" else "completed"
         stats = self.stats()
         if stats is not None:  # the usage bar's numbers, from Python: _r.turn_usage, _r.turn_requests
             response._turn_usage, response._turn_requests = stats.usage(), stats.requests
@@ -348,11 +349,11 @@ class TurnLifecycle:
         self.approve_rest = decision == "run_all"
         return decision != "deny"
 
-    def on_event(self, event: Any, accumulator: Any) -> None:
+    def on_event(self, event: Any, snapshot: Callable[[], Response]) -> None:
         if self.first_token is None and event.type.endswith(".delta"):
             self.first_token = time.time()
         if self.view is not None:
-            self.view.on_event(event, accumulator.snapshot)
+            self.view.on_event(event, snapshot)
 
     def send(
         self, items: list[Any], *, cell_id: str | None, continues: bool, prompt: str, params: dict[str, Any]

@@ -447,10 +447,6 @@ class OfflineServer:
         body = {"id": self.new_id("cmp"), "object": "response.compaction", "output": output}
         return json_reply(200, {**body, "created_at": self.now(), "usage": usage})
 
-    def stored_count(self) -> int:
-        """How many responses are held."""
-        return self.state.count()
-
     # ----- clients wired to this server -----
 
     def transport(self) -> Any:

@@ -27,7 +27,7 @@ from ._cards import LocalCall
 from ._html import markdown_to_html, render_markdown
 from ._map_view import MapSummary, MapView, make_map_view, map_summary, summary_bundle
 from ._markdown import Section
-from ._outcome import TurnOutcome, TurnStatus
+from ._outcome import OutcomeStatus, TurnOutcome
 
 __all__ = [
     "Decision",
@@ -35,11 +35,11 @@ __all__ = [
     "LocalCall",
     "MapSummary",
     "MapView",
+    "OutcomeStatus",
     "Section",
     "Throttle",
     "TrailingRefresh",
     "TurnOutcome",
-    "TurnStatus",
     "ViewMode",
     "detect_mode",
     "interactive_frontend",

@@ -9,9 +9,11 @@ if TYPE_CHECKING:
     from nbresponses.types.response import Response
     from nbresponses.usage_stats import TurnStats
 
-__all__ = ["TurnOutcome", "TurnStatus"]
+__all__ = ["OutcomeStatus", "TurnOutcome"]
 
-TurnStatus = Literal["completed", "incomplete", "failed", "interrupted", "error"]
+OutcomeStatus = Literal["completed", "incomplete", "failed", "interrupted", "error"]
+"""How a turn ended, as a view shows it (``error``: the turn failed before or outside the stream). Not the
+history's `nbresponses.store.TurnStatus`, which also has ``in_progress`` and ``cancelled``."""
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,7 @@ class TurnOutcome:
     """The final (or partial) response of a turn, how it ended, the error if any, and its stats."""
 
     response: Response | None
-    status: TurnStatus = "completed"
+    status: OutcomeStatus = "completed"
     error: BaseException | None = None
     stats: TurnStats | None = None
     notice: str | None = None

@@ -19,6 +19,8 @@ import ipywidgets as widgets
 from IPython import display as ipy_display
 from ipywidgets.widgets.widget_string import HTMLMathStyle
 
+from nbresponses.types.events import ResponseImageGenCallPartialImageEvent
+
 from . import _theme
 from ._approval import ApprovalCard, comm_route
 from ._base import Decision, LiveView
@@ -142,11 +144,13 @@ class WidgetView(LiveView):
         self._last_tail = -1e9
 
     def on_event(self, event: Any, snapshot: Callable[[], Any]) -> None:
-        """One stream event; partial images are kept from their events (snapshots do not carry them)."""
-        if getattr(event, "type", "") == "response.image_generation_call.partial_image":
-            item_id, image = getattr(event, "item_id", None), getattr(event, "partial_image_b64", None)
-            if item_id and image:
-                self._partial_images[item_id] = image
+        """One stream event; partial images are kept from their events, here only (a `Response` has none)."""
+        if (
+            isinstance(event, ResponseImageGenCallPartialImageEvent)
+            and event.item_id
+            and event.partial_image_b64
+        ):
+            self._partial_images[event.item_id] = event.partial_image_b64
         super().on_event(event, snapshot)
 
     def ask_approval(self, name: str, arguments: str, call_id: str = "") -> Decision | None:

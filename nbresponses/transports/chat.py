@@ -82,7 +82,7 @@ class ChatEventPump(EventPump):
         translator = self.translator
         if translator.terminal or not (self.done_marker or translator.finish_reason):
             return []
-        with self.accumulator.lock:
+        with self.lock:
             translator.close()
             return self._drain()
 
@@ -94,7 +94,7 @@ class ChatEventPump(EventPump):
                 raise ValueError("not an object")
         except ValueError:
             raise self._malformed(body[:200]) from None
-        with self.accumulator.lock:
+        with self.lock:
             if data.get("error"):
                 self.translator.fail(
                     data["error"] if isinstance(data["error"], dict) else {"message": str(data["error"])}

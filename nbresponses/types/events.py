@@ -5,6 +5,12 @@ into pydantic-core (one cached ``TypeAdapter``, built on first use). The union i
 an event type this version does not know parses as :class:`UnknownEvent` with every field kept, so a stream
 never breaks on an API addition.
 
+:data:`ResponseStreamEvent`, the static type of every event, is the union of the known events only, as on the
+openai SDK: a type checker narrows a union on a literal tag (``if event.type == "response.output_text.delta":
+event.delta``) only when every member's tag is a literal, and ``UnknownEvent.type`` is any string. So an
+`UnknownEvent` is what this static type leaves out: code that must see API additions tests
+``isinstance(event, UnknownEvent)`` (or ``event.type not in EVENT_TYPES``) first.
+
 Every field but ``type`` is optional: streams recorded in early 2025 have no ``sequence_number``, and gateways
 drop fields. Delta events may carry an ``obfuscation`` string (random padding against length side channels).
 """
@@ -12,7 +18,7 @@ drop fields. Delta events may carry an ``obfuscation`` string (random padding ag
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal, TypeAlias, cast, get_args
 
 from pydantic import Field, TypeAdapter
 
@@ -397,11 +403,11 @@ _KnownEvent = (
 )
 
 
-ResponseStreamEvent = Annotated[
-    Annotated[_KnownEvent, Field(discriminator="type")] | UnknownEvent,
-    Field(union_mode="left_to_right"),
-]
-"""Any event of a Responses API stream."""
+ResponseStreamEvent: TypeAlias = Annotated[_KnownEvent, Field(discriminator="type")]
+"""Any event of a Responses API stream, narrowed by its ``type``; at run time, also `UnknownEvent` (see above)."""
+
+# What the parser validates against: the known events, else UnknownEvent (every field kept).
+_ParsedEvent: TypeAlias = Annotated[ResponseStreamEvent | UnknownEvent, Field(union_mode="left_to_right")]
 
 EVENT_TYPES: frozenset[str] = type_tags(*get_args(_KnownEvent))
 """The ``type`` of every event this version knows."""
@@ -409,8 +415,9 @@ EVENT_TYPES: frozenset[str] = type_tags(*get_args(_KnownEvent))
 
 @functools.cache
 def _event_adapter() -> TypeAdapter[ResponseStreamEvent]:
-    # built on first use, not at import: building the validator of the whole union takes a while
-    return TypeAdapter(ResponseStreamEvent)
+    # built on first use, not at import: building the validator of the whole union takes a while.
+    # Typed as the known union on purpose: UnknownEvent stays out of the static type (see the module docstring).
+    return cast("TypeAdapter[ResponseStreamEvent]", TypeAdapter(_ParsedEvent))
 
 
 def parse_event(data: bytes | str) -> ResponseStreamEvent:
@@ -420,7 +427,8 @@ def parse_event(data: bytes | str) -> ResponseStreamEvent:
         data: The ``data`` field of the event, as bytes or text.
 
     Returns:
-        The event model for its ``type``, or an :class:`UnknownEvent` for a type this version does not know.
+        The event model for its ``type``, or an :class:`UnknownEvent` for a type this version does not know
+        (which the static type leaves out, so that ``event.type`` narrows: see the module docstring).
 
     Raises:
         pydantic.ValidationError: If ``data`` is not JSON or not an object with a string ``type``.
