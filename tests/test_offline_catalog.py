@@ -37,4 +37,4 @@ def test_the_chat_only_model_is_refused_on_responses_over_http_and_websocket() -
     assert refused.value.message == "The model 'offline-chat' is not supported for the responses endpoint."
     with pytest.raises(nbresponses.BadRequestError, match="not supported for the responses endpoint"):
         server.client(transport="websocket").responses.create(model="offline-chat", input="hi")
-    assert server.stored_count() == 0
+    assert server.state.count() == 0
