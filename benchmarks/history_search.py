@@ -21,8 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
-from nbresponses import _search
-from nbresponses.store import HistoryStore
+from nbresponses.store import HistoryStore, _search
 
 NB = "/home/user/analysis.ipynb"
 WORDS = [

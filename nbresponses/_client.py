@@ -277,11 +277,11 @@ class Responses:
 
         The answer is in ``.parsed``; an answer that is not valid JSON for it raises `StructuredOutputError`.
         """
-        from .structured import parse_output, schema_format
+        from .structured import parse_into, schema_format
 
         text = {**(params.pop("text", None) or {}), "format": schema_format(text_format)}
         response = self.create(stream=False, text=text, **params)
-        response._parsed = parse_output(response, text_format)
+        parse_into(response, text_format)
         return response
 
     @overload
@@ -513,11 +513,11 @@ class AsyncResponses:
 
     async def parse(self, *, text_format: Any, **params: Any) -> Response:
         """Create a response whose answer follows ``text_format``; the answer is in ``.parsed``."""
-        from .structured import parse_output, schema_format
+        from .structured import parse_into, schema_format
 
         text = {**(params.pop("text", None) or {}), "format": schema_format(text_format)}
         response = await self.create(stream=False, text=text, **params)
-        response._parsed = parse_output(response, text_format)
+        parse_into(response, text_format)
         return response
 
     async def retrieve(

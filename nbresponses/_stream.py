@@ -41,7 +41,7 @@ from ._http import request_id
 from ._secrets import REDACTED, known, redact
 from ._sse import SSEDecoder
 from .types.events import ResponseStreamEvent, parse_event
-from .types.response import Response
+from .types.response import Response, end_status
 
 __all__ = ["AsyncResponseStream", "AsyncResponseStreamManager", "EventPump", "ResponseStream"]
 
@@ -127,9 +127,7 @@ class EventPump:
             response = Response.model_validate_json(body)
         except ValidationError:
             raise self._malformed(body[:200]) from None
-        kind = "response.incomplete" if response.status == "incomplete" else "response.completed"
-        if response.status == "failed":
-            kind = "response.failed"
+        kind = "response.failed" if response.status == "failed" else f"response.{end_status(response.status)}"
         payload = {"type": kind, "sequence_number": 0, "response": response.to_dict()}
         return self._events([_Message(json.dumps(payload).encode())])
 

@@ -147,6 +147,11 @@ class Conversation:
         """The id of a turn begun and not yet closed in the history (a write failed while it ran)."""
         self.on_wait: Callable[[str], None] | None = None
         """Told once per turn when it waits for another process's turn on the same thread."""
+        self.first_token_at: float | None = None
+        """When the first delta of the last `send`'s stream arrived (``time.time()``); None if none did."""
+        self.last_response: Response | None = None
+        """The last `send`'s response: the final one, or the partial one of a request that failed or was
+        interrupted (None if nothing arrived). The same object the history row was closed with."""
         self._sent_previous_id = False
         self._resend = False  # this turn goes in client state though the thread is in server state (a retry)
         # (store, turn id, the client-state context through that turn): see _context_through.
@@ -186,6 +191,7 @@ class Conversation:
             NBResponsesError: the API error or broken stream, after the turn was logged as failed.
             KeyboardInterrupt: after the partial turn was logged as interrupted.
         """
+        self.first_token_at = self.last_response = None
         items = _user_items(input)
         model = {**self.defaults, **params}.get("model")
         route = self._api_for(model)
@@ -401,7 +407,7 @@ class Conversation:
     ) -> Response:
         turn, body = self._begin(items, cell_id=cell_id, continues=continues, prompt=prompt, params=params)
         self._sent_previous_id = "previous_response_id" in body
-        first_token: list[float] = []
+        self.first_token_at = self.last_response = None
         live: ResponseStream | None = None
         try:
             if not stream:
@@ -409,9 +415,10 @@ class Conversation:
             else:
                 with self.client.responses.stream(**body) as events:
                     live = events
+                    first: float | None = None
                     for event in events:
-                        if not first_token and event.type.endswith(".delta"):
-                            first_token.append(time.time())
+                        if first is None and event.type.endswith(".delta"):
+                            first = self.first_token_at = time.time()
                         if on_event is not None:
                             on_event(event, events.snapshot)
                     response = events.get_final_response()
@@ -420,24 +427,29 @@ class Conversation:
             partial = error.response if isinstance(error, (StreamError, ResponseFailedError)) else None
             if partial is None and live is not None and live.response_id:
                 partial = live.snapshot()
+            self.last_response = partial
             status: TurnStatus = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
             if status == "interrupted" and body.get("background") and partial is not None and partial.id:
                 self._cancel(partial.id)
             try:
-                first = first_token[0] if first_token else None
-                self._finish(turn.id, status=status, response=partial, error=error, first_token_at=first)
+                self._finish(
+                    turn.id, status=status, response=partial, error=error, first_token_at=self.first_token_at
+                )
             except HistoryError as history:  # the turn's own error matters more; say the history failed too
                 self.notices.append(str(history))
             raise
+        self.last_response = response
+        from .types.response import end_status
+
         try:
             self._finish(
                 turn.id,
-                status="incomplete" if response.status == "incomplete" else "completed",
+                status=end_status(response.status),
                 response=response,
                 cost_usd=self.prices.cost(response.model, response.usage)
                 if self.prices is not None
                 else None,
-                first_token_at=first_token[0] if first_token else None,
+                first_token_at=self.first_token_at,
             )
         except HistoryError as error:
             error.response = response  # the answer arrived: it is shown and returned, though not logged

@@ -20,7 +20,7 @@ from ._exceptions import NBResponsesError
 if TYPE_CHECKING:
     from .types.response import Response
 
-__all__ = ["StructuredOutputError", "parse_output", "schema_format", "strict_schema"]
+__all__ = ["StructuredOutputError", "parse_into", "parse_output", "schema_format", "strict_schema"]
 
 _NAME_OK = re.compile(r"[^a-zA-Z0-9_-]")
 
@@ -167,8 +167,10 @@ def parse_output(response: Response, target: Any = None) -> Any:
     Raises:
         StructuredOutputError: the answer was cut off, refused, is not JSON, or does not fit the model.
     """
+    from .types.response import end_status
+
     raw = response.output_text
-    if response.status == "incomplete":
+    if end_status(response.status) == "incomplete":
         reason = response.incomplete_details.reason if response.incomplete_details else None
         advice = (
             "raise --max-output-tokens" if reason in (None, "max_output_tokens") else "the raw text is kept"
@@ -201,3 +203,17 @@ def parse_output(response: Response, target: Any = None) -> Any:
         raise StructuredOutputError(
             f"The JSON does not fit {model.__name__}: {problems}{more}", raw_text=raw
         ) from None
+
+
+def parse_into(response: Response, target: Any = None) -> Any:
+    """Parse ``response``'s answer (`parse_output`) and keep it as ``response.parsed``; returns it.
+
+    The one way nbresponses sets a response's parsed value: ``client.responses.parse`` (sync and async) and the
+    magic's ``--schema`` / ``--json`` turns.
+
+    Raises:
+        StructuredOutputError: as `parse_output`; ``response.parsed`` is left as it was.
+    """
+    value = parse_output(response, target)
+    response.parsed = value
+    return value

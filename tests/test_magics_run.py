@@ -11,9 +11,9 @@ import pytest
 
 from nbresponses import testing
 from nbresponses._exceptions import HistoryError
-from nbresponses._history_file import history_error
 from nbresponses.magics._run import TurnFailed, TurnInterrupted, UnexpectedError
 from nbresponses.store import HistoryStore
+from nbresponses.store._file import history_error
 from tests.magic_shell import Shell
 
 

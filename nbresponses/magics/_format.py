@@ -53,7 +53,9 @@ def code_to_next_cell(magics: RespondMagics, response: Response) -> str:
     if found.left_out:
         kinds = ", ".join(sorted({language or "plain" for language in found.left_out}))
         said += f" Blocks in other languages ({kinds}) were left out."
-    if response.status == "incomplete":
+    from nbresponses.types.response import end_status
+
+    if end_status(response.status) == "incomplete":
         said += " The answer was cut off, so the code may end early."
     return said
 

@@ -27,7 +27,7 @@ def _plain(text: str) -> str:
 
 
 def _highlighted(text: str, words: list[str]) -> str:
-    from nbresponses._search import snippet
+    from nbresponses.store._search import snippet
 
     excerpt, spans = snippet(text, words)
     out, position = [], 0
@@ -61,7 +61,7 @@ def _split_search(args: str) -> tuple[str, bool, int]:
 
 def search_command(m: RespondMagics, args: str) -> None:
     """``%respond history --search TEXT [--all] [--limit N]``: turns whose prompt or answer has every term."""
-    from nbresponses._search import terms
+    from nbresponses.store._search import terms
 
     query, every, limit = _split_search(args)
     if not terms(query):

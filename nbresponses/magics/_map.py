@@ -18,7 +18,8 @@ from IPython.core.error import UsageError
 from nbresponses._exceptions import NBResponsesError
 
 from ._params import request_params
-from ._run import RESULT_NAME, TurnFailed, _prices, show_notices
+from ._run import RESULT_NAME, TurnFailed, show_notices
+from ._turn import turn_client, turn_prices
 
 if TYPE_CHECKING:
     from nbresponses.rowmap import MapJob
@@ -105,18 +106,6 @@ def _thread_prepare(
     return prepare
 
 
-def _client(magics: RespondMagics, api: str, store: Any) -> Any:
-    """The session's client (the offline backend, a gateway...) for ``api``; its rows go over HTTP whatever the
-    notebook's transport (the map sends many at once)."""
-    try:
-        return magics.session.client(base_url=magics.base_url, timeout=magics.timeout, cassette=magics.cassette,
-                                     connect_timeout=magics.connect_timeout, max_retries=magics.max_retries,
-                                     api=api, history=store, transport=magics.transport,
-                                     history_path=magics.history_path)  # fmt: skip
-    except NBResponsesError as error:
-        raise UsageError(str(error)) from None
-
-
 def _target(options: RespondOptions, namespace: dict[str, Any]) -> Any:
     if options.schema:
         return namespace[options.schema]  # request_params checked it
@@ -134,8 +123,9 @@ def _job(magics: RespondMagics, options: RespondOptions, template: str, *, cell_
     params = request_params(options, model=magics.model, instructions=magics.instructions, store=magics.store,
                             namespace=namespace)  # fmt: skip
     store = session.store(magics.history_path)
-    client = _client(magics, options.api or magics.api, store)
-    prices = _prices(magics)
+    # The client and prices a turn would use (the map's rows go over HTTP whatever the notebook's transport).
+    client = turn_client(magics, options.api or magics.api, store)
+    prices = turn_prices(magics)
     budget = _budget(magics, options, store, prices)
     prepare = None
     if options.thread:
@@ -232,7 +222,7 @@ def batches_subcommand(magics: RespondMagics, args: str) -> None:
     session = magics.session
     store = session.store(magics.history_path)
     log = MapLog(store, session.notebook or "notebook")
-    client = _client(magics, "responses", store)
+    client = turn_client(magics, "responses", store)
     if words[:1] == ["cancel"]:
         if len(words) != 2:
             raise UsageError("Usage: %respond batches cancel BATCH_ID")

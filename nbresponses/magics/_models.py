@@ -64,19 +64,14 @@ def models_command(m: RespondMagics, args: str) -> None:
     """Show the models of the configured endpoint."""
     from nbresponses._api_routes import StoredRoutes
 
-    from ._run import _prices
     from ._subcommands import show_markdown
+    from ._turn import turn_client, turn_prices
 
     words = args.split()
     if len(words) > 1 or any(word.startswith("-") for word in words):
         raise UsageError("Usage: %respond models [FILTER]")
     store = m.session.store(m.history_path)
-    try:
-        client = m.session.client(base_url=m.base_url, timeout=m.timeout, connect_timeout=m.connect_timeout,
-                                  max_retries=m.max_retries, cassette=m.cassette, api=m.api, history=store,
-                                  transport=m.transport, history_path=m.history_path)  # fmt: skip
-    except NBResponsesError as error:
-        raise UsageError(str(error)) from None
+    client = turn_client(m, m.api, store)
     listed: list[str] | None = None
     problem = None
     try:
@@ -87,7 +82,7 @@ def models_command(m: RespondMagics, args: str) -> None:
         problem = f"Could not list the models: {error}"
     routes = StoredRoutes(store).routes(client.base_url)
     text = models_markdown(base_url=client.base_url, api=m.api, listed=listed, routes=routes,
-                           prices=_prices(m), problem=problem, pattern=words[0] if words else "")  # fmt: skip
+                           prices=turn_prices(m), problem=problem, pattern=words[0] if words else "")  # fmt: skip
     show_markdown(text + aliases_markdown(m.aliases, listed=listed, pattern=words[0] if words else ""))
 
 

@@ -16,9 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from IPython.core.error import UsageError
 
 from nbresponses._exceptions import NBResponsesError
-from nbresponses.structured import StructuredOutputError, parse_output
-
-from ._params import request_params
+from nbresponses.structured import StructuredOutputError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,7 +24,7 @@ if TYPE_CHECKING:
 
     from nbresponses.conversation import Conversation
     from nbresponses.pricing import PriceTable
-    from nbresponses.render import Decision, LiveView, OutcomeStatus, TurnOutcome
+    from nbresponses.render import Decision, LiveView, TurnOutcome
     from nbresponses.tools import Tool, ToolCall, ToolResult
     from nbresponses.types.response import Response
 
@@ -89,37 +87,6 @@ class UnexpectedError(NBResponsesError):
     def hint(self) -> str:
         """What to do about it."""
         return "The turn was closed as failed. This is likely a bug in nbresponses: `%tb` shows the details."
-
-
-def _prices(magics: RespondMagics) -> PriceTable:
-    """The shipped table (free with the offline backend) with ``RespondMagics.prices`` over it.
-
-    Prices the user sets apply with the offline backend too, so that costs and budgets can be tried without a key.
-    """
-    from nbresponses.pricing import PriceTable, default_prices
-
-    offline = magics.session.uses_offline(magics.base_url)
-    if not offline:
-        from nbresponses.pricing import preload_prices
-
-        preload_prices()  # read the price dataset while the request is on its way
-    table = PriceTable.free() if offline else default_prices()
-    overrides = magics.prices
-    if isinstance(overrides, str) and overrides.strip():
-        try:
-            return table.merged(PriceTable.from_json(overrides))
-        except (OSError, ValueError) as error:
-            reason = getattr(error, "strerror", None) or error
-            raise UsageError(
-                f"RespondMagics.prices: cannot read the price file {overrides!r}: {reason}. Fix the file "
-                "(JSON: {model: {input, output, cached_input}} in USD per million tokens) or set the setting to ''."
-            ) from None
-    if isinstance(overrides, dict) and overrides:
-        try:
-            return table.merged(PriceTable.from_json(overrides))
-        except ValueError as error:
-            raise UsageError(f"RespondMagics.prices: {error}") from None
-    return table
 
 
 def show_notices(notices: list[str]) -> None:
@@ -207,9 +174,11 @@ class TurnLifecycle:
             self.view = make_view(mode, refresh_per_second=magics.refresh_per_second)
         self.started = time.time()
         self.first_token: float | None = None
+        """When this cell's first answer began (its first request that streamed text)."""
         self.responses: list[Response] = []
         self.turn_ids: list[int] = []  # the history rows of this turn's requests
         self.approve_rest = False  # "Run all" was chosen for this cell's calls
+        self.sent = False  # a request was begun: the conversation's last response is this turn's
         self.ended = False
         self._last_turn_before = conversation.last_turn
 
@@ -255,25 +224,24 @@ class TurnLifecycle:
     def complete(self, response: Response, *, notice: str | None = None) -> None:
         """End a turn that got its response (completed, or incomplete with the reason shown)."""
         from nbresponses.render import TurnOutcome
+        from nbresponses.types.response import end_status
 
-        status: OutcomeStatus = "incomplete" if response.status == "incomplete" else "completed"
         stats = self.stats()
         if stats is not None:  # the usage bar's numbers, from Python: _r.turn_usage, _r.turn_requests
             response._turn_usage, response._turn_requests = stats.usage(), stats.requests
-        self._end(TurnOutcome(response=response, status=status, stats=stats, notice=notice))
+        self._end(
+            TurnOutcome(response=response, status=end_status(response.status), stats=stats, notice=notice)
+        )
 
     def _partial(self, error: BaseException) -> Response | None:
-        """The response of a turn that ended by ``error``: the error's own, else the one this turn logged."""
+        """The response of a turn that ended by ``error``: the error's own, else its last request's (final or
+        partial, as the conversation holds it)."""
         from nbresponses.types.response import Response
 
         carried = getattr(error, "response", None)
         if isinstance(carried, Response):
             return carried
-        turn = self.conversation.last_turn
-        if turn is None or turn is self._last_turn_before:  # nothing logged by this turn: no partial
-            return None
-        data = turn.response
-        return Response.model_validate(data) if data else None
+        return self.conversation.last_response if self.sent else None
 
     def _close_row(self, status: Literal["interrupted", "failed"], error: BaseException) -> None:
         if not self.conversation.close_open_turn(status, error):
@@ -350,8 +318,6 @@ class TurnLifecycle:
         return decision != "deny"
 
     def on_event(self, event: Any, snapshot: Callable[[], Response]) -> None:
-        if self.first_token is None and event.type.endswith(".delta"):
-            self.first_token = time.time()
         if self.view is not None:
             self.view.on_event(event, snapshot)
 
@@ -360,10 +326,15 @@ class TurnLifecycle:
     ) -> Response:
         if continues and self.view is not None and self.responses:
             self.view.next_round(self.responses[-1])
-        response = self.conversation.send(
-            items, cell_id=cell_id, on_event=self.on_event, stream=self.options.stream, prompt=prompt,
-            continues=continues, **params,
-        )  # fmt: skip
+        self.sent = True
+        try:
+            response = self.conversation.send(
+                items, cell_id=cell_id, on_event=self.on_event, stream=self.options.stream, prompt=prompt,
+                continues=continues, **params,
+            )  # fmt: skip
+        finally:
+            if self.first_token is None:  # the conversation times each request; the cell's answer began here
+                self.first_token = self.conversation.first_token_at
         self.responses.append(response)
         self._log_row()
         return response
@@ -376,7 +347,10 @@ class TurnLifecycle:
     def stats(self, partial: Response | None = None) -> Any:
         from nbresponses.usage_stats import TurnStats
 
-        responses = [*self.responses, *([partial] if partial is not None else [])]
+        # The partial response is the last request's; after a request that completed (an interrupted tool
+        # round) it is that request's response, counted once.
+        extra = [partial] if partial is not None and not any(r is partial for r in self.responses) else []
+        responses = [*self.responses, *extra]
         if not responses:
             return None
         return TurnStats.from_responses(responses, started=self.started, first_token=self.first_token,
@@ -399,17 +373,6 @@ def _say_waiting(message: str) -> None:
     show_markdown(f"> **Note:** {message}")
 
 
-def _resolve_tools(options: RespondOptions, namespace: dict[str, Any]) -> dict[str, Tool]:
-    if not options.tools:
-        return {}
-    from nbresponses.tools import resolve_tools
-
-    try:
-        return resolve_tools(options.tools, namespace)
-    except (LookupError, TypeError) as error:
-        raise UsageError(str(error).strip("'\"")) from None
-
-
 def _new_conversation(client: Any, params: dict[str, Any], notices: list[str]) -> None:
     """``--conversation new``: create a server-side Conversation for this turn and say its id."""
     if params.get("conversation") != "new":
@@ -421,43 +384,31 @@ def _new_conversation(client: Any, params: dict[str, Any], notices: list[str]) -
 
 def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_id: str | None) -> None:
     """Send one prompt and stream its answer into the cell; bind the `Response` to ``_r`` (and ``--out``)."""
-    from nbresponses._interpolate import ValueInterrupted
-    from nbresponses.inputs import build_input
+    from nbresponses.structured import parse_into
     from nbresponses.tools import run_tool_loop
 
-    from ._prepare import coroutine_runner, prompt_namespace
+    from ._prepare import coroutine_runner
+    from ._turn import prepare_turn
 
-    namespace = magics.shell.user_ns if magics.shell is not None else {}
     session = magics.session
-    tools = _resolve_tools(options, namespace)
-    params = request_params(options, model=magics.model, instructions=magics.instructions, store=magics.store,
-                            namespace=namespace, function_tools=[t.schema for t in tools.values()])  # fmt: skip
-    store = session.store(magics.history_path)
+    prepared = prepare_turn(magics, options, text)
+    namespace, tools, params, store, prices = (
+        prepared.namespace, prepared.tools, prepared.params, prepared.store, prepared.prices
+    )  # fmt: skip
+    conversation = prepared.conversation
     try:
-        prepared = build_input(text, prompt_namespace(magics), interpolate=options.interpolate,
-                               images=tuple(options.images), files=tuple(options.files), max_rows=magics.max_rows,
-                               max_value_chars=magics.max_value_chars)  # fmt: skip
-        client = session.client(base_url=magics.base_url, timeout=magics.timeout, cassette=magics.cassette,
-                                connect_timeout=magics.connect_timeout, max_retries=magics.max_retries,
-                                api=options.api or magics.api, history=store, transport=magics.transport,
-                                history_path=magics.history_path)  # fmt: skip
-        prices = _prices(magics)  # once per turn: a price file is read here
         _check_budget(magics, options, store, prices)
-        _new_conversation(client, params, session.notices)
-        thread = options.thread or magics.thread
-        conversation = session.conversation(thread, client=client, store=store, prices=prices)
-        conversation.on_wait = _say_waiting
+        _new_conversation(prepared.client, params, session.notices)
         if options.new:
             conversation.reset()
-    except ValueInterrupted as stop:  # a repr that never returned: Ctrl-C, and nothing was sent
-        raise TurnInterrupted(str(stop)) from None
-    except NBResponsesError as error:  # an unreadable file, a history that fails: the user's to fix, unsent
+    except NBResponsesError as error:  # a history that fails, a conversation the server would not create
         raise UsageError(str(error)) from None
+    conversation.on_wait = _say_waiting
     session.notices.extend(prepared.warnings)
     show_notices(session.notices)
 
     with TurnLifecycle(magics, options, conversation, namespace=namespace, cell_id=cell_id).start(
-        model=params["model"], thread=thread, runs_tools=bool(tools)
+        model=prepared.model, thread=prepared.thread, runs_tools=bool(tools)
     ) as turn:
         response = turn.send(prepared.content, cell_id=cell_id, continues=False, prompt=text, params=params)
         notice = None
@@ -480,9 +431,7 @@ def run_turn(magics: RespondMagics, options: RespondOptions, text: str, *, cell_
             response, notice = loop.response, loop.stopped
         if options.schema or options.json or options.format == "json":
             try:
-                response._parsed = parse_output(
-                    response, namespace.get(options.schema) if options.schema else None
-                )
+                parse_into(response, namespace.get(options.schema) if options.schema else None)
             except StructuredOutputError as error:
                 notice = f"{error} The raw text is in `{options.out or RESULT_NAME}.output_text`."
         turn.complete(response, notice=notice)

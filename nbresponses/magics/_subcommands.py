@@ -210,36 +210,26 @@ def _count(m: RespondMagics, args: str) -> None:
     and the cell.
     """
     from nbresponses.conversation import wants_client_state
-    from nbresponses.inputs import build_input
     from nbresponses.types.request import InputTokensParams
     from nbresponses.usage_stats import format_cost
 
     from ._options import parse_cell_options, parse_line
-    from ._params import request_params
-    from ._prepare import prepare, prompt_namespace
-    from ._run import _prices, _resolve_tools, show_notices
+    from ._prepare import prepare
+    from ._run import show_notices
+    from ._turn import prepare_turn
 
     line, is_cell, cell = args.partition("\n")
     options, prompt = (parse_cell_options(line), cell) if is_cell else parse_line(args)
     if not prompt.strip() and not options.template:
         raise UsageError("Usage: %respond count PROMPT  (or a %%respond count cell)")
     options, prompt = prepare(m, options, prompt)
-    namespace = m.shell.user_ns if m.shell is not None else {}
-    tools = _resolve_tools(options, namespace)  # function schemas are input tokens too
-    params = request_params(options, model=m.model, instructions=m.instructions, store=m.store,
-                            namespace=namespace, function_tools=[t.schema for t in tools.values()])  # fmt: skip
-    try:
-        prepared = build_input(prompt, prompt_namespace(m), interpolate=options.interpolate,
-                               images=tuple(options.images), files=tuple(options.files), max_rows=m.max_rows,
-                               max_value_chars=m.max_value_chars)  # fmt: skip
-        client = m.session.client(base_url=m.base_url, timeout=m.timeout, connect_timeout=m.connect_timeout,
-                                  max_retries=m.max_retries, cassette=m.cassette, transport=m.transport,
-                                  history_path=m.history_path)  # fmt: skip
-    except NBResponsesError as error:
-        raise UsageError(str(error)) from None
-    prices = _prices(m)
-    thread = options.thread or m.thread
-    conversation = m.session.conversation(thread, client=client, store=_store(m), prices=prices)
+    prepared = prepare_turn(m, options, prompt)  # the request %%respond would send, function schemas included
+    client, conversation, params, thread = (
+        prepared.client,
+        prepared.conversation,
+        prepared.params,
+        prepared.thread,
+    )
     parent = None if options.new or options.conversation else conversation.store.parent_for(
         conversation.notebook, thread
     )  # fmt: skip
@@ -266,9 +256,9 @@ def _count(m: RespondMagics, args: str) -> None:
         raise UsageError(f"Could not count tokens: {error}") from None
     if counted is None:
         raise UsageError("Could not count tokens: the server's answer has no input_tokens.")
-    model = params["model"]
+    model = prepared.model
     where = f", with the context of thread {thread!r}" if parent is not None else ""
-    cost = prices.estimate(model, input_tokens=counted)
+    cost = prepared.prices.estimate(model, input_tokens=counted)
     m.session.notices.extend(prepared.warnings)
     show_notices(m.session.notices)
     print(
@@ -281,7 +271,7 @@ def _usage(m: RespondMagics, args: str) -> None:
     """``%respond usage [THREAD] [--all]``: this notebook's totals (``--all``: every notebook in the history)."""
     from nbresponses.usage_stats import usage_summary_markdown
 
-    from ._run import _prices
+    from ._turn import turn_prices
 
     words = args.split()
     every = "--all" in words
@@ -289,7 +279,7 @@ def _usage(m: RespondMagics, args: str) -> None:
     if len(names) > 1 or any(name.startswith("-") for name in names):
         raise UsageError("Usage: %respond usage [THREAD] [--all]")
     rows = _store(m).usage_rows(None if every else m.session.notebook)
-    show_markdown(usage_summary_markdown(rows, thread=names[0] if names else None, prices=_prices(m)))
+    show_markdown(usage_summary_markdown(rows, thread=names[0] if names else None, prices=turn_prices(m)))
 
 
 def _tools(m: RespondMagics, _args: str) -> None:

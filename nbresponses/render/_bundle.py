@@ -157,10 +157,11 @@ def outcome_text(outcome: TurnOutcome, **kwargs: Any) -> str:
 
 def response_bundle(response: Response) -> dict[str, str]:
     """How a `Response` shows itself when displayed later in a notebook (HTML, Markdown, plain text)."""
+    from nbresponses.types.response import end_status
+
     from ._outcome import TurnOutcome
 
-    incomplete = response.status == "incomplete"
-    return outcome_bundle(TurnOutcome(response=response, status="incomplete" if incomplete else "completed"))
+    return outcome_bundle(TurnOutcome(response=response, status=end_status(response.status)))
 
 
 def response_html(response: Response) -> str:

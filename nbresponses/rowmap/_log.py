@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from nbresponses.types.response import end_status
+
 if TYPE_CHECKING:
     from nbresponses.store import HistoryStore
     from nbresponses.types.response import Response
@@ -129,12 +131,12 @@ class MapLog:
             )
             values.append((
                 self.notebook, row.key, self.cell_id, self.thread,
-                "incomplete" if response.status == "incomplete" else "completed",
+                end_status(response.status),
                 response.model, response.id, self.store._text(response.output_text),
                 usage.input_tokens if usage else None, cached, usage.output_tokens if usage else None, reasoning,
                 usage.total_tokens if usage else None, row.cost_usd, row.batch_id, clock(),
                 self.store._json(dict(row.request)) if row.request is not None else None,
-                self.store._json(response.model_dump_json(exclude_unset=True)),
+                self.store._json(response),
             ))  # fmt: skip
         if not values:
             return 0

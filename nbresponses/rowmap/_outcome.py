@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from nbresponses._exceptions import APIError
+from nbresponses.types.response import end_status
 
 if TYPE_CHECKING:
     from nbresponses.types.response import Response
@@ -48,7 +49,7 @@ class RowOutcome:
     def answered(cls, response: Response, cost_usd: float | None) -> RowOutcome:
         """A row answered now (a ``failed`` response is a failed row with the server's error)."""
         usage = response.usage
-        status: RowStatus = "incomplete" if response.status == "incomplete" else "completed"
+        status: RowStatus = end_status(response.status)
         error = None
         if response.status == "failed":
             status = "failed"
@@ -64,7 +65,7 @@ class RowOutcome:
     @classmethod
     def stored(cls, row: StoredRow) -> RowOutcome:
         """A row answered by an earlier run."""
-        status: RowStatus = "incomplete" if row.status == "incomplete" else "completed"
+        status: RowStatus = end_status(row.status)
         return cls(status, output_text=row.output_text, input_tokens=row.input_tokens,
                    output_tokens=row.output_tokens, cost_usd=row.cost_usd, response_id=row.response_id,
                    model=row.model, resumed=True, response_json=row.response_json)  # fmt: skip

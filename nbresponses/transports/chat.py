@@ -31,7 +31,7 @@ from nbresponses.transports._chat_events import ChatEventTranslator
 from nbresponses.transports._chat_request import chat_request, token_limit_field
 from nbresponses.transports._chat_response import chat_response
 from nbresponses.types.events import ResponseStreamEvent, parse_event
-from nbresponses.types.response import Response
+from nbresponses.types.response import Response, end_status
 
 __all__ = ["CHAT_PATH", "AsyncChatBridge", "ChatBridge", "ChatEventPump", "chat_body_response"]
 
@@ -102,7 +102,7 @@ class ChatEventPump(EventPump):
                 self.finished = True
                 return self._drain()
             response = chat_response(data, request=self.translator._request)
-            kind = "response.incomplete" if response["status"] == "incomplete" else "response.completed"
+            kind = f"response.{end_status(response['status'])}"
             event = parse_event(json.dumps({"type": kind, "sequence_number": 0, "response": response}))
             self.accumulator.add(event)
             self.finished = True

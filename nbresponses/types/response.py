@@ -12,7 +12,7 @@ The other endpoints: :class:`ResponseItemList` (input items), :class:`InputToken
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import PrivateAttr
 
@@ -26,6 +26,7 @@ __all__ = [
     "ConversationResource",
     "DeletedConversationResource",
     "DeletedResponse",
+    "EndStatus",
     "ErrorBody",
     "ErrorObject",
     "IncompleteDetails",
@@ -39,7 +40,20 @@ __all__ = [
     "ResponseReasoning",
     "ResponseTextConfig",
     "ResponseUsage",
+    "end_status",
 ]
+
+EndStatus = Literal["completed", "incomplete"]
+"""How a response that arrived ended, as a turn, a mapped row or a stream's terminal event records it."""
+
+
+def end_status(status: str | None) -> EndStatus:
+    """``"incomplete"`` for a response that stopped early (``status == "incomplete"``), else ``"completed"``.
+
+    The one rule for "completed or incomplete": a response's ``status`` as the API sent it (a gateway that
+    sends none, or ``in_progress`` in a last event, ends completed).
+    """
+    return "incomplete" if status == "incomplete" else "completed"
 
 
 class InputTokensDetails(APIModel):
@@ -155,8 +169,15 @@ class Response(APIModel):
 
     @property
     def parsed(self) -> Any:
-        """The structured answer (model instance or dict) when asked with ``parse``, ``--schema`` or ``--json``."""
+        """The structured answer (model instance or dict) when asked with ``parse``, ``--schema`` or ``--json``.
+
+        Set by `nbresponses.structured.parse_into` (which ``responses.parse`` and the magic use), or assigned.
+        """
         return self._parsed
+
+    @parsed.setter
+    def parsed(self, value: Any) -> None:
+        self._parsed = value
 
     @property
     def turn_usage(self) -> ResponseUsage | None:
@@ -180,7 +201,7 @@ class Response(APIModel):
         response = super().from_openai(value)
         parsed = getattr(value, "output_parsed", None)
         if parsed is not None:
-            response._parsed = parsed
+            response.parsed = parsed
         return response
 
     def to_openai(self) -> Any:

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from nbresponses import _search
-from nbresponses.store import SCHEMA_VERSION, HistoryStore
+from nbresponses.store import SCHEMA_VERSION, HistoryStore, _search
 
 NB = "/home/u/analysis.ipynb"
 
@@ -117,9 +116,9 @@ def test_without_fts5_search_scans_the_history(tmp_path: Path, monkeypatch: pyte
 def test_a_version_1_file_is_indexed_when_opened(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     conn = sqlite3.connect(path)
-    from nbresponses.store import _MIGRATIONS
+    from nbresponses.store._schema import MIGRATIONS
 
-    for statement in _MIGRATIONS[0]:
+    for statement in MIGRATIONS[0]:
         conn.execute(statement)  # type: ignore[arg-type]
     conn.execute("INSERT INTO threads (notebook, name, created_at) VALUES (?, 'default', 0)", (NB,))
     conn.execute(

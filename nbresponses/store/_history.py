@@ -1,39 +1,10 @@
-"""The SQLite history of turns: every request a notebook sends, with its response, usage, timings and errors.
+"""`HistoryStore`: the turns of every notebook in one SQLite file; `open_history` falls back to memory.
 
-One file per user (:func:`default_history_path`), stdlib ``sqlite3`` in WAL mode: kernels write at once.
-
-- A *notebook* is a key chosen by the caller (its path when the frontend gives one, else its kernel).
-- A *thread* (``"default"`` unless named) has a ``mode`` (``"server"``: ``previous_response_id``;
-  ``"client"``: stored items are resent), a ``generation`` (bumped by :meth:`~HistoryStore.reset`) and a
-  ``head_id``: the turn the next request continues from (for a new fork, its source turn).
-- A *turn* is one request, written ``in_progress`` before it is sent; ``parent_id`` links it to the turn it
-  continued, so turns form a tree. A thread's *active path* is the chain from its head back to the root; a
-  fork's runs on into its source thread (copy by reference).
-
-The parent rule (:meth:`~HistoryStore.parent_for`): if the cell has a turn on the active path, the re-run
-replaces it and continues from that turn's parent; otherwise it continues from the head (turns without a
-cell id append). Only ``completed`` and ``incomplete`` turns can be parents, and only they move the head. A
-completed turn becomes the head; the old path's turns after its parent, and every turn of the same thread
-built on them, get ``superseded_by`` = it (kept, off the path). A turn completing after its parent left the
-path (a concurrent re-run) is kept superseded; one completing after a reset stays in its old generation.
-
-Several processes share the file (two kernels on one notebook, a restart). Each turn records the process that
-wrote it. On open, turns left ``in_progress`` by a process of this host that no longer runs become
-``interrupted``. A turn is begun only when no other running process has one in progress on the thread and the
-head is the one its request was built on (:class:`ThreadBusy`, :class:`HeadMoved`: the caller waits or rebuilds),
-so concurrent writers append in order. A re-run replaces a cell's turn only within its kernel lineage: when the
-turns it would supersede were all written by this process or by processes that ended (a restarted kernel), never
-when another running kernel wrote one of them.
-
-No API key is stored: text and JSON pass through `nbresponses._secrets` first; each request is stored once (its
-``input`` is the turn's input items). A file that cannot be used raises `HistoryError` naming it
-(:func:`open_history` falls back to memory). The schema is versioned by ``PRAGMA user_version``;
-``_MIGRATIONS[n]`` takes a file from version ``n`` to ``n + 1`` in one write transaction.
+The rules it keeps (parents, supersession, threads, several processes) are described in `nbresponses.store`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -41,301 +12,25 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
+
+from nbresponses._exceptions import HistoryError
 
 from . import _search
-from ._exceptions import HistoryError
-from ._history_file import connect, history_error
-from ._history_owners import ENDED, HeadMoved, ThreadBusy, claim, close_orphans, own_lineage
-from ._processes import ProcessId, current_process
-from ._secrets import redact, redact_data, redact_json_text
+from ._encode import json_text, loads, plain_text
+from ._file import connect, default_history_path, history_error
+from ._owners import claim, close_orphans, own_lineage
+from ._processes import current_process
+from ._records import CONTINUABLE, FINAL, ThreadMode, ThreadRecord, TurnRecord, TurnStatus, UsageRow
+from ._schema import MIGRATIONS, SCHEMA_VERSION, TABLES
+from ._sql import COLUMNS, FINISH_TURN, INSERT_TURN, PATH, SEGMENT, SUPERSEDE, THREADS, USAGE, where
 
-__all__ = [
-    "DEFAULT_THREAD",
-    "SCHEMA_VERSION",
-    "HeadMoved",
-    "HistoryStore",
-    "ThreadBusy",
-    "ThreadMode",
-    "ThreadRecord",
-    "TurnRecord",
-    "TurnStatus",
-    "UsageRow",
-    "default_history_path",
-    "open_history",
-    "scrub",
-]
+__all__ = ["DEFAULT_THREAD", "HistoryStore", "open_history"]
 
-TurnStatus = Literal["in_progress", "completed", "incomplete", "failed", "interrupted", "cancelled"]
-ThreadMode = Literal["server", "client"]
 DEFAULT_THREAD = "default"
-SCHEMA_VERSION = 5
-_TABLES = frozenset({"threads", "turns", "api_routes", "map_rows", "map_batches"})
-_CONTINUABLE = frozenset({"completed", "incomplete"})
-_FINAL = frozenset({"completed", "incomplete", "failed", "interrupted", "cancelled"})
 _BUSY_TIMEOUT_S = 10.0
 _ANY = object()
-
-Migration = str | Callable[[sqlite3.Connection], None]
-"""One step of a migration: an SQL statement, or a function of the connection (inside the same transaction)."""
-
-_MIGRATIONS: tuple[tuple[Migration, ...], ...] = (
-    (
-        """CREATE TABLE threads (
-            notebook TEXT NOT NULL, name TEXT NOT NULL,
-            mode TEXT NOT NULL DEFAULT 'server' CHECK (mode IN ('server', 'client')),
-            generation INTEGER NOT NULL DEFAULT 0, head_id INTEGER, forked_from INTEGER,
-            created_at REAL NOT NULL, reset_at REAL, PRIMARY KEY (notebook, name))""",
-        """CREATE TABLE turns (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            notebook TEXT NOT NULL, thread TEXT NOT NULL, generation INTEGER NOT NULL,
-            cell_id TEXT, parent_id INTEGER REFERENCES turns(id), superseded_by INTEGER REFERENCES turns(id),
-            status TEXT NOT NULL CHECK (status IN
-                ('in_progress', 'completed', 'incomplete', 'failed', 'interrupted', 'cancelled')),
-            prompt TEXT, model TEXT, response_id TEXT, previous_response_id TEXT,
-            input_tokens INTEGER, cached_tokens INTEGER, output_tokens INTEGER, reasoning_tokens INTEGER,
-            total_tokens INTEGER, cost_usd REAL,
-            started_at REAL NOT NULL, first_token_at REAL, finished_at REAL,
-            error_type TEXT, error_code TEXT, error_message TEXT,
-            request_json TEXT, response_json TEXT, input_items_json TEXT, output_items_json TEXT)""",
-        "CREATE INDEX turns_thread ON turns (notebook, thread, id)",
-        "CREATE INDEX turns_response ON turns (response_id)",
-        "CREATE INDEX turns_cell ON turns (notebook, cell_id)",
-        "CREATE INDEX turns_parent ON turns (parent_id)",
-    ),
-    (  # 1 -> 2: which API each model answered on, per base URL (auto mode of the chat bridge; _api_routes.py)
-        """CREATE TABLE api_routes (
-            base_url TEXT NOT NULL, model TEXT NOT NULL,
-            api TEXT NOT NULL CHECK (api IN ('responses', 'chat')),
-            updated_at REAL NOT NULL, PRIMARY KEY (base_url, model))""",
-    ),
-    (  # 2 -> 3: who wrote each turn, so that turns of processes that ended can be told from running ones
-        "ALTER TABLE turns ADD COLUMN owner_host TEXT",
-        "ALTER TABLE turns ADD COLUMN owner_pid INTEGER",
-        "ALTER TABLE turns ADD COLUMN owner_started REAL",
-        "CREATE INDEX turns_open ON turns (notebook, thread) WHERE status = 'in_progress'",
-        # Turns left running by an earlier version cannot be traced to a process: they ended with it.
-        f"""UPDATE turns SET status = 'interrupted', finished_at = COALESCE(finished_at, started_at),
-            error_type = 'ProcessEnded', error_message = '{ENDED}' WHERE status = 'in_progress'""",
-    ),
-    (  # 3 -> 4: mapping a prompt over a table (nbresponses.rowmap): each row's answer, keyed by its request
-        """CREATE TABLE map_rows (
-            id INTEGER PRIMARY KEY AUTOINCREMENT, notebook TEXT NOT NULL, key TEXT NOT NULL, cell_id TEXT,
-            thread TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('completed', 'incomplete')),
-            model TEXT, response_id TEXT, output_text TEXT,
-            input_tokens INTEGER, cached_tokens INTEGER, output_tokens INTEGER, reasoning_tokens INTEGER,
-            total_tokens INTEGER, cost_usd REAL, batch_id TEXT, created_at REAL NOT NULL,
-            request_json TEXT, response_json TEXT, UNIQUE (notebook, key))""",
-        """CREATE TABLE map_batches (
-            batch_id TEXT PRIMARY KEY, notebook TEXT NOT NULL, cell_id TEXT, base_url TEXT, model TEXT,
-            status TEXT NOT NULL, request_count INTEGER NOT NULL, keys_json TEXT NOT NULL, input_file_id TEXT,
-            counts_json TEXT, created_at REAL NOT NULL, updated_at REAL, collected_at REAL)""",
-        "CREATE INDEX map_batches_notebook ON map_batches (notebook, created_at)",
-    ),
-    (  # 4 -> 5: full-text search of prompts and answers (FTS5, kept by triggers; skipped without FTS5)
-        _search.create_index,
-    ),
-)
-
-
-def default_history_path(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the history lives: ``$NBRESPONSES_HISTORY``, else the platform's user data directory.
-
-    The directory is platformdirs' ``user_data_path("nbresponses")``: ``$XDG_DATA_HOME/nbresponses``
-    (``~/.local/share/nbresponses``) on Linux, ``~/Library/Application Support/nbresponses`` on macOS,
-    ``%LOCALAPPDATA%\\nbresponses`` on Windows; the file is ``history.sqlite3`` in it."""
-    env = os.environ if environ is None else environ
-    if env.get("NBRESPONSES_HISTORY"):
-        return Path(env["NBRESPONSES_HISTORY"]).expanduser()
-    import platformdirs  # here: `import nbresponses` stays cheap
-
-    return platformdirs.user_data_path("nbresponses", appauthor=False) / "history.sqlite3"
-
-
-def scrub(value: Any, secrets: tuple[str, ...] = ()) -> Any:
-    """A copy of JSON-like ``value`` with credentials redacted (`nbresponses._secrets.redact_data`)."""
-    return redact_data(value, secrets)
-
-
-@dataclass(frozen=True)
-class TurnRecord:
-    """One turn. JSON columns are kept as text; the properties parse them."""
-
-    id: int
-    notebook: str
-    thread: str
-    generation: int
-    cell_id: str | None
-    parent_id: int | None
-    superseded_by: int | None
-    status: TurnStatus
-    prompt: str | None
-    model: str | None
-    response_id: str | None
-    previous_response_id: str | None
-    input_tokens: int | None
-    cached_tokens: int | None
-    output_tokens: int | None
-    reasoning_tokens: int | None
-    total_tokens: int | None
-    cost_usd: float | None
-    started_at: float
-    first_token_at: float | None
-    finished_at: float | None
-    error_type: str | None
-    error_code: str | None
-    error_message: str | None
-    request_json: str | None = field(repr=False)
-    response_json: str | None = field(repr=False)
-    input_items_json: str | None = field(repr=False)
-    output_items_json: str | None = field(repr=False)
-    owner_host: str | None = field(default=None, repr=False)
-    owner_pid: int | None = field(default=None, repr=False)
-    owner_started: float | None = field(default=None, repr=False)
-
-    @property
-    def owner(self) -> ProcessId | None:
-        """The process that wrote the turn (None for turns of versions that did not record it)."""
-        if self.owner_host is None or self.owner_pid is None:
-            return None
-        return ProcessId(self.owner_host, self.owner_pid, self.owner_started)
-
-    @property
-    def continuable(self) -> bool:
-        """Whether a later turn may continue from this one (completed or incomplete)."""
-        return self.status in _CONTINUABLE
-
-    @property
-    def request(self) -> dict[str, Any] | None:
-        """The request body as sent (scrubbed); in client state, ``input`` holds this turn's items only.
-
-        The input is stored once, as the input items: a request stored without ``input`` gets them back here.
-        """
-        request = cast("dict[str, Any] | None", _loads(self.request_json))
-        if isinstance(request, dict) and "input" not in request and self.input_items_json is not None:
-            request["input"] = self.input_items
-        return request
-
-    @property
-    def response(self) -> dict[str, Any] | None:
-        """The final response, or the partial one of an interrupted or failed turn."""
-        return cast("dict[str, Any] | None", _loads(self.response_json))
-
-    @property
-    def input_items(self) -> list[Any]:
-        """The input items this turn added to the conversation."""
-        return cast("list[Any]", _loads(self.input_items_json) or [])
-
-    @property
-    def output_items(self) -> list[Any]:
-        """The output items received: the stored ones, else the response's ``output``."""
-        if self.output_items_json is not None:
-            return cast("list[Any]", _loads(self.output_items_json))
-        return list((self.response or {}).get("output") or [])
-
-
-@dataclass(frozen=True)
-class ThreadRecord:
-    """A thread of a notebook; the counts cover all its generations."""
-
-    notebook: str
-    name: str
-    mode: ThreadMode
-    generation: int
-    head_id: int | None
-    forked_from: int | None
-    created_at: float
-    reset_at: float | None
-    turn_count: int
-    last_turn_at: float | None
-    total_tokens: int
-    head_response_id: str | None
-
-
-@dataclass(frozen=True)
-class UsageRow:
-    """Usage of one finished turn (missing counts are 0), for totals per notebook, thread and model."""
-
-    turn_id: int
-    notebook: str
-    thread: str
-    model: str | None
-    status: TurnStatus
-    started_at: float
-    input_tokens: int
-    cached_tokens: int
-    output_tokens: int
-    reasoning_tokens: int
-    total_tokens: int
-    cost_usd: float | None
-
-
-_COLUMNS = ", ".join(f"t.{f.name}" for f in fields(TurnRecord))  # of "turns t"
-# A turn and its ancestors, nearest first; a parent's id is always lower than its child's.
-_PATH = """WITH RECURSIVE path(id, parent_id, cell_id) AS (
-    SELECT id, parent_id, cell_id FROM turns WHERE id = ?
-    UNION ALL SELECT t.id, t.parent_id, t.cell_id FROM turns t JOIN path p ON t.id = p.parent_id)"""
-# The path from a head back to the oldest turn of a cell on it, oldest first: (parent_id, owner) of each turn.
-# The walk is kept (MATERIALIZED, SQLite 3.35+) rather than made twice.
-_MATERIALIZED = "MATERIALIZED" if sqlite3.sqlite_version_info >= (3, 35) else ""
-_SEGMENT = f"""WITH RECURSIVE path(id, parent_id, cell_id, host, pid, started) AS (
-    SELECT id, parent_id, cell_id, owner_host, owner_pid, owner_started FROM turns WHERE id = ?
-    UNION ALL SELECT t.id, t.parent_id, t.cell_id, t.owner_host, t.owner_pid, t.owner_started
-    FROM turns t JOIN path p ON t.id = p.parent_id),
-    walked AS {_MATERIALIZED} (SELECT * FROM path)
-    SELECT parent_id, host, pid, started FROM walked
-    WHERE id >= (SELECT MIN(id) FROM walked WHERE cell_id = ?) ORDER BY id"""
-_SUPERSEDE = """WITH RECURSIVE seg(id, parent_id) AS (SELECT id, parent_id FROM turns WHERE id = :head
-        UNION ALL SELECT t.id, t.parent_id FROM turns t JOIN seg s ON t.id = s.parent_id
-        WHERE s.parent_id IS NOT :parent),
-    doomed(id) AS (SELECT id FROM seg UNION SELECT t.id FROM turns t JOIN doomed d ON t.parent_id = d.id
-        WHERE t.notebook = :nb AND t.thread = :th)
-    UPDATE turns SET superseded_by = :new WHERE id IN (SELECT id FROM doomed)
-    AND notebook = :nb AND thread = :th AND superseded_by IS NULL AND id != :new"""
-_THREADS = """SELECT th.notebook, th.name, th.mode, th.generation, th.head_id, th.forked_from, th.created_at,
-    th.reset_at, COUNT(t.id), MAX(t.started_at), COALESCE(SUM(t.total_tokens), 0), (SELECT h.response_id
-    FROM turns h WHERE h.id = th.head_id) FROM threads th LEFT JOIN turns t ON t.notebook = th.notebook
-    AND t.thread = th.name WHERE th.notebook = ? GROUP BY th.name ORDER BY th.created_at, th.name"""
-_INSERT_TURN = """INSERT INTO turns (notebook, thread, generation, cell_id, parent_id, status, prompt, model,
-    previous_response_id, started_at, request_json, input_items_json, owner_host, owner_pid, owner_started)
-    VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-_FINISH_TURN = """UPDATE turns SET status = ?, response_json = COALESCE(?, response_json),
-    response_id = COALESCE(?, response_id), model = COALESCE(?, model), input_tokens = ?, cached_tokens = ?,
-    output_tokens = ?, reasoning_tokens = ?, total_tokens = ?, cost_usd = ?, output_items_json = ?,
-    first_token_at = COALESCE(first_token_at, ?), finished_at = ?, error_type = ?, error_code = ?,
-    error_message = ? WHERE id = ?"""
-_COUNTS = """COALESCE(input_tokens, 0), COALESCE(cached_tokens, 0), COALESCE(output_tokens, 0),
-    COALESCE(reasoning_tokens, 0), COALESCE(total_tokens, 0), cost_usd"""
-# Turns, and the rows of mapped prompts (negative ids; thread "map" unless one was named).
-_USAGE = f"""SELECT * FROM (SELECT id, notebook, thread, model, status, started_at, {_COUNTS} FROM turns
-    WHERE status != 'in_progress' UNION ALL SELECT -id, notebook, thread, model, status, created_at, {_COUNTS}
-    FROM map_rows) WHERE 1"""
-
-
-def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
-
-
-def _json_default(obj: object) -> Any:
-    if callable(dump := getattr(obj, "model_dump", None)):
-        return dump(mode="json")
-    raise TypeError(f"{type(obj).__name__} is not JSON serializable")
-
-
-def _valid_unicode(text: str) -> str:
-    """``text`` that SQLite can store: lone surrogates (which UTF-8 cannot encode) become U+FFFD."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text
-
-
-def _where(sql: str, **filters: object) -> tuple[str, list[object]]:
-    given = {column: value for column, value in filters.items() if value is not None}
-    return sql + "".join(f" AND {column} = ?" for column in given), list(given.values())
 
 
 class HistoryStore:
@@ -358,7 +53,7 @@ class HistoryStore:
         self._clock = clock
         self._lock = threading.RLock()
         self._conn = connect(
-            self.path, busy_timeout=_BUSY_TIMEOUT_S, schema_version=SCHEMA_VERSION, tables=_TABLES
+            self.path, busy_timeout=_BUSY_TIMEOUT_S, schema_version=SCHEMA_VERSION, tables=TABLES
         )
         # A store dropped without close() still closes its file (Python 3.13 warns about one left open).
         weakref.finalize(self, self._conn.close)
@@ -414,22 +109,17 @@ class HistoryStore:
                 raise HistoryError(
                     f"The history file {self.path} was written by a newer nbresponses.", path=self.path
                 )
-            for statement in (s for statements in _MIGRATIONS[version:] for s in statements):
+            for statement in (s for statements in MIGRATIONS[version:] for s in statements):
                 conn.execute(statement) if isinstance(statement, str) else statement(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             close_orphans(conn, self._clock())
 
     def _json(self, value: object) -> str | None:
-        """JSON text of a JSON-like value, JSON text or pydantic model, scrubbed (lone surrogates replaced)."""
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = json.loads(value)
-        text = _valid_unicode(json.dumps(value, default=_json_default, ensure_ascii=False))
-        return redact_json_text(text, self.secrets)
+        """JSON text of a JSON-like value, JSON text or pydantic model (as received), redacted."""
+        return json_text(value, self.secrets)
 
     def _text(self, value: str | None) -> str | None:
-        return None if value is None else redact(_valid_unicode(value), self.secrets)
+        return plain_text(value, self.secrets)
 
     # ----- threads -----
 
@@ -457,7 +147,7 @@ class HistoryStore:
 
     def threads(self, notebook: str) -> list[ThreadRecord]:
         """The notebook's threads, oldest first."""
-        return [ThreadRecord(*row) for row in self._read(_THREADS, (notebook,))]
+        return [ThreadRecord(*row) for row in self._read(THREADS, (notebook,))]
 
     def reset(self, notebook: str, thread: str = DEFAULT_THREAD) -> int:
         """Start the thread afresh (a new generation, no head); old turns are kept. Returns the generation."""
@@ -520,7 +210,7 @@ class HistoryStore:
         if isinstance(request, Mapping) and input_items is not None and request.get("input") == input_items:
             request = {key: value for key, value in request.items() if key != "input"}  # stored once
         request_text = self._json(request)
-        body = _loads(request_text) or {}
+        body = loads(request_text) or {}
         if parent_id is not None and not (parent := self.get_turn(parent_id)).continuable:
             raise ValueError(f"Turn {parent_id} is {parent.status}; only a completed turn can be continued.")
         items_text, prompt_text = self._json(input_items), self._text(prompt)
@@ -536,10 +226,10 @@ class HistoryStore:
                     expected_head=expected_head,
                     now=self._clock(),
                 )
-            where = (notebook, thread, generation, cell_id, parent_id, prompt_text)
+            place = (notebook, thread, generation, cell_id, parent_id, prompt_text)
             what = (body.get("model"), body.get("previous_response_id"), self._clock(), request_text)
-            params = (*where, *what, items_text, *owner)
-            turn_id = cast(int, conn.execute(_INSERT_TURN, params).lastrowid)
+            params = (*place, *what, items_text, *owner)
+            turn_id = cast(int, conn.execute(INSERT_TURN, params).lastrowid)
         return self.get_turn(turn_id)
 
     def finish_turn(
@@ -561,10 +251,10 @@ class HistoryStore:
         the thread's head and supersedes the part of the path it replaced. Raises :class:`LookupError` for an
         unknown turn and :class:`ValueError` if it is not in progress or ``status`` is not final.
         """
-        if status not in _FINAL:
+        if status not in FINAL:
             raise ValueError(f"A turn cannot finish as {status!r}.")
         response_text = self._json(response)
-        body = _loads(response_text) or {}
+        body = loads(response_text) or {}
         if not isinstance(body, dict):
             raise ValueError("response must be a JSON object.")
         u: Mapping[str, Any] = usage if usage is not None else (body.get("usage") or {})
@@ -582,8 +272,8 @@ class HistoryStore:
                 raise LookupError(f"No turn {turn_id}.")
             if row[0] != "in_progress":
                 raise ValueError(f"Turn {turn_id} already finished as {row[0]}.")
-            conn.execute(_FINISH_TURN, (*given, *rest))
-            if status in _CONTINUABLE and row[5] is None:
+            conn.execute(FINISH_TURN, (*given, *rest))
+            if status in CONTINUABLE and row[5] is None:
                 self._advance(conn, turn_id, row[1:5])
         return self.get_turn(turn_id)
 
@@ -597,7 +287,7 @@ class HistoryStore:
         if not (
             head is None
             or parent_id in (None, head)
-            or conn.execute(f"{_PATH} SELECT 1 FROM path WHERE id = ? LIMIT 1", (head, parent_id)).fetchone()
+            or conn.execute(f"{PATH} SELECT 1 FROM path WHERE id = ? LIMIT 1", (head, parent_id)).fetchone()
         ):
             # The parent left the path while this turn ran (a concurrent re-run): keep the turn, off the path.
             (by,) = conn.execute("SELECT superseded_by FROM turns WHERE id = ?", (parent_id,)).fetchone()
@@ -605,7 +295,7 @@ class HistoryStore:
             return
         if head is not None and parent_id != head:
             params = {"head": head, "parent": parent_id, "nb": notebook, "th": thread, "new": turn_id}
-            conn.execute(_SUPERSEDE, params)
+            conn.execute(SUPERSEDE, params)
         sql = "UPDATE threads SET head_id = ? WHERE notebook = ? AND name = ?"
         conn.execute(sql, (turn_id, notebook, thread))
 
@@ -613,14 +303,14 @@ class HistoryStore:
 
     def get_turn(self, turn_id: int) -> TurnRecord:
         """One turn by id. Raises :class:`LookupError` if unknown."""
-        rows = self._read(f"SELECT {_COLUMNS} FROM turns t WHERE id = ?", (turn_id,))
+        rows = self._read(f"SELECT {COLUMNS} FROM turns t WHERE id = ?", (turn_id,))
         if not rows:
             raise LookupError(f"No turn {turn_id}.")
         return TurnRecord(*rows[0])
 
     def chain(self, turn_id: int | None) -> list[TurnRecord]:
         """The turn and its ancestors, oldest first (empty for None)."""
-        sql = f"{_PATH} SELECT {_COLUMNS} FROM turns t WHERE t.id IN (SELECT id FROM path) ORDER BY t.id"
+        sql = f"{PATH} SELECT {COLUMNS} FROM turns t WHERE t.id IN (SELECT id FROM path) ORDER BY t.id"
         return [TurnRecord(*row) for row in self._read(sql, (turn_id,))] if turn_id is not None else []
 
     def _thread_field(self, notebook: str, thread: str, column: str) -> Any:
@@ -659,7 +349,7 @@ class HistoryStore:
         if parent is not None and cell_id is not None and self._read(f"{sql} LIMIT 1", (notebook, cell_id)):
             # From the cell's oldest turn on the path (a cell's tool rounds are one turn each, replaced
             # together) to the head: the turns a re-run would supersede, with their writers.
-            segment = self._read(_SEGMENT, (parent, cell_id))
+            segment = self._read(SEGMENT, (parent, cell_id))
             if segment and own_lineage(row[1:] for row in segment):
                 parent = segment[0][0]
         return None if parent is None else self.get_turn(parent)
@@ -672,7 +362,7 @@ class HistoryStore:
         self, notebook: str, thread: str | None = DEFAULT_THREAD, *, include_superseded: bool = True
     ) -> list[TurnRecord]:
         """The turns in the order they started, of every generation; of every thread if ``thread`` is None."""
-        sql, params = _where(f"SELECT {_COLUMNS} FROM turns t WHERE notebook = ?", thread=thread)
+        sql, params = where(f"SELECT {COLUMNS} FROM turns t WHERE notebook = ?", thread=thread)
         sql += "" if include_superseded else " AND superseded_by IS NULL"
         return [TurnRecord(*row) for row in self._read(sql + " ORDER BY id", [notebook, *params])]
 
@@ -682,8 +372,8 @@ class HistoryStore:
         """The latest turn with this response id or cell id, preferring completed and not superseded ones."""
         if (response_id is None) == (cell_id is None):
             raise ValueError("Give exactly one of response_id and cell_id.")
-        base = f"SELECT {_COLUMNS} FROM turns t WHERE 1"
-        sql, params = _where(base, response_id=response_id, cell_id=cell_id, notebook=notebook)
+        base = f"SELECT {COLUMNS} FROM turns t WHERE 1"
+        sql, params = where(base, response_id=response_id, cell_id=cell_id, notebook=notebook)
         sql += " ORDER BY status IN ('completed', 'incomplete') DESC, superseded_by IS NULL DESC, id DESC"
         rows = self._read(sql + " LIMIT 1", params)
         return TurnRecord(*rows[0]) if rows else None
@@ -721,7 +411,7 @@ class HistoryStore:
     def usage_rows(self, notebook: str | None = None, thread: str | None = None) -> list[UsageRow]:
         """Per-turn usage of every finished turn and mapped row, oldest first, for totals by notebook, thread
         and model (a mapped row's ``turn_id`` is minus its row id)."""
-        sql, params = _where(_USAGE, notebook=notebook, thread=thread)
+        sql, params = where(USAGE, notebook=notebook, thread=thread)
         return [UsageRow(*row) for row in self._read(sql + " ORDER BY started_at, id", params)]
 
 

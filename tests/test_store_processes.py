@@ -1,4 +1,4 @@
-"""Tests of nbresponses._processes: which process wrote a row, and whether it still runs."""
+"""Tests of nbresponses.store._processes: which process wrote a row, and whether it still runs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from nbresponses._processes import ProcessId, current_process, is_running
+from nbresponses.store._processes import ProcessId, current_process, is_running
 
 
 def test_this_process_runs() -> None:

@@ -1,4 +1,4 @@
-"""Tests of nbresponses._history_file: every unusable history path is one HistoryError naming it, and the
+"""Tests of nbresponses.store._file: every unusable history path is one HistoryError naming it, and the
 user's file is never written to, repaired or replaced."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from nbresponses._exceptions import HistoryError
-from nbresponses._history_file import connect
 from nbresponses.store import SCHEMA_VERSION, HistoryStore, open_history
+from nbresponses.store._file import connect
 
 TABLES = frozenset({"threads", "turns", "api_routes"})
 

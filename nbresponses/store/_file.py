@@ -1,4 +1,4 @@
-"""Opening the SQLite history file without ever harming it: the file is the user's.
+"""Where the SQLite history file lives, and opening it without ever harming it: the file is the user's.
 
 Every way a path can be unusable (a folder, no permission, a read-only file or folder, a file that is not SQLite,
 another program's database, a newer schema) becomes one `HistoryError` naming the file, raised before anything is
@@ -10,14 +10,29 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
-from ._exceptions import HistoryError
+from nbresponses._exceptions import HistoryError
 
-__all__ = ["SQLITE_HEADER", "connect", "history_error"]
+__all__ = ["SQLITE_HEADER", "connect", "default_history_path", "history_error"]
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 _WAL_RETRY_S = 10.0
+
+
+def default_history_path(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the history lives: ``$NBRESPONSES_HISTORY``, else the platform's user data directory.
+
+    The directory is platformdirs' ``user_data_path("nbresponses")``: ``$XDG_DATA_HOME/nbresponses``
+    (``~/.local/share/nbresponses``) on Linux, ``~/Library/Application Support/nbresponses`` on macOS,
+    ``%LOCALAPPDATA%\\nbresponses`` on Windows; the file is ``history.sqlite3`` in it."""
+    env = os.environ if environ is None else environ
+    if env.get("NBRESPONSES_HISTORY"):
+        return Path(env["NBRESPONSES_HISTORY"]).expanduser()
+    import platformdirs  # here: `import nbresponses` stays cheap
+
+    return platformdirs.user_data_path("nbresponses", appauthor=False) / "history.sqlite3"
 
 
 def history_error(path: object, action: str, error: BaseException | str) -> HistoryError:

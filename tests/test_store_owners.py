@@ -1,4 +1,4 @@
-"""Tests of nbresponses._history_owners (through the store): turns of processes that ended are closed, another
+"""Tests of nbresponses.store._owners (through the store): turns of processes that ended are closed, another
 running process holds its thread, and re-runs replace only within a kernel lineage."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from nbresponses._history_owners import BUSY_LIMIT_S, HeadMoved, ThreadBusy
-from nbresponses._processes import current_process
 from nbresponses.store import HistoryStore
+from nbresponses.store._owners import BUSY_LIMIT_S, HeadMoved, ThreadBusy
+from nbresponses.store._processes import current_process
 
 NB = "nb"
 

@@ -1,7 +1,7 @@
 """Which process owns a history turn: turns of processes that ended, other kernels' running turns, lineages.
 
 Several processes write one history file: two kernels on the same notebook, a kernel and its restart. Every turn
-records the process that wrote it (`nbresponses._processes`), and these functions, given an open write
+records the process that wrote it (`nbresponses.store._processes`), and these functions, given an open write
 transaction, decide with it: what is left running by a process that ended (closed as ``interrupted``), whether
 another running process holds the thread (`ThreadBusy`), and whether turns belong to this kernel's lineage (this
 process, or processes that ended: a restarted kernel carries on its predecessor's cells).
