@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         APITimeoutError,
         AuthenticationError,
         BadRequestError,
+        BridgeStateError,
         ConfigurationError,
         ConflictError,
         HistoryError,
@@ -43,7 +44,13 @@ if TYPE_CHECKING:
         UnprocessableEntityError,
     )
     from ._stream import AsyncResponseStream, ResponseStream
+    from .budget import BudgetExceeded
     from .conversation import Conversation
+    from .export import ExportError
+    from .inputs import InputError
+    from .rowmap import BatchUnsupportedError, MapInputError, MapInterrupted
+    from .structured import StructuredOutputError
+    from .testing import CassetteError, CassetteMiss
     from .tools import function_tool_schema, tool
     from .types.events import ResponseStreamEvent
     from .types.response import Response, ResponseUsage
@@ -57,13 +64,22 @@ __all__ = [
     "AsyncResponseStream",
     "AuthenticationError",
     "BadRequestError",
+    "BatchUnsupportedError",
+    "BridgeStateError",
+    "BudgetExceeded",
+    "CassetteError",
+    "CassetteMiss",
     "Client",
     "ConfigurationError",
     "ConflictError",
     "Conversation",
+    "ExportError",
     "HistoryError",
+    "InputError",
     "InternalServerError",
     "InvalidParamsError",
+    "MapInputError",
+    "MapInterrupted",
     "NBResponsesError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -76,6 +92,7 @@ __all__ = [
     "ResponseUsage",
     "StreamError",
     "StreamTimeoutError",
+    "StructuredOutputError",
     "UnprocessableEntityError",
     "__version__",
     "default_client",
@@ -101,8 +118,18 @@ _LAZY = {
     "Response": ".types.response",
     "ResponseUsage": ".types.response",
     "ResponseStreamEvent": ".types.events",
+    # Exceptions raised by one part of the library live with it (the rest are in ._exceptions).
+    "BudgetExceeded": ".budget",
+    "ExportError": ".export",
+    "InputError": ".inputs",
+    "BatchUnsupportedError": ".rowmap",
+    "MapInputError": ".rowmap",
+    "MapInterrupted": ".rowmap",
+    "StructuredOutputError": ".structured",
+    "CassetteError": ".testing",
+    "CassetteMiss": ".testing",
 }
-_EXCEPTIONS = {name for name in __all__ if name.endswith("Error")}
+_EXCEPTIONS = {name for name in __all__ if name.endswith("Error") and name not in _LAZY}
 
 
 def load_ipython_extension(ipython: Any) -> None:

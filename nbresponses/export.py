@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._exceptions import NBResponsesError
+
 if TYPE_CHECKING:
     from .store import HistoryStore, TurnRecord
 
@@ -33,7 +35,7 @@ _UNSAFE_REFERENCE = re.compile(
 _REMOVED = "#unsafe-link-removed"
 
 
-class ExportError(ValueError):
+class ExportError(NBResponsesError, ValueError):
     """The file name or the thread cannot be exported (an unknown suffix, an empty thread)."""
 
 

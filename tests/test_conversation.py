@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -368,3 +369,46 @@ def test_a_head_that_moves_while_the_request_is_built_rebuilds_it(
     monkeypatch.setattr(store, "begin_turn", sneaky_begin)
     chat.send("second", cell_id="b")
     assert backend.requests[1]["previous_response_id"] == "resp_meanwhile" != first.id
+
+
+def test_a_turn_keeps_its_first_token_time_and_its_response(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend().script(
+        [testing.text("hello there"), testing.incomplete(testing.text("cut"))]
+    )
+    chat = Conversation(backend.client(), store=store, notebook="nb", model="m")
+    before = time.time()
+    response = chat.send("hi")
+    assert chat.last_response is response
+    assert chat.first_token_at is not None and before <= chat.first_token_at <= time.time()
+    assert chat.last_turn is not None and chat.last_turn.first_token_at == chat.first_token_at
+    assert chat.last_turn.status == "completed"
+    cut = chat.send("more", stream=False)  # no stream: no first token
+    assert chat.first_token_at is None and chat.last_turn.first_token_at is None
+    assert chat.last_response is cut and chat.last_turn.status == "incomplete"
+
+
+def test_a_failed_or_interrupted_turn_keeps_its_partial_response(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend().script([testing.disconnect(5, testing.text("a b c d e f"))])
+    chat = Conversation(backend.client(), store=store, notebook="nb", model="m")
+    with pytest.raises(exc.StreamError) as broken:
+        chat.send("one")
+    assert chat.last_response is broken.value.response and chat.last_response is not None
+    assert chat.history()[-1].response == chat.last_response.to_dict()  # the row holds the same JSON
+
+    def stop(event: object, accumulator: object) -> None:
+        if getattr(event, "type", "") == "response.output_text.delta":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        chat.send("interrupt me please", on_event=stop)
+    assert chat.last_response is not None and chat.last_response.status == "in_progress"
+    assert chat.first_token_at == chat.history()[-1].first_token_at is not None
+
+
+def test_a_request_that_never_started_leaves_no_response_of_an_earlier_turn(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend().script([testing.text("ok"), testing.http_error(400, message="bad")])
+    chat = Conversation(backend.client(), store=store, notebook="nb", model="m")
+    chat.send("one")
+    with pytest.raises(exc.BadRequestError):
+        chat.send("two")
+    assert chat.last_response is None and chat.first_token_at is None

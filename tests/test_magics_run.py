@@ -318,3 +318,51 @@ def test_a_bridged_answer_switches_the_thread_once_with_the_notice_after_it(ipyt
     assert _thread_mode(ipython) == "client"
     _, later = ipython.run("%respond --api chat What is my name", cell_id="c")
     assert "Your name is Grace" in ipython.ns["_r"].output_text and "bridge" not in ipython.markdown(later)
+
+
+# ----- what the turn shows comes from the conversation: its timing, and its last response, final or partial -----
+
+
+def test_an_interrupted_stream_shows_the_conversations_partial_response_without_reading_the_history(
+    ipython: Shell, outcomes: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nbresponses.store import TurnRecord
+
+    seen: list[str] = []
+
+    def interrupting(self: object, event: Any, snapshot: object) -> None:
+        if event.type == "response.output_text.delta":
+            seen.append(event.delta)
+            if len(seen) == 3:
+                raise KeyboardInterrupt
+
+    def unread(self: TurnRecord) -> None:
+        raise AssertionError("the partial response was read back from the history")
+
+    monkeypatch.setattr("nbresponses.render._display.MarkdownView.on_event", interrupting)
+    monkeypatch.setattr(TurnRecord, "response", property(unread))
+    result, _ = ipython.run("%%respond\nTell me a long story about the sea.", cell_id="a")
+    assert isinstance(result.error_in_exec, TurnInterrupted)
+    conversation = ipython.magics.session._conversations["default"]  # noqa: SLF001  (the turn's conversation)
+    partial = outcomes[-1].response
+    assert outcomes[-1].status == "interrupted" and partial is conversation.last_response is ipython.ns["_r"]
+    assert partial.output_text == "".join(seen)
+    assert outcomes[-1].stats.ttft_s is not None  # the conversation's first-token time, up to the interrupt
+    assert conversation.first_token_at is not None and conversation.last_turn.status == "interrupted"
+
+
+def test_ctrl_c_in_a_tool_shows_the_rounds_response_counted_once(ipython: Shell, outcomes: list[Any]) -> None:
+    def ping(host: str) -> str:
+        """Ping a host."""
+        raise KeyboardInterrupt
+
+    ipython.ns["ping"] = ping
+    backend = testing.OfflineBackend().script([testing.function_call("ping", {"host": "a"}, call_id="c")])
+    ipython.magics.session.use_client(backend.client())
+    result, _ = ipython.run("%%respond --tools ping\nping a", cell_id="a")
+    assert isinstance(result.error_in_exec, TurnInterrupted)
+    outcome = outcomes[-1]
+    assert outcome.status == "interrupted" and outcome.response.function_calls[0].call_id == "c"
+    assert outcome.stats.requests == 1  # one request was sent: its usage is not added twice
+    assert outcome.stats.input_tokens == outcome.response.usage.input_tokens
+    assert len(backend.requests) == 1

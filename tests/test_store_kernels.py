@@ -1,4 +1,4 @@
-"""The history across real kernels (nbresponses/store.py): a kernel killed mid-stream leaves no turn running
+"""The history across real kernels (nbresponses.store): a kernel killed mid-stream leaves no turn running
 forever, and two kernels on one notebook's thread append every turn in order without superseding each other's."""
 
 from __future__ import annotations

@@ -12,7 +12,13 @@ import pytest
 from pydantic import BaseModel, Field
 
 from nbresponses import testing
-from nbresponses.structured import StructuredOutputError, parse_output, schema_format, strict_schema
+from nbresponses.structured import (
+    StructuredOutputError,
+    parse_into,
+    parse_output,
+    schema_format,
+    strict_schema,
+)
 from nbresponses.types.response import Response
 
 
@@ -286,3 +292,26 @@ def test_a_model_that_contains_itself_is_strict_and_keeps_a_bare_reference() -> 
     assert schema["type"] == "object" and schema["required"] == ["name", "child", "children"]
     assert schema["properties"]["child"] == {"$ref": "#/$defs/Node"}  # inlining it would never end
     assert schema["properties"]["children"]["items"] == {"$ref": "#/$defs/Node"}
+
+
+def test_parse_into_keeps_the_value_on_the_response_and_leaves_it_on_failure() -> None:
+    response = answer('{"name": "Ada", "age": 36, "address": {"city": "London"}}')
+    person = parse_into(response, Person)
+    assert isinstance(person, Person) and response.parsed is person and response.output_parsed is person
+    assert parse_into(response) == {"name": "Ada", "age": 36, "address": {"city": "London"}}
+    broken = answer("not json")
+    broken.parsed = "kept"  # the public setter: what was there stays when parsing fails
+    with pytest.raises(StructuredOutputError):
+        parse_into(broken, Person)
+    assert broken.parsed == "kept"
+    assert "parsed" not in broken.to_dict()  # the parsed value is no part of the response's JSON
+
+
+def test_async_client_parse_sets_the_parsed_value() -> None:
+    import asyncio
+
+    async def main() -> Response:
+        async with testing.OfflineBackend().async_client() as client:
+            return await client.responses.parse(model="gpt-4.1", input="Ada is 36.", text_format=Person)
+
+    assert isinstance(asyncio.run(main()).parsed, Person)

@@ -333,3 +333,26 @@ def test_to_openai_keeps_what_a_gateway_adds_or_leaves_out() -> None:
 def test_from_openai_refuses_what_is_not_a_model() -> None:
     with pytest.raises(TypeError, match="takes an openai SDK object or a dict"):
         Response.from_openai(42)
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("completed", "completed"),
+        ("incomplete", "incomplete"),
+        (None, "completed"),
+        ("in_progress", "completed"),
+    ],
+)
+def test_end_status_is_the_one_rule_for_completed_or_incomplete(status: str | None, expected: str) -> None:
+    from nbresponses.types.response import end_status
+
+    assert end_status(status) == expected
+
+
+def test_parsed_is_set_through_its_property_and_stays_out_of_the_json() -> None:
+    response = Response.model_validate({"id": "resp_1", "status": "completed", "output": []})
+    assert response.parsed is None
+    response.parsed = {"a": 1}
+    assert response.parsed == {"a": 1} and response.output_parsed == {"a": 1}
+    assert response.to_dict() == {"id": "resp_1", "status": "completed", "output": []}
