@@ -86,7 +86,9 @@ def test_turn_prices_are_free_offline_with_the_users_prices_over_them(ipython: S
         turn_prices(ipython.magics)
 
 
-def test_turn_client_is_the_sessions_and_a_bad_cassette_is_a_usage_error(ipython: Shell, tmp_path: Path) -> None:
+def test_turn_client_is_the_sessions_and_a_bad_cassette_is_a_usage_error(
+    ipython: Shell, tmp_path: Path
+) -> None:
     store = ipython.magics.session.store(ipython.magics.history_path)
     client = turn_client(ipython.magics, "responses", store)
     assert client is turn_client(ipython.magics, "responses", store)  # the same settings: the same client
