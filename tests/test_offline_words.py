@@ -1,0 +1,28 @@
+"""Tests of nbresponses.offline._words: content words in any script, for the stand-in model's matching."""
+
+from __future__ import annotations
+
+from nbresponses.offline._words import content_words, is_question, mostly_cjk, overlap
+
+
+def test_function_words_count_for_nothing() -> None:
+    assert content_words("What is my name?") == {"name"}
+    assert overlap("What is my name?", "My name is Ada") == 1
+    assert content_words("The price is 3.50 and it's fine") >= {"price", "3.50", "fine"}
+
+
+def test_cjk_splits_into_character_pairs_without_function_words() -> None:
+    asked, said = content_words("我住在哪里？"), content_words("我住在上海")
+    assert {"我住", "住在"} <= asked & said and "上海" in said
+    assert overlap("北京的天气", "天气预报") == 1
+
+
+def test_questions_in_several_languages() -> None:
+    for text in ("Where is it?", "how does this work", "你叫什么名字", "¿Dónde está?", "Wie spät ist es"):
+        assert is_question(text), text
+    assert not is_question("Please summarise the report.")
+
+
+def test_mostly_cjk() -> None:
+    assert mostly_cjk("我住在上海") and mostly_cjk("我住在 Shanghai 上海市中心")
+    assert not mostly_cjk("I live in 上海 with my family") and not mostly_cjk("")
