@@ -178,7 +178,8 @@ def make(key: str, wire: Wire, folder: Path, *, stream: bool) -> Contender:
             messages.append({"role": "user", "content": prompt(n)})
             body = {"model": MODEL, "instructions": INSTRUCTIONS, "input": messages, "store": False}
             response = _create(client, stream=stream, **body)
-            messages.extend(item.model_dump(mode="json") for item in response.output)
+            # The items as received (as the openai SDK resends them, and as the history keeps them).
+            messages.extend(item.to_dict() for item in response.output)
             return response
 
         return Contender(key, wire, client, send_all, messages)
