@@ -24,11 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import nbresponses
 from nbresponses.offline import OfflineServer, OfflineState, create_app
+from nbresponses.testing import offline_client
 from tests.loopback import serve
 
 
 def chain(server: OfflineServer, turns: int) -> tuple[list[float], str]:
-    client = server.client()
+    client = offline_client(server)
     previous = None
     times = []
     for n in range(turns):

@@ -19,7 +19,6 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._accumulator import ResponseAccumulator
-    from ._client import AsyncClient, Client
     from ._default import default_client
     from ._exceptions import (
         APIConnectionError,
@@ -43,8 +42,8 @@ if TYPE_CHECKING:
         StreamTimeoutError,
         UnprocessableEntityError,
     )
-    from ._stream import AsyncResponseStream, ResponseStream
     from .budget import BudgetExceeded
+    from .client import AsyncClient, Client
     from .conversation import Conversation
     from .export import ExportError
     from .inputs import InputError
@@ -52,6 +51,7 @@ if TYPE_CHECKING:
     from .structured import StructuredOutputError
     from .testing import CassetteError, CassetteMiss
     from .tools import function_tool_schema, tool
+    from .transports.stream import AsyncResponseStream, ResponseStream
     from .types.events import ResponseStreamEvent
     from .types.response import Response, ResponseUsage
 
@@ -110,10 +110,10 @@ _LAZY = {
     "tool": ".tools",
     "function_tool_schema": ".tools",
     "Conversation": ".conversation",
-    "Client": "._client",
-    "AsyncClient": "._client",
-    "ResponseStream": "._stream",
-    "AsyncResponseStream": "._stream",
+    "Client": ".client",
+    "AsyncClient": ".client",
+    "ResponseStream": ".transports.stream",
+    "AsyncResponseStream": ".transports.stream",
     "ResponseAccumulator": "._accumulator",
     "Response": ".types.response",
     "ResponseUsage": ".types.response",

@@ -1,5 +1,7 @@
 """Client configuration: keyword arguments > environment > defaults, and the headers sent.
 
+Transport-neutral: timeouts are plain seconds (`Timeouts`); the HTTP transport turns them into httpx2's.
+
 The API key is held in a `Secret` (from `nbresponses._secrets`), whose repr and str never show it and whose value
 is redacted everywhere; it leaves this module only inside the ``Authorization`` header.
 """
@@ -9,8 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-import httpx2
+from typing import Any
 
 from ._exceptions import ConfigurationError
 from ._secrets import Secret
@@ -23,6 +24,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "ClientConfig",
     "Secret",
+    "Timeouts",
     "resolve_config",
 ]
 
@@ -34,6 +36,29 @@ DEFAULT_MAX_RETRIES = 2
 
 
 @dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for a connection, each read (for a stream: between two chunks), a write, a pooled
+    connection; None waits forever."""
+
+    read: float | None = DEFAULT_TIMEOUT
+    connect: float | None = DEFAULT_TIMEOUT
+    write: float | None = DEFAULT_TIMEOUT
+    pool: float | None = DEFAULT_TIMEOUT
+
+    @classmethod
+    def of(cls, timeout: Any, connect_timeout: float | None) -> Timeouts:
+        """From ``timeout=``: seconds (the read timeout; connect from ``connect_timeout``, else at most
+        `DEFAULT_CONNECT_TIMEOUT`), None (the defaults), or an object with ``read``/``connect``/``write``/``pool``
+        (an ``httpx2.Timeout``)."""
+        if hasattr(timeout, "read") and hasattr(timeout, "connect"):
+            return cls(read=timeout.read, connect=timeout.connect, write=getattr(timeout, "write", None),
+                       pool=getattr(timeout, "pool", None))  # fmt: skip
+        read = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+        connect = connect_timeout or min(DEFAULT_CONNECT_TIMEOUT, read)
+        return cls(read=read, connect=connect, write=read, pool=read)
+
+
+@dataclass(frozen=True)
 class ClientConfig:
     """Resolved settings of a client."""
 
@@ -41,7 +66,7 @@ class ClientConfig:
     api_key: Secret | None = field(repr=False)
     organization: str | None = None
     project: str | None = None
-    timeout: httpx2.Timeout = field(default_factory=lambda: httpx2.Timeout(DEFAULT_TIMEOUT))
+    timeout: Timeouts = field(default_factory=Timeouts)
     max_retries: int = DEFAULT_MAX_RETRIES
     default_headers: Mapping[str, str] = field(default_factory=dict)
 
@@ -73,7 +98,7 @@ def resolve_config(
     base_url: str | None,
     organization: str | None,
     project: str | None,
-    timeout: float | httpx2.Timeout | None,
+    timeout: Any,
     connect_timeout: float | None,
     max_retries: int | None,
     default_headers: Mapping[str, str] | None,
@@ -90,11 +115,7 @@ def resolve_config(
             "No API key: set the OPENAI_API_KEY environment variable or pass api_key=... "
             "(in a notebook: %respond login). Without a key, use the offline backend (nbresponses.offline)."
         )
-    if isinstance(timeout, httpx2.Timeout):
-        resolved_timeout = timeout
-    else:
-        read = DEFAULT_TIMEOUT if timeout is None else float(timeout)
-        resolved_timeout = httpx2.Timeout(read, connect=connect_timeout or min(DEFAULT_CONNECT_TIMEOUT, read))
+    resolved_timeout = Timeouts.of(timeout, connect_timeout)
     retries = DEFAULT_MAX_RETRIES if max_retries is None else max_retries
     if retries < 0:
         raise ConfigurationError("max_retries must be 0 or more.")

@@ -1,15 +1,29 @@
-"""`default_client`: the configured API when there is one, the offline backend when there is none."""
+"""`default_client`: the configured API when there is one, the offline backend when there is none.
+
+Also where a client meets the offline server: `offline_client` / `async_offline_client` wire a client to an
+`OfflineServer` in process (neither knows the other: the server is served by the in-process transport).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._client import Client
+from .client import AsyncClient, Client
 
-__all__ = ["OFFLINE_NOTICE", "default_client", "offline_server", "wants_offline"]
+if TYPE_CHECKING:
+    from .offline import OfflineServer
+
+__all__ = [
+    "OFFLINE_NOTICE",
+    "async_offline_client",
+    "default_client",
+    "offline_client",
+    "offline_server",
+    "wants_offline",
+]
 
 OFFLINE_NOTICE = (
     "No OPENAI_API_KEY and no base URL configured: using the offline backend (simulated answers, no network)."
@@ -40,8 +54,43 @@ def default_client(**options: Any) -> Client:
         return Client(**options)
     print(f"nbresponses: {OFFLINE_NOTICE} Set OPENAI_API_KEY, or pass api_key= / base_url=, for a real API.",
           file=sys.stderr)  # fmt: skip
-    client: Client = offline_server().client(**options)
-    return client
+    return offline_client(offline_server(), **options)
+
+
+def _offline_options(server: OfflineServer, options: dict[str, Any]) -> dict[str, Any]:
+    from .offline import OFFLINE_BASE_URL, OFFLINE_KEY
+
+    options.setdefault("api_key", OFFLINE_KEY)
+    options.setdefault("base_url", OFFLINE_BASE_URL)
+    if options.get("transport") == "websocket":
+        options.setdefault("websocket_connect", server.websocket_connector())
+    return options
+
+
+def offline_client(server: OfflineServer | None = None, **options: Any) -> Client:
+    """A `Client` talking to ``server`` (default: a new in-memory `OfflineServer`) in process, with no socket.
+
+    ``options`` go to the client; with ``transport="websocket"`` responses are created over an in-process
+    WebSocket connection.
+    """
+    from .offline import OfflineServer
+    from .transports.http import HTTPClient
+    from .transports.in_process import InProcessTransport
+
+    server = server if server is not None else OfflineServer()
+    transport = InProcessTransport(server)
+    return Client(http_client=HTTPClient(transport=transport), **_offline_options(server, options))
+
+
+def async_offline_client(server: OfflineServer | None = None, **options: Any) -> AsyncClient:
+    """An `AsyncClient` talking to ``server`` in process (see `offline_client`)."""
+    from .offline import OfflineServer
+    from .transports.http import AsyncHTTPClient
+    from .transports.in_process import InProcessTransport
+
+    server = server if server is not None else OfflineServer()
+    transport = InProcessTransport(server)
+    return AsyncClient(http_client=AsyncHTTPClient(transport=transport), **_offline_options(server, options))
 
 
 def offline_server(history_path: str | os.PathLike[str] | None = None) -> Any:

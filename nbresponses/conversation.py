@@ -44,9 +44,9 @@ from ._exceptions import (
 from .store import DEFAULT_THREAD, HeadMoved, HistoryStore, ThreadBusy, ThreadMode, TurnRecord, TurnStatus
 
 if TYPE_CHECKING:
-    from ._client import Client
-    from ._stream import ResponseStream
+    from .client import Client
     from .pricing import PriceTable
+    from .transports.stream import ResponseStream
     from .types.events import ResponseStreamEvent
     from .types.response import Response
 

@@ -1,4 +1,4 @@
-"""Tests of nbresponses._client over httpx2.MockTransport: endpoints, parameters, retries, errors."""
+"""Tests of nbresponses.client over httpx2.MockTransport: endpoints, parameters, retries, errors."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def completed(text: str = "Hello!") -> dict[str, object]:
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record retry sleeps instead of sleeping."""
     slept: list[float] = []
-    monkeypatch.setattr("nbresponses._http.time.sleep", slept.append)
+    monkeypatch.setattr("nbresponses.transports.http.time.sleep", slept.append)
     return slept
 
 

@@ -1,4 +1,4 @@
-"""Tests of nbresponses._models: ``client.models.list()``, and the model list in a model_not_supported hint."""
+"""Tests of nbresponses.client._models: ``client.models.list()``, and the model list in a model_not_supported hint."""
 
 from __future__ import annotations
 

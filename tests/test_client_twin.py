@@ -7,8 +7,9 @@ import asyncio
 import httpx2
 
 from nbresponses import AsyncClient, Client
-from nbresponses._twin import async_twin, observe_responses
+from nbresponses.client._twin import async_twin, observe_responses
 from nbresponses.offline import OfflineServer
+from nbresponses.testing import offline_client
 
 
 def test_the_twin_keeps_the_settings_and_has_no_retries_when_asked() -> None:
@@ -28,7 +29,7 @@ def test_an_in_process_server_is_reached_from_the_twin_and_answers_are_watched()
     seen: list[tuple[int, str]] = []
 
     async def main() -> str:
-        twin = async_twin(server.client())
+        twin = async_twin(offline_client(server))
         with observe_responses(twin, lambda status, headers: seen.append((status, headers["content-type"]))):
             response = await twin.responses.create(model="m", input="hello")
         await twin.responses.create(model="m", input="unwatched")

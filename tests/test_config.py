@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from nbresponses._config import DEFAULT_BASE_URL, Secret, resolve_config
+from nbresponses import Client
+from nbresponses._config import DEFAULT_BASE_URL, Secret, Timeouts, resolve_config
 from nbresponses._exceptions import ConfigurationError
 
 KEY = "sk-test-MARKER-0123456789abcdef"
@@ -65,8 +66,14 @@ def test_bad_base_url_and_retries_are_rejected() -> None:
 def test_timeouts() -> None:
     config = resolve({"OPENAI_API_KEY": KEY}, timeout=30, connect_timeout=2)
     assert config.timeout.read == 30 and config.timeout.connect == 2  # type: ignore[attr-defined]
-    custom = httpx2.Timeout(5.0)
-    assert resolve({"OPENAI_API_KEY": KEY}, timeout=custom).timeout is custom  # type: ignore[attr-defined]
+    custom = httpx2.Timeout(5.0, connect=1.0)
+    assert resolve({"OPENAI_API_KEY": KEY}, timeout=custom).timeout == Timeouts(
+        read=5, connect=1, write=5, pool=5
+    )
+    # The client hands httpx2 the same timeouts it was given.
+    client = Client(api_key=KEY, timeout=custom)
+    assert client.timeout == custom
+    client.close()
 
 
 def test_key_never_in_repr() -> None:

@@ -21,7 +21,7 @@ import pytest
 import nbresponses
 from nbresponses import _exceptions as exc
 from nbresponses._accumulator import TERMINAL_EVENTS, ResponseAccumulator
-from nbresponses._http import status_error
+from nbresponses.transports.http import status_error
 from nbresponses.types.events import parse_event
 from tests.recordings import iter_sse_payloads, load_recordings, require_recordings
 

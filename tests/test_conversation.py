@@ -9,9 +9,10 @@ import pytest
 
 from nbresponses import _exceptions as exc
 from nbresponses import testing
-from nbresponses._client import Client
+from nbresponses.client import Client
 from nbresponses.conversation import Conversation, wants_client_state
 from nbresponses.store import HistoryStore
+from nbresponses.testing import offline_client
 
 
 def _error(cls: type[exc.APIStatusError], status: int, message: str, **kw: str) -> exc.APIStatusError:
@@ -292,7 +293,7 @@ def test_scripts_get_a_thread_each_unless_named_and_the_magics_model(tmp_path: P
     from nbresponses.magics._magic import RespondMagics
     from nbresponses.offline import OfflineServer
 
-    client = OfflineServer().client()
+    client = offline_client(OfflineServer())
     store = HistoryStore(tmp_path / "h.sqlite")
     one, two = Conversation(client, store=store), Conversation(client, store=store)
     assert one.thread != two.thread and one.thread.startswith("script-")

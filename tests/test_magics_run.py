@@ -14,6 +14,7 @@ from nbresponses._exceptions import HistoryError
 from nbresponses.magics._run import TurnFailed, TurnInterrupted, UnexpectedError
 from nbresponses.store import HistoryStore
 from nbresponses.store._file import history_error
+from nbresponses.testing import offline_client
 from tests.magic_shell import Shell
 
 
@@ -122,7 +123,7 @@ def test_conversation_new_creates_one_and_says_its_id(ipython: Shell) -> None:
     ipython.run(f"%%respond --conversation {conversation_id}\nWhat is my name?")
     answer = ipython.ns["_r"]
     assert "Your name is Ada" in answer.output_text and answer.previous_response_id is None
-    client = ipython.magics.session.offline_server.client()
+    client = offline_client(ipython.magics.session.offline_server)
     assert len(client.conversations.items.list(conversation_id).data) == 4
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from nbresponses import BadRequestError, NotFoundError
 from nbresponses.offline import OfflineServer, create_app
+from nbresponses.testing import offline_client
 from tests.loopback import serve
 
 
@@ -32,7 +33,7 @@ def request(custom_id: str, text: str) -> dict[str, object]:
 
 def test_a_batch_goes_from_validating_to_completed_over_its_delay() -> None:
     clock = Clock()
-    client = OfflineServer(clock=clock, batch_seconds=10).client()
+    client = offline_client(OfflineServer(clock=clock, batch_seconds=10))
     file = client.files.create(
         file=jsonl(*(request(f"r{i}", f"hello {i}") for i in range(4))), purpose="batch"
     )
@@ -55,7 +56,7 @@ def test_a_batch_goes_from_validating_to_completed_over_its_delay() -> None:
 
 
 def test_a_bad_input_file_fails_the_batch_with_its_errors() -> None:
-    client = OfflineServer().client()
+    client = offline_client(OfflineServer())
     content = jsonl(request("a", "x"), request("a", "y"), {"custom_id": "b", "method": "GET", "url": "/v1/x",
                                                            "body": {}}) + b"not json\n"  # fmt: skip
     batch = client.batches.create(input_file_id=client.files.create(file=content, purpose="batch").id)
@@ -65,7 +66,7 @@ def test_a_bad_input_file_fails_the_batch_with_its_errors() -> None:
 
 
 def test_requests_that_fail_go_to_the_error_file() -> None:
-    client = OfflineServer(batch_seconds=0).client()
+    client = offline_client(OfflineServer(batch_seconds=0))
     content = jsonl(request("ok", "x"), {**request("bad", "y"), "body": {"input": "no model"}})
     batch = client.batches.create(input_file_id=client.files.create(file=content, purpose="batch").id)
     done = client.batches.retrieve(batch.id)
@@ -76,7 +77,7 @@ def test_requests_that_fail_go_to_the_error_file() -> None:
 
 def test_cancelling_keeps_what_was_answered() -> None:
     clock = Clock()
-    client = OfflineServer(clock=clock, batch_seconds=10).client()
+    client = offline_client(OfflineServer(clock=clock, batch_seconds=10))
     file = client.files.create(file=jsonl(*(request(f"r{i}", "x") for i in range(4))), purpose="batch")
     batch = client.batches.create(input_file_id=file.id)
     clock.now += 5
@@ -97,7 +98,7 @@ def test_cancelling_keeps_what_was_answered() -> None:
     ],
 )
 def test_what_the_service_refuses_is_refused(change: dict[str, str], message: str) -> None:
-    client = OfflineServer().client()
+    client = offline_client(OfflineServer())
     file = client.files.create(file=jsonl(request("a", "x")), purpose="batch")
     payload = {"input_file_id": file.id, "endpoint": "/v1/responses", "completion_window": "24h", **change}
     with pytest.raises((BadRequestError, NotFoundError), match=message):
@@ -106,11 +107,11 @@ def test_what_the_service_refuses_is_refused(change: dict[str, str], message: st
 
 def test_batches_outlive_the_server_in_a_file(tmp_path: Path) -> None:
     path = tmp_path / "files.sqlite"
-    first = OfflineServer(database=path, batch_seconds=0).client()
+    first = offline_client(OfflineServer(database=path, batch_seconds=0))
     batch = first.batches.create(
         input_file_id=first.files.create(file=jsonl(request("a", "x")), purpose="batch").id
     )
-    again = OfflineServer(database=path, batch_seconds=0).client().batches.retrieve(batch.id)
+    again = offline_client(OfflineServer(database=path, batch_seconds=0)).batches.retrieve(batch.id)
     assert again.status == "completed" and again.output_file_id
 
 

@@ -6,11 +6,12 @@ import pytest
 
 import nbresponses
 from nbresponses.offline import OfflineServer
+from nbresponses.testing import async_offline_client, offline_client
 
 
 @pytest.fixture
 def client() -> nbresponses.Client:
-    return OfflineServer().client()
+    return offline_client(OfflineServer())
 
 
 def test_create_retrieve_update_delete(client: nbresponses.Client) -> None:
@@ -71,7 +72,7 @@ def test_conversation_and_previous_response_id_are_exclusive(client: nbresponses
 
 
 async def test_async_conversations() -> None:
-    client = OfflineServer().async_client()
+    client = async_offline_client(OfflineServer())
     made = await client.conversations.create(metadata={"k": "v"})
     await client.conversations.items.create(made.id, items=[{"role": "user", "content": "hello"}])
     listed = await client.conversations.items.list(made.id)

@@ -10,6 +10,7 @@ import pytest
 from nbresponses import NotFoundError
 from nbresponses.offline import OfflineServer, create_app
 from nbresponses.offline._files import FileStore, parse_multipart
+from nbresponses.testing import offline_client
 from tests.loopback import serve
 
 
@@ -23,7 +24,7 @@ def test_multipart_fields_are_read_from_the_body_alone() -> None:
 
 
 def test_upload_read_list_delete() -> None:
-    client = OfflineServer().client()
+    client = offline_client(OfflineServer())
     uploaded = client.files.create(file=("in.jsonl", b"line\n"), purpose="batch")
     assert uploaded.id.startswith("file-") and uploaded.bytes == 5 and uploaded.filename == "in.jsonl"
     assert client.files.retrieve(uploaded.id).purpose == "batch"
@@ -37,8 +38,8 @@ def test_upload_read_list_delete() -> None:
 
 def test_files_outlive_the_server_in_a_file(tmp_path: Path) -> None:
     path = tmp_path / "files.sqlite"
-    uploaded = OfflineServer(database=path).client().files.create(file=b"x", purpose="user_data")
-    assert OfflineServer(database=path).client().files.content(uploaded.id) == b"x"
+    uploaded = offline_client(OfflineServer(database=path)).files.create(file=b"x", purpose="user_data")
+    assert offline_client(OfflineServer(database=path)).files.content(uploaded.id) == b"x"
     assert FileStore(path).file(uploaded.id)["purpose"] == "user_data"
 
 

@@ -8,6 +8,7 @@ import jsonschema
 
 from nbresponses.offline import ModelRequest, default_model
 from nbresponses.offline._items import normalize_input
+from nbresponses.testing import offline_client
 
 WEATHER = {
     "type": "function",
@@ -152,7 +153,7 @@ def test_a_capped_table_counts_its_shown_rows_and_says_how_many_it_stands_for() 
 def _server_chain(*prompts: str, **body: object) -> list[str]:
     from nbresponses.offline import OfflineServer
 
-    client = OfflineServer().client()
+    client = offline_client(OfflineServer())
     previous = None
     answers = []
     for prompt in prompts:

@@ -8,6 +8,7 @@ import pytest
 
 import nbresponses
 from nbresponses.offline import OfflineServer
+from nbresponses.testing import async_offline_client, offline_client
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def server() -> OfflineServer:
 
 @pytest.fixture
 def client(server: OfflineServer) -> nbresponses.Client:
-    return server.client()
+    return offline_client(server)
 
 
 def test_create_and_retrieve(client: nbresponses.Client) -> None:
@@ -133,7 +134,7 @@ def test_journal_records_requests(server: OfflineServer, client: nbresponses.Cli
 
 
 async def test_async_client_over_the_same_transport(server: OfflineServer) -> None:
-    client = server.async_client()
+    client = async_offline_client(server)
     created = await client.responses.create(model="m", input="async hello")
     stream = await client.responses.stream(model="m", input="async stream", previous_response_id=created.id)
     async with stream:
@@ -158,12 +159,12 @@ def test_store_false_responses_are_not_kept_in_memory(
 
 def test_the_journal_keeps_the_latest_requests_only() -> None:
     server = OfflineServer(journal_limit=3)
-    client = server.client()
+    client = offline_client(server)
     for n in range(5):
         client.responses.create(model="m", input=f"turn {n}")
     assert [entry["body"]["input"] for entry in server.journal] == ["turn 2", "turn 3", "turn 4"]
     unbounded = OfflineServer(journal_limit=None)
-    unbounded_client = unbounded.client()
+    unbounded_client = offline_client(unbounded)
     for n in range(300):
         unbounded_client.responses.create(model="m", input=str(n))
     assert len(unbounded.journal) == 300

@@ -11,6 +11,7 @@ import pytest
 
 from nbresponses.offline import OfflineServer, OfflineState, state_path
 from nbresponses.offline._state import StoredResponse
+from nbresponses.testing import offline_client
 
 
 def test_state_path_is_beside_the_history() -> None:
@@ -20,9 +21,9 @@ def test_state_path_is_beside_the_history() -> None:
 
 def test_two_servers_on_one_file_share_responses_and_chains(tmp_path: Path) -> None:
     database = tmp_path / "offline.sqlite3"
-    first = OfflineServer(database=database).client()
+    first = offline_client(OfflineServer(database=database))
     one = first.responses.create(model="m", input="My name is Grace.")
-    second = OfflineServer(database=database).client()  # another kernel, after a restart
+    second = offline_client(OfflineServer(database=database))  # another kernel, after a restart
     assert second.responses.retrieve(one.id).output_text == one.output_text
     two = second.responses.create(model="m", input="What is my name?", previous_response_id=one.id)
     assert "Your name is Grace" in two.output_text
@@ -33,7 +34,8 @@ def test_two_servers_on_one_file_share_responses_and_chains(tmp_path: Path) -> N
 def test_ids_differ_between_processes_sharing_a_file(tmp_path: Path) -> None:
     database = tmp_path / "offline.sqlite3"
     ids = {
-        OfflineServer(database=database).client().responses.create(model="m", input="x").id for _ in range(3)
+        offline_client(OfflineServer(database=database)).responses.create(model="m", input="x").id
+        for _ in range(3)
     }
     assert len(ids) == 3
     assert OfflineServer().new_id("resp") == OfflineServer().new_id("resp")  # in memory: reproducible
@@ -41,10 +43,10 @@ def test_ids_differ_between_processes_sharing_a_file(tmp_path: Path) -> None:
 
 def test_retrieve_from_another_process(tmp_path: Path) -> None:
     database = tmp_path / "offline.sqlite3"
-    made = OfflineServer(database=database).client().responses.create(model="m", input="made here")
+    made = offline_client(OfflineServer(database=database)).responses.create(model="m", input="made here")
     code = (
-        "import sys; from nbresponses.offline import OfflineServer; "
-        f"print(OfflineServer(database=sys.argv[1]).client().responses.retrieve({made.id!r}).output_text)"
+        "import sys; from nbresponses.offline import OfflineServer; from nbresponses.testing import offline_client; "
+        f"print(offline_client(OfflineServer(database=sys.argv[1])).responses.retrieve({made.id!r}).output_text)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(database)], capture_output=True, text=True, timeout=60
@@ -55,7 +57,7 @@ def test_retrieve_from_another_process(tmp_path: Path) -> None:
 
 def test_store_false_is_never_written(tmp_path: Path) -> None:
     server = OfflineServer(database=tmp_path / "o.sqlite3")
-    client = server.client()
+    client = offline_client(server)
     client.responses.create(model="m", input="secret words", store=False)
     assert server.state.count() == 0
     assert b"secret words" not in (tmp_path / "o.sqlite3").read_bytes()
@@ -63,7 +65,7 @@ def test_store_false_is_never_written(tmp_path: Path) -> None:
 
 def test_context_is_stored_as_deltas_and_survives_deleting_a_middle_turn(tmp_path: Path) -> None:
     server = OfflineServer(database=tmp_path / "o.sqlite3")
-    client = server.client()
+    client = offline_client(server)
     ids = []
     previous = None
     for text in ("My name is Ada.", "I like graphs.", "I write compilers.", "What is my name?"):
@@ -85,12 +87,17 @@ def test_context_is_stored_as_deltas_and_survives_deleting_a_middle_turn(tmp_pat
 
 def test_background_status_steps_are_persisted(tmp_path: Path) -> None:
     database = tmp_path / "o.sqlite3"
-    created = (
-        OfflineServer(database=database).client().responses.create(model="m", input="job", background=True)
+    created = offline_client(OfflineServer(database=database)).responses.create(
+        model="m", input="job", background=True
     )
     assert created.status == "queued"
-    assert OfflineServer(database=database).client().responses.retrieve(created.id).status == "in_progress"
-    assert OfflineServer(database=database).client().responses.retrieve(created.id).status == "completed"
+    assert (
+        offline_client(OfflineServer(database=database)).responses.retrieve(created.id).status
+        == "in_progress"
+    )
+    assert (
+        offline_client(OfflineServer(database=database)).responses.retrieve(created.id).status == "completed"
+    )
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:

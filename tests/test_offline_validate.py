@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from nbresponses.offline import OfflineServer
+from nbresponses.testing import offline_client
 
 
 def _error(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -44,7 +45,7 @@ def test_temperature_out_of_range_reads_like_the_recorded_error() -> None:
 
 def test_tool_outputs_must_match_calls_and_calls_need_outputs() -> None:
     server = OfflineServer()
-    client = server.client()
+    client = offline_client(server)
     status, error = _error(
         {"model": "m", "input": [{"type": "function_call_output", "call_id": "call_x", "output": "1"}]}
     )

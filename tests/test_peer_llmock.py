@@ -75,7 +75,7 @@ def test_429_with_retry_after_is_retried_once_and_succeeds(
     import time as real_time
 
     fake_time = types.SimpleNamespace(time=real_time.time, monotonic=real_time.monotonic, sleep=waits.append)
-    monkeypatch.setattr("nbresponses._http.time", fake_time)
+    monkeypatch.setattr("nbresponses.transports.http.time", fake_time)
     add_scenario(
         root, {"type": "fail", "status": 429, "retry_after": 0.25}, {"type": "reply", "text": "after retry"}
     )

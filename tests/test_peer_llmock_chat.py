@@ -105,7 +105,7 @@ def test_429_with_retry_after_is_retried(root: str, monkeypatch: pytest.MonkeyPa
     import time as real_time
 
     monkeypatch.setattr(
-        "nbresponses._http.time", types.SimpleNamespace(time=real_time.time, sleep=waits.append)
+        "nbresponses.transports.http.time", types.SimpleNamespace(time=real_time.time, sleep=waits.append)
     )
     add_scenario(
         root, {"type": "fail", "status": 429, "retry_after": 0.25}, {"type": "reply", "text": "after"}

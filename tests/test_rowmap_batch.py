@@ -16,6 +16,7 @@ from nbresponses.offline import Fault, ModelRequest, OfflineServer, Plan, defaul
 from nbresponses.pricing import PriceTable
 from nbresponses.rowmap import BatchUnsupportedError, MapJob, MapLog, cancel_batch, list_batches
 from nbresponses.store import HistoryStore
+from nbresponses.testing import offline_client
 from tests.loopback import serve
 
 FRAME = pd.DataFrame({"q": ["a", "b", "c", "a"]}, index=["w", "x", "y", "z"])
@@ -44,7 +45,7 @@ def job(client: Any, store: HistoryStore, frame: pd.DataFrame = FRAME) -> MapJob
 def test_submit_then_report_then_collect(store: HistoryStore, tmp_path: Path) -> None:
     clock = Clock()
     server = OfflineServer(clock=clock, batch_seconds=10, database=tmp_path / "files.sqlite")
-    client = server.client()
+    client = offline_client(server)
     first = job(client, store).run_batch()
     assert first.batch.action == "submitted" and [r.status for r in first.rows] == ["pending"] * 4
     lines = [e for e in server.journal if e["path"].endswith("/files") and e["method"] == "POST"]
@@ -55,7 +56,9 @@ def test_submit_then_report_then_collect(store: HistoryStore, tmp_path: Path) ->
     assert running.batch.batch.id == first.batch.batch.id  # found again by its rows' keys, not resubmitted
     clock.now += 5
     # A new server on the same files (a kernel restart) still has the batch.
-    restarted = OfflineServer(clock=clock, batch_seconds=10, database=tmp_path / "files.sqlite").client()
+    restarted = offline_client(
+        OfflineServer(clock=clock, batch_seconds=10, database=tmp_path / "files.sqlite")
+    )
     done = job(restarted, store).run_batch()
     assert done.batch.action == "collected"
     assert [r.status for r in done.rows] == ["completed"] * 4
@@ -76,7 +79,7 @@ def test_failed_lines_are_failed_rows(store: HistoryStore) -> None:
             return testing.http_error(400, code="invalid_value", message="Row b is bad.")
         return default_model(request)
 
-    client = OfflineServer(responder, batch_seconds=0).client()
+    client = offline_client(OfflineServer(responder, batch_seconds=0))
     job(client, store).run_batch()
     done = job(client, store).run_batch()
     statuses = {r.index: (r.status, r.error) for r in done.rows}
@@ -101,16 +104,16 @@ def test_a_backend_without_the_batch_api_is_refused_before_uploading(store: Hist
 
 
 def test_a_batch_the_server_forgot_is_submitted_again(store: HistoryStore) -> None:
-    job(OfflineServer(batch_seconds=60).client(), store).run_batch()
+    job(offline_client(OfflineServer(batch_seconds=60)), store).run_batch()
     again = job(
-        OfflineServer(batch_seconds=60).client(), store
+        offline_client(OfflineServer(batch_seconds=60)), store
     ).run_batch()  # in memory: the new one has none
     assert again.batch.action == "submitted" and "unknown to the server" in again.batch.notes[0]
     assert [b.status for b in MapLog(store, "nb").batches()] == ["validating", "lost"]
 
 
 def test_listing_and_cancelling(store: HistoryStore) -> None:
-    client = OfflineServer(batch_seconds=60).client()
+    client = offline_client(OfflineServer(batch_seconds=60))
     submitted = job(client, store).run_batch().batch.batch
     log = MapLog(store, "nb")
     listing = list_batches(client, log)
@@ -124,7 +127,7 @@ def test_listing_and_cancelling(store: HistoryStore) -> None:
 
 
 def test_rows_added_after_submitting_are_not_in_the_batch(store: HistoryStore) -> None:
-    client = OfflineServer(batch_seconds=60).client()
+    client = offline_client(OfflineServer(batch_seconds=60))
     job(client, store).run_batch()
     bigger = pd.concat([FRAME, pd.DataFrame({"q": ["d"]}, index=["new"])])
     state = job(client, store, bigger).run_batch()
@@ -133,7 +136,7 @@ def test_rows_added_after_submitting_are_not_in_the_batch(store: HistoryStore) -
 
 
 def test_a_batch_completes_on_its_own_time(store: HistoryStore) -> None:
-    client = OfflineServer(batch_seconds=0.2).client()
+    client = offline_client(OfflineServer(batch_seconds=0.2))
     job(client, store).run_batch()
     time.sleep(0.3)  # the offline batch's configured duration (not a timing assertion)
     assert job(client, store).run_batch().batch.action == "collected"

@@ -17,6 +17,7 @@ from nbresponses.offline import Fault, ModelRequest, OfflineServer, Plan
 from nbresponses.pricing import PriceTable
 from nbresponses.rowmap import MapBudget, MapJob, MapLog
 from nbresponses.store import HistoryStore
+from nbresponses.testing import offline_client
 from tests.loopback import serve
 
 FRAME = pd.DataFrame({"q": [f"q{i}" for i in range(12)]}, index=[f"r{i}" for i in range(12)])
@@ -42,7 +43,7 @@ class Scripted:
 
 
 def job(responder: Any, *, frame: pd.DataFrame = FRAME, log: MapLog | None = None, **options: Any) -> MapJob:
-    client = OfflineServer(responder).client()
+    client = offline_client(OfflineServer(responder))
     return MapJob("{q}", frame, client=client, params={"model": "gpt-4.1-mini"}, log=log, **options)
 
 

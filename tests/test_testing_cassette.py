@@ -11,14 +11,21 @@ import pytest
 import nbresponses
 from nbresponses.offline import OfflineServer
 from nbresponses.store import scrub
-from nbresponses.testing import Cassette, CassetteError, CassetteMiss, RecordingTransport, cassette_client
+from nbresponses.testing import (
+    Cassette,
+    CassetteError,
+    CassetteMiss,
+    InProcessTransport,
+    RecordingTransport,
+    cassette_client,
+)
 
 KEY = "sk-recording-secret-0123456789"
 
 
 def record(path: Path) -> tuple[str, str]:
     transport = RecordingTransport(
-        Cassette(path, secrets=(KEY,)), inner=OfflineServer(seed="rec").transport()
+        Cassette(path, secrets=(KEY,)), inner=InProcessTransport(OfflineServer(seed="rec"))
     )
     client = nbresponses.Client(
         api_key=KEY, base_url="https://api.example.test/v1", http_client=httpx2.Client(transport=transport)
@@ -85,7 +92,9 @@ def test_a_file_that_is_not_a_cassette_is_one_clear_error(tmp_path: Path, conten
 
 def test_a_cassette_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
-    transport = RecordingTransport(Cassette(tmp_path / "file" / "c.json"), inner=OfflineServer().transport())
+    transport = RecordingTransport(
+        Cassette(tmp_path / "file" / "c.json"), inner=InProcessTransport(OfflineServer())
+    )
     client = nbresponses.Client(api_key=KEY, base_url="https://api.example.test/v1",
                                 http_client=httpx2.Client(transport=transport))  # fmt: skip
     with pytest.raises(CassetteError, match="Cannot write the cassette"):

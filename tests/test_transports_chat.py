@@ -229,7 +229,7 @@ def test_429_with_retry_after_is_retried(monkeypatch: pytest.MonkeyPatch) -> Non
     import time as real_time
 
     monkeypatch.setattr(
-        "nbresponses._http.time", types.SimpleNamespace(time=real_time.time, sleep=waits.append)
+        "nbresponses.transports.http.time", types.SimpleNamespace(time=real_time.time, sleep=waits.append)
     )
     gateway = ChatGateway().script(Scripted(status=429, retry_after=0.5), Scripted(text="after the wait"))
     assert (

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from nbresponses._exceptions import BridgeStateError, InvalidParamsError
-from nbresponses._resources import create_spec
+from nbresponses.client._specs import create_spec
 from nbresponses.transports._chat_request import chat_request, hosted_tools, messages, token_limit_field
 
 WEATHER = {"type": "function", "name": "get_weather", "description": "Weather in a city",

@@ -1,4 +1,4 @@
-"""Tests of nbresponses._retries: which failures are retried and how long to wait."""
+"""Tests of nbresponses.transports.retries: which failures are retried and how long to wait."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from nbresponses._retries import MAX_DELAY, backoff_delay, retry_after, should_retry_status
+from nbresponses.transports.retries import MAX_DELAY, backoff_delay, retry_after, should_retry_status
 
 
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504])

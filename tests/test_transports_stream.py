@@ -1,4 +1,4 @@
-"""Tests of nbresponses._stream: how a stream ends, and that its connection is always released."""
+"""Tests of nbresponses.transports.stream: how a stream ends, and that its connection is always released."""
 
 from __future__ import annotations
 

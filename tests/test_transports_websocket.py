@@ -11,6 +11,7 @@ from nbresponses import testing
 from nbresponses.conversation import Conversation
 from nbresponses.offline import InProcessConnector, OfflineServer, create_app
 from nbresponses.store import HistoryStore
+from nbresponses.testing import async_offline_client, offline_client
 from nbresponses.transports.websocket import websocket_url
 from tests.loopback import serve
 
@@ -27,7 +28,7 @@ def test_transport_must_be_known() -> None:
 
 def test_create_and_stream_reuse_one_connection() -> None:
     server = OfflineServer()
-    client = server.client(transport="websocket")
+    client = offline_client(server, transport="websocket")
     created = client.responses.create(model="m", input="My name is Ada.")
     with client.responses.stream(
         model="m", input="What is my name?", previous_response_id=created.id
@@ -43,7 +44,7 @@ def test_create_and_stream_reuse_one_connection() -> None:
 
 def test_an_error_envelope_raises_the_http_exception_and_keeps_the_connection() -> None:
     server = OfflineServer()
-    client = server.client(transport="websocket")
+    client = offline_client(server, transport="websocket")
     with pytest.raises(nbresponses.BadRequestError) as info:
         client.responses.create(model="m", input="x", previous_response_id="resp_missing")
     assert info.value.code == "previous_response_not_found" and info.value.param == "previous_response_id"
@@ -53,7 +54,7 @@ def test_an_error_envelope_raises_the_http_exception_and_keeps_the_connection() 
 
 def test_a_store_false_thread_resends_its_items_after_a_new_connection() -> None:
     server = OfflineServer()
-    client = server.client(transport="websocket")
+    client = offline_client(server, transport="websocket")
     chat = Conversation(client, store=HistoryStore(":memory:"), notebook="nb", model="m")
     chat.send("My name is Lin.", store=False)
     client.close()  # the connection (and its connection-local state) is gone
@@ -63,8 +64,8 @@ def test_a_store_false_thread_resends_its_items_after_a_new_connection() -> None
 
 def test_connection_limit_reconnects_once_transparently() -> None:
     server = OfflineServer()
-    client = server.client(
-        transport="websocket", websocket_connect=InProcessConnector(server, limit_seconds=0.2)
+    client = offline_client(
+        server, transport="websocket", websocket_connect=InProcessConnector(server, limit_seconds=0.2)
     )
     client.responses.create(model="m", input="one")
     time.sleep(0.3)  # the idle connection passes its limit; the next request is answered on a new one
@@ -86,7 +87,7 @@ def test_a_drop_mid_stream_keeps_the_partial_and_the_next_response_uses_a_new_co
 
 def test_a_stream_left_early_closes_its_connection_so_nothing_leaks_into_the_next() -> None:
     server = OfflineServer()
-    client = server.client(transport="websocket")
+    client = offline_client(server, transport="websocket")
     with client.responses.stream(model="m", input="long answer " * 20) as stream:
         next(iter(stream))  # the reader stops after the first event
     second = client.responses.create(model="m", input="second")
@@ -96,7 +97,7 @@ def test_a_stream_left_early_closes_its_connection_so_nothing_leaks_into_the_nex
 
 def test_background_goes_over_http() -> None:
     server = OfflineServer()
-    client = server.client(transport="websocket")
+    client = offline_client(server, transport="websocket")
     assert client.responses.create(model="m", input="job", background=True).status == "queued"
     assert server.websocket_connections == 0
 
@@ -115,7 +116,7 @@ def test_over_a_real_socket_on_loopback() -> None:
 
 async def test_async_client_over_a_websocket() -> None:
     server = OfflineServer()
-    client = server.async_client(transport="websocket")
+    client = async_offline_client(server, transport="websocket")
     first = await client.responses.create(model="m", input="My name is Ada.", store=False)
     stream = await client.responses.stream(model="m", input="What is my name?", store=False,
                                            previous_response_id=first.id)  # fmt: skip

@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote
 
-from ._exceptions import InvalidParamsError
-from ._http import RequestSpec
-from .types.batch import Batch, BatchList
+from nbresponses._exceptions import InvalidParamsError
+from nbresponses.transports.base import AsyncReply, Reply, RequestSpec
+from nbresponses.types.batch import Batch, BatchList
+
+from ._specs import parse_reply
 
 if TYPE_CHECKING:
-    import httpx2
     from pydantic import BaseModel
 
     from ._client import AsyncClient, Client
@@ -25,10 +26,8 @@ __all__ = ["AsyncBatches", "Batches"]
 _M = TypeVar("_M", bound="BaseModel")
 
 
-def _parse(model: type[_M], response: httpx2.Response) -> _M:
-    from ._client import _parse as parse  # _client wires this module in: import it when used
-
-    return parse(model, response)
+def _parse(model: type[_M], reply: Reply | AsyncReply) -> _M:
+    return parse_reply(model, reply)
 
 
 def _batch_path(batch_id: str, suffix: str = "") -> str:

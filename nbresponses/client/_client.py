@@ -5,50 +5,44 @@ client = nbresponses.Client()                        # OPENAI_API_KEY / OPENAI_B
 response = client.responses.create(model="gpt-4.1", input="Hello")
 print(response.output_text)
 ```
+
+A client holds its settings, its transport (HTTP, and optionally a WebSocket connection) and the API router;
+its resources (``responses``, ``conversations``, ``files``, ``batches``, ``models``) are built on first access,
+so importing and creating a client loads none of the response models.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
+from collections.abc import Awaitable, Mapping
+from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
-import httpx2
-from pydantic import BaseModel, ValidationError
+from nbresponses._config import ClientConfig, resolve_config
+from nbresponses._exceptions import APIStatusError, ConfigurationError, NBResponsesError
+from nbresponses.transports.base import AsyncReply, Reply, RequestSpec
+from nbresponses.transports.http import AsyncHttpTransport, HttpTransport
+from nbresponses.transports.routing import ApiMode, ApiRouter, RouteMemory
 
-from . import _resources as specs
-from ._batches import AsyncBatches, Batches
-from ._config import ClientConfig, resolve_config
-from ._conversations import AsyncConversations, Conversations
-from ._exceptions import APIError, APIStatusError, ConfigurationError, NBResponsesError
-from ._files import AsyncFiles, Files
-from ._http import RequestSpec, request_id, send_async, send_sync
-from ._models import AsyncModels, Models
-from ._secrets import redact, redact_bytes
-from ._stream import AsyncResponseStream, AsyncResponseStreamManager, ResponseStream
-from .transports.routing import ApiMode, ApiRouter, RouteMemory
-from .types.items import ItemResource
-from .types.response import CompactResource, DeletedResponse, InputTokenCount, Response, ResponseItemList
+from ._specs import parse_reply
 
 if TYPE_CHECKING:
-    from .transports.websocket import AsyncWebSocketTransport, Connector, WebSocketTransport
+    from nbresponses.transports.http import AsyncHTTPClient, HTTPClient, HTTPTimeout
+    from nbresponses.transports.stream import AsyncResponseStream, ResponseStream
+    from nbresponses.transports.websocket import AsyncWebSocketTransport, Connector, WebSocketTransport
+    from nbresponses.types.response import Response
+
+    from ._batches import AsyncBatches, Batches
+    from ._conversations import AsyncConversations, Conversations
+    from ._files import AsyncFiles, Files
+    from ._models import AsyncModels, Models
+    from ._responses import AsyncResponses, Responses
 
 __all__ = ["AsyncClient", "Client"]
 
-_M = TypeVar("_M", bound=BaseModel)
-
-
-def _parse(model: type[_M], response: httpx2.Response, secrets: tuple[str, ...] = ()) -> _M:
-    try:
-        return model.model_validate_json(redact_bytes(response.content, secrets))
-    except ValidationError:
-        preview = redact(response.text[:200])
-        raise APIError(
-            f"The server answered {response.status_code} with a body that is not a {model.__name__}: {preview!r}",
-            status=response.status_code,
-            request_id=request_id(response.headers),
-        ) from None
+_RESOURCES = ("responses", "models", "conversations", "files", "batches")
+"""The resource attributes, built on first access (a clone of a client builds its own)."""
 
 
 @overload
@@ -66,7 +60,7 @@ def _websocket(
         raise ConfigurationError(f"transport must be 'http' or 'websocket', got {transport!r}.")
     if transport == "http":
         return None
-    from .transports.websocket import AsyncWebSocketTransport, WebSocketTransport
+    from nbresponses.transports.websocket import AsyncWebSocketTransport, WebSocketTransport
 
     return AsyncWebSocketTransport(config, connect) if asynchronous else WebSocketTransport(config, connect)
 
@@ -74,6 +68,7 @@ def _websocket(
 class _ClientBase:
     _config: ClientConfig
     _router: ApiRouter
+    _http: HttpTransport | AsyncHttpTransport
 
     @property
     def api(self) -> ApiMode:
@@ -95,9 +90,9 @@ class _ClientBase:
         return self._config.max_retries
 
     @property
-    def timeout(self) -> httpx2.Timeout:
-        """Connect and read timeouts of every request."""
-        return self._config.timeout
+    def timeout(self) -> HTTPTimeout:
+        """Connect and read timeouts of every request (an ``httpx2.Timeout``)."""
+        return self._http.timeout
 
     @property
     def has_api_key(self) -> bool:
@@ -111,9 +106,12 @@ class _ClientBase:
 
     def _with_api(self, api: ApiMode, routes: RouteMemory | None) -> Any:
         clone = copy.copy(self)
-        clone._owns_http = False  # type: ignore[attr-defined]
+        for name in _RESOURCES:  # built again for the clone, on first access
+            clone.__dict__.pop(name, None)
+        clone._http = self._http.shared()
         clone._router = ApiRouter(api, base_url=self._config.base_url, memory=routes or self._router.memory)
         clone._bridge = None  # type: ignore[attr-defined]
+        clone._owns_websocket = False  # type: ignore[attr-defined]  # shared with this client, which closes it
         return clone
 
 
@@ -139,6 +137,8 @@ class Client(_ClientBase):
         websocket_connect: what opens WebSocket connections (default: the ``websockets`` library).
     """
 
+    _http: HttpTransport
+
     def __init__(
         self,
         *,
@@ -146,11 +146,11 @@ class Client(_ClientBase):
         base_url: str | None = None,
         organization: str | None = None,
         project: str | None = None,
-        timeout: float | httpx2.Timeout | None = None,
+        timeout: float | HTTPTimeout | None = None,
         connect_timeout: float | None = None,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.Client | None = None,
+        http_client: HTTPClient | None = None,
         api: ApiMode = "responses",
         routes: RouteMemory | None = None,
         transport: Literal["http", "websocket"] = "http",
@@ -166,35 +166,56 @@ class Client(_ClientBase):
             max_retries=max_retries,
             default_headers=default_headers,
         )
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx2.Client()
+        self._http = HttpTransport(self._config, http_client)
         self._websocket = _websocket(self._config, transport, websocket_connect)
         self._owns_websocket = True
         self._router = ApiRouter(api, base_url=self._config.base_url, memory=routes)
         self._bridge: Any = None
-        self.responses = Responses(self)
-        self.models = Models(self._send, _parse)
-        self.conversations = Conversations(self)
-        self.files = Files(self)
-        self.batches = Batches(self)
+
+    @cached_property
+    def responses(self) -> Responses:
+        """``client.responses``: create, stream, parse, retrieve, delete, cancel, compact, input items, tokens."""
+        from ._responses import Responses
+
+        return Responses(self)
+
+    @cached_property
+    def models(self) -> Models:
+        """``client.models``: the models the endpoint lists."""
+        from ._models import Models
+
+        return Models(self._send, parse_reply)
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        """``client.conversations``: server-side conversations and their items."""
+        from ._conversations import Conversations
+
+        return Conversations(self)
+
+    @cached_property
+    def files(self) -> Files:
+        """``client.files``: upload, read and delete files."""
+        from ._files import Files
+
+        return Files(self)
+
+    @cached_property
+    def batches(self) -> Batches:
+        """``client.batches``: the Batch API."""
+        from ._batches import Batches
+
+        return Batches(self)
 
     def with_api(self, api: ApiMode, *, routes: RouteMemory | None = None) -> Client:
         """This client (same settings, same connection pool) sending to ``api``; ``routes`` for auto mode."""
-        clone = cast(Client, self._with_api(api, routes))
-        clone.responses = Responses(clone)
-        clone.models = Models(clone._send, _parse)
-        clone.conversations = Conversations(clone)
-        clone.files = Files(clone)
-        clone.batches = Batches(clone)
-        clone._owns_websocket = False  # shared with this client, which closes it
-        return clone
+        return cast(Client, self._with_api(api, routes))
 
     def close(self) -> None:
         """Close the connection pool (only if this client created it) and any WebSocket connection."""
         if self._websocket is not None and self._owns_websocket:
             self._websocket.close()
-        if self._owns_http:
-            self._http.close()
+        self._http.close()
 
     def __enter__(self) -> Client:
         return self
@@ -204,14 +225,17 @@ class Client(_ClientBase):
     ) -> None:
         self.close()
 
-    def _send(self, spec: RequestSpec) -> httpx2.Response:
-        return send_sync(self._http, self._config, spec)
+    def _send(self, spec: RequestSpec) -> Reply:
+        return self._http.send(spec)
 
     def _stream(self, spec: RequestSpec) -> ResponseStream:
+        from nbresponses.transports.stream import ResponseStream
+
         return ResponseStream(self._send(spec), secrets=self._config.secrets)
 
     def _create(self, spec: RequestSpec) -> Response | ResponseStream:
         """``POST /responses``, or the bridge, as the router decides for the body's model."""
+        from nbresponses.types.response import Response
 
         def native() -> Response | ResponseStream:
             if self._websocket is not None and spec.body is not None and not spec.body.get("background"):
@@ -220,7 +244,7 @@ class Client(_ClientBase):
                     return events
                 with events:
                     return events.get_final_response()
-            return self._stream(spec) if spec.stream else _parse(Response, self._send(spec))
+            return self._stream(spec) if spec.stream else parse_reply(Response, self._send(spec))
 
         body = spec.body or {}
         try:
@@ -240,135 +264,16 @@ class Client(_ClientBase):
 
     def _chat(self) -> Any:
         if self._bridge is None:
-            from .transports.chat import ChatBridge
+            from nbresponses.transports.chat import ChatBridge
 
             self._bridge = ChatBridge(self._send, self._config)
         return self._bridge
 
 
-class Responses:
-    """``client.responses``: create, stream, retrieve, delete, cancel, compact; input items and token counts."""
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-        self.input_items = InputItems(client)
-        self.input_tokens = InputTokens(client)
-
-    @overload
-    def create(self, *, stream: Literal[True], **params: Any) -> ResponseStream: ...
-    @overload
-    def create(self, *, stream: Literal[False] = False, **params: Any) -> Response: ...
-    @overload
-    def create(self, *, stream: bool, **params: Any) -> Response | ResponseStream: ...
-    def create(self, *, stream: bool = False, **params: Any) -> Response | ResponseStream:
-        """``POST /responses``. Returns the `Response`, or a `ResponseStream` with ``stream=True``.
-
-        Parameters are those of the API (``model``, ``input``, ``instructions``, ``tools``, ...); unknown ones
-        are sent as given. ``None`` values are left out.
-        """
-        return self._client._create(specs.create_spec(params, stream=stream))
-
-    def stream(self, **params: Any) -> ResponseStream:
-        """Start a streamed response; use it as a context manager and iterate its typed events."""
-        return cast(ResponseStream, self._client._create(specs.create_spec(params, stream=True)))
-
-    def parse(self, *, text_format: Any, **params: Any) -> Response:
-        """Create a response whose answer follows ``text_format`` (a pydantic model or JSON schema).
-
-        The answer is in ``.parsed``; an answer that is not valid JSON for it raises `StructuredOutputError`.
-        """
-        from .structured import parse_into, schema_format
-
-        text = {**(params.pop("text", None) or {}), "format": schema_format(text_format)}
-        response = self.create(stream=False, text=text, **params)
-        parse_into(response, text_format)
-        return response
-
-    @overload
-    def retrieve(
-        self, response_id: str, *, stream: Literal[False] = False, include: list[str] | None = None
-    ) -> Response: ...
-    @overload
-    def retrieve(
-        self,
-        response_id: str,
-        *,
-        stream: Literal[True],
-        starting_after: int | None = None,
-        include: list[str] | None = None,
-    ) -> ResponseStream: ...
-    def retrieve(
-        self,
-        response_id: str,
-        *,
-        stream: bool = False,
-        starting_after: int | None = None,
-        include: list[str] | None = None,
-    ) -> Response | ResponseStream:
-        """``GET /responses/{id}``; with ``stream=True`` replays (or resumes after ``starting_after``) its events."""
-        spec = specs.retrieve_spec(response_id, stream=stream, starting_after=starting_after, include=include)
-        if stream:
-            return self._client._stream(spec)
-        return _parse(Response, self._client._send(spec))
-
-    def delete(self, response_id: str) -> DeletedResponse:
-        """``DELETE /responses/{id}``."""
-        return _parse(DeletedResponse, self._client._send(specs.delete_spec(response_id)))
-
-    def cancel(self, response_id: str) -> Response:
-        """``POST /responses/{id}/cancel``: stop a background response."""
-        return _parse(Response, self._client._send(specs.cancel_spec(response_id)))
-
-    def compact(self, **params: Any) -> CompactResource:
-        """``POST /responses/compact``: shrink a conversation into a compaction item."""
-        return _parse(CompactResource, self._client._send(specs.compact_spec(params)))
-
-
-class InputItems:
-    """``client.responses.input_items``."""
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def list(
-        self,
-        response_id: str,
-        *,
-        limit: int | None = None,
-        order: str | None = None,
-        after: str | None = None,
-        include: list[str] | None = None,
-    ) -> ResponseItemList:
-        """One page of the input items of a response."""
-        spec = specs.input_items_spec(response_id, limit=limit, order=order, after=after, include=include)
-        return _parse(ResponseItemList, self._client._send(spec))
-
-    def iter(
-        self, response_id: str, *, order: str | None = None, page_size: int = 100
-    ) -> Iterator[ItemResource]:
-        """Every input item of a response, following the pages."""
-        after: str | None = None
-        while True:
-            page = self.list(response_id, limit=page_size, order=order, after=after)
-            yield from page.data
-            if not page.has_more or not page.last_id:
-                return
-            after = page.last_id
-
-
-class InputTokens:
-    """``client.responses.input_tokens``."""
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def count(self, **params: Any) -> InputTokenCount:
-        """``POST /responses/input_tokens``: how many input tokens these parameters would use."""
-        return _parse(InputTokenCount, self._client._send(specs.input_tokens_spec(params)))
-
-
 class AsyncClient(_ClientBase):
     """The asyncio twin of `Client`; same arguments, awaitable methods."""
+
+    _http: AsyncHttpTransport
 
     def __init__(
         self,
@@ -377,11 +282,11 @@ class AsyncClient(_ClientBase):
         base_url: str | None = None,
         organization: str | None = None,
         project: str | None = None,
-        timeout: float | httpx2.Timeout | None = None,
+        timeout: float | HTTPTimeout | None = None,
         connect_timeout: float | None = None,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.AsyncClient | None = None,
+        http_client: AsyncHTTPClient | None = None,
         api: ApiMode = "responses",
         routes: RouteMemory | None = None,
         transport: Literal["http", "websocket"] = "http",
@@ -397,35 +302,56 @@ class AsyncClient(_ClientBase):
             max_retries=max_retries,
             default_headers=default_headers,
         )
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx2.AsyncClient()
+        self._http = AsyncHttpTransport(self._config, http_client)
         self._websocket = _websocket(self._config, transport, websocket_connect, asynchronous=True)
         self._owns_websocket = True
         self._router = ApiRouter(api, base_url=self._config.base_url, memory=routes)
         self._bridge: Any = None
-        self.responses = AsyncResponses(self)
-        self.models = AsyncModels(self._send, _parse)
-        self.conversations = AsyncConversations(self)
-        self.files = AsyncFiles(self)
-        self.batches = AsyncBatches(self)
+
+    @cached_property
+    def responses(self) -> AsyncResponses:
+        """``client.responses`` (awaitable methods); see `Client.responses`."""
+        from ._responses import AsyncResponses
+
+        return AsyncResponses(self)
+
+    @cached_property
+    def models(self) -> AsyncModels:
+        """``client.models``: the models the endpoint lists."""
+        from ._models import AsyncModels
+
+        return AsyncModels(self._send, parse_reply)
+
+    @cached_property
+    def conversations(self) -> AsyncConversations:
+        """``client.conversations``: server-side conversations and their items."""
+        from ._conversations import AsyncConversations
+
+        return AsyncConversations(self)
+
+    @cached_property
+    def files(self) -> AsyncFiles:
+        """``client.files``: upload, read and delete files."""
+        from ._files import AsyncFiles
+
+        return AsyncFiles(self)
+
+    @cached_property
+    def batches(self) -> AsyncBatches:
+        """``client.batches``: the Batch API."""
+        from ._batches import AsyncBatches
+
+        return AsyncBatches(self)
 
     def with_api(self, api: ApiMode, *, routes: RouteMemory | None = None) -> AsyncClient:
         """This client (same settings, same connection pool) sending to ``api``; ``routes`` for auto mode."""
-        clone = cast(AsyncClient, self._with_api(api, routes))
-        clone.responses = AsyncResponses(clone)
-        clone.models = AsyncModels(clone._send, _parse)
-        clone.conversations = AsyncConversations(clone)
-        clone.files = AsyncFiles(clone)
-        clone.batches = AsyncBatches(clone)
-        clone._owns_websocket = False
-        return clone
+        return cast(AsyncClient, self._with_api(api, routes))
 
     async def close(self) -> None:
         """Close the connection pool (only if this client created it) and any WebSocket connection."""
         if self._websocket is not None and self._owns_websocket:
             await self._websocket.close()
-        if self._owns_http:
-            await self._http.aclose()
+        await self._http.close()
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -435,14 +361,17 @@ class AsyncClient(_ClientBase):
     ) -> None:
         await self.close()
 
-    async def _send(self, spec: RequestSpec) -> httpx2.Response:
-        return await send_async(self._http, self._config, spec)
+    async def _send(self, spec: RequestSpec) -> AsyncReply:
+        return await self._http.send(spec)
 
     async def _stream(self, spec: RequestSpec) -> AsyncResponseStream:
+        from nbresponses.transports.stream import AsyncResponseStream
+
         return AsyncResponseStream(await self._send(spec), secrets=self._config.secrets)
 
     async def _create(self, spec: RequestSpec) -> Response | AsyncResponseStream:
         """``POST /responses``, or the bridge, as the router decides for the body's model."""
+        from nbresponses.types.response import Response
 
         async def native() -> Response | AsyncResponseStream:
             if self._websocket is not None and spec.body is not None and not spec.body.get("background"):
@@ -451,7 +380,7 @@ class AsyncClient(_ClientBase):
                     return events
                 async with events:
                     return await events.get_final_response()
-            return await self._stream(spec) if spec.stream else _parse(Response, await self._send(spec))
+            return await self._stream(spec) if spec.stream else parse_reply(Response, await self._send(spec))
 
         body = spec.body or {}
 
@@ -474,118 +403,7 @@ class AsyncClient(_ClientBase):
 
     def _chat(self) -> Any:
         if self._bridge is None:
-            from .transports.chat import AsyncChatBridge
+            from nbresponses.transports.chat import AsyncChatBridge
 
             self._bridge = AsyncChatBridge(self._send, self._config)
         return self._bridge
-
-
-class AsyncResponses:
-    """``client.responses`` of `AsyncClient`."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-        self.input_items = AsyncInputItems(client)
-        self.input_tokens = AsyncInputTokens(client)
-
-    @overload
-    async def create(self, *, stream: Literal[True], **params: Any) -> AsyncResponseStream: ...
-    @overload
-    async def create(self, *, stream: Literal[False] = False, **params: Any) -> Response: ...
-    @overload
-    async def create(self, *, stream: bool, **params: Any) -> Response | AsyncResponseStream: ...
-    async def create(self, *, stream: bool = False, **params: Any) -> Response | AsyncResponseStream:
-        """``POST /responses``; see `Responses.create`."""
-        return await self._client._create(specs.create_spec(params, stream=stream))
-
-    def stream(self, **params: Any) -> AsyncResponseStreamManager:
-        """A streamed response: ``async with client.responses.stream(...) as stream`` (as in the openai SDK).
-
-        ``await client.responses.stream(...)`` gives the stream too. The parameters are checked at once
-        (`InvalidParamsError`); the request is sent on entering (or awaiting).
-        """
-        spec = specs.create_spec(params, stream=True)
-
-        async def start() -> AsyncResponseStream:
-            return cast(AsyncResponseStream, await self._client._create(spec))
-
-        return AsyncResponseStreamManager(start)
-
-    async def parse(self, *, text_format: Any, **params: Any) -> Response:
-        """Create a response whose answer follows ``text_format``; the answer is in ``.parsed``."""
-        from .structured import parse_into, schema_format
-
-        text = {**(params.pop("text", None) or {}), "format": schema_format(text_format)}
-        response = await self.create(stream=False, text=text, **params)
-        parse_into(response, text_format)
-        return response
-
-    async def retrieve(
-        self,
-        response_id: str,
-        *,
-        stream: bool = False,
-        starting_after: int | None = None,
-        include: list[str] | None = None,
-    ) -> Response | AsyncResponseStream:
-        """``GET /responses/{id}``; see `Responses.retrieve`."""
-        spec = specs.retrieve_spec(response_id, stream=stream, starting_after=starting_after, include=include)
-        if stream:
-            return await self._client._stream(spec)
-        return _parse(Response, await self._client._send(spec))
-
-    async def delete(self, response_id: str) -> DeletedResponse:
-        """``DELETE /responses/{id}``."""
-        return _parse(DeletedResponse, await self._client._send(specs.delete_spec(response_id)))
-
-    async def cancel(self, response_id: str) -> Response:
-        """``POST /responses/{id}/cancel``."""
-        return _parse(Response, await self._client._send(specs.cancel_spec(response_id)))
-
-    async def compact(self, **params: Any) -> CompactResource:
-        """``POST /responses/compact``."""
-        return _parse(CompactResource, await self._client._send(specs.compact_spec(params)))
-
-
-class AsyncInputItems:
-    """``client.responses.input_items`` of `AsyncClient`."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    async def list(
-        self,
-        response_id: str,
-        *,
-        limit: int | None = None,
-        order: str | None = None,
-        after: str | None = None,
-        include: list[str] | None = None,
-    ) -> ResponseItemList:
-        """One page of the input items of a response."""
-        spec = specs.input_items_spec(response_id, limit=limit, order=order, after=after, include=include)
-        return _parse(ResponseItemList, await self._client._send(spec))
-
-    async def iter(
-        self, response_id: str, *, order: str | None = None, page_size: int = 100
-    ) -> AsyncIterator[ItemResource]:
-        """Every input item of a response, following the pages."""
-        after: str | None = None
-        while True:
-            page = await self.list(response_id, limit=page_size, order=order, after=after)
-            for item in page.data:
-                yield item
-            if not page.has_more or not page.last_id:
-                return
-            after = page.last_id
-
-
-class AsyncInputTokens:
-    """``client.responses.input_tokens`` of `AsyncClient`."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    async def count(self, **params: Any) -> InputTokenCount:
-        """``POST /responses/input_tokens``."""
-        return _parse(InputTokenCount, await self._client._send(specs.input_tokens_spec(params)))

@@ -14,19 +14,22 @@ and appends its input and output (no ``previous_response_id`` with it).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from ._exceptions import InvalidParamsError
-from ._http import RequestSpec
-from .types.items import ItemResource
-from .types.request import to_jsonable
-from .types.response import ConversationItemList, ConversationResource, DeletedConversationResource
+from nbresponses._exceptions import InvalidParamsError
+from nbresponses.transports.base import AsyncReply, Reply, RequestSpec
+from nbresponses.types.items import ItemResource
+from nbresponses.types.request import to_jsonable
+from nbresponses.types.response import ConversationItemList, ConversationResource, DeletedConversationResource
+
+from ._specs import parse_reply
 
 if TYPE_CHECKING:
-    import httpx2
+    from pydantic import TypeAdapter
 
     from ._client import AsyncClient, Client
 
@@ -36,10 +39,8 @@ _M = TypeVar("_M", bound=BaseModel)
 _ITEM_LIST = ConversationItemList
 
 
-def _parse(model: type[_M], response: httpx2.Response) -> _M:
-    from ._client import _parse as parse
-
-    return parse(model, response)
+def _parse(model: type[_M], reply: Reply | AsyncReply) -> _M:
+    return parse_reply(model, reply)
 
 
 def _id(value: str, what: str) -> str:
@@ -197,13 +198,20 @@ class ConversationItems:
         return _parse(ConversationResource, self._client._send(item_spec("DELETE", conversation_id, item_id)))
 
 
-def _item(response: httpx2.Response) -> ItemResource:
-    from pydantic import TypeAdapter, ValidationError
+@cache
+def _item_adapter() -> TypeAdapter[ItemResource]:
+    from pydantic import TypeAdapter
 
-    from ._exceptions import APIError
+    return TypeAdapter(ItemResource)  # built once, on first use
+
+
+def _item(response: Reply | AsyncReply) -> ItemResource:
+    from pydantic import ValidationError
+
+    from nbresponses._exceptions import APIError
 
     try:
-        item: ItemResource = TypeAdapter(ItemResource).validate_json(response.content)
+        item: ItemResource = _item_adapter().validate_json(response.content)
     except ValidationError:
         raise APIError(
             f"The server answered {response.status_code} with a body that is not a conversation item: "

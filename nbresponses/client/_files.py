@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 from urllib.parse import quote
 
-from ._exceptions import InvalidParamsError
-from ._http import RequestSpec
-from .types.batch import DeletedFile, FileList, FileObject
+from nbresponses._exceptions import InvalidParamsError
+from nbresponses.transports.base import AsyncReply, Reply, RequestSpec
+from nbresponses.types.batch import DeletedFile, FileList, FileObject
+
+from ._specs import parse_reply
 
 if TYPE_CHECKING:
-    import httpx2
     from pydantic import BaseModel
 
     from ._client import AsyncClient, Client
@@ -30,10 +31,8 @@ FileInput = bytes | str | os.PathLike[str] | BinaryIO | tuple[str, bytes]
 _M = TypeVar("_M", bound="BaseModel")
 
 
-def _parse(model: type[_M], response: httpx2.Response) -> _M:
-    from ._client import _parse as parse  # _client wires this module in: import it when used
-
-    return parse(model, response)
+def _parse(model: type[_M], reply: Reply | AsyncReply) -> _M:
+    return parse_reply(model, reply)
 
 
 def _file_id(file_id: str) -> str:

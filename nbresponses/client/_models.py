@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ._http import RequestSpec
-from .types.model import ModelList
+from nbresponses.transports.base import RequestSpec
+from nbresponses.types.model import ModelList
 
 __all__ = ["AsyncModels", "Models", "list_spec"]
 

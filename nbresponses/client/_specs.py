@@ -1,16 +1,19 @@
-"""What each Responses endpoint sends and how its answer is read, shared by the sync and async clients."""
+"""What each Responses endpoint sends and how an answer is read, shared by the sync and async clients."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from ._exceptions import InvalidParamsError
-from ._http import RequestSpec
-from .types.request import InputTokensParams, ResponseCompactParams, ResponseCreateParams
+from nbresponses._exceptions import APIError, InvalidParamsError
+from nbresponses._secrets import redact, redact_bytes
+from nbresponses.transports.base import AsyncReply, Reply, RequestSpec, request_id
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = [
     "cancel_spec",
@@ -19,13 +22,27 @@ __all__ = [
     "delete_spec",
     "input_items_spec",
     "input_tokens_spec",
+    "parse_reply",
     "retrieve_spec",
 ]
 
+_M = TypeVar("_M", bound="BaseModel")
 
-def _body(
-    model: type[ResponseCreateParams | InputTokensParams | ResponseCompactParams], params: Mapping[str, Any]
-) -> dict[str, Any]:
+
+def parse_reply(model: type[_M], reply: Reply | AsyncReply, secrets: tuple[str, ...] = ()) -> _M:
+    """The answer's body as ``model``; a body that is not one is an `APIError` quoting its start."""
+    try:
+        return model.model_validate_json(redact_bytes(reply.content, secrets))
+    except ValidationError:
+        preview = redact(reply.text[:200])
+        raise APIError(
+            f"The server answered {reply.status_code} with a body that is not a {model.__name__}: {preview!r}",
+            status=reply.status_code,
+            request_id=request_id(reply.headers),
+        ) from None
+
+
+def _body(model: Any, params: Mapping[str, Any]) -> dict[str, Any]:
     # None means "not given" (as keyword defaults do): leave it out rather than send an explicit null,
     # which several gateways reject.
     given = {key: value for key, value in params.items() if value is not None}
@@ -36,7 +53,8 @@ def _body(
             f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()[:5]
         )
         raise InvalidParamsError(f"Invalid request parameters ({problems}). Nothing was sent.") from None
-    return validated.model_dump(mode="json", exclude_unset=True, by_alias=True)
+    body: dict[str, Any] = validated.model_dump(mode="json", exclude_unset=True, by_alias=True)
+    return body
 
 
 def _id(response_id: str) -> str:
@@ -47,6 +65,8 @@ def _id(response_id: str) -> str:
 
 def create_spec(params: Mapping[str, Any], *, stream: bool) -> RequestSpec:
     """``POST /responses`` with validated, normalised parameters."""
+    from nbresponses.types.request import ResponseCreateParams  # the request models load on first use
+
     body = _body(ResponseCreateParams, params)
     if stream:
         body["stream"] = True
@@ -89,9 +109,13 @@ def input_items_spec(
 
 def input_tokens_spec(params: Mapping[str, Any]) -> RequestSpec:
     """``POST /responses/input_tokens``."""
+    from nbresponses.types.request import InputTokensParams
+
     return RequestSpec("POST", "/responses/input_tokens", body=_body(InputTokensParams, params))
 
 
 def compact_spec(params: Mapping[str, Any]) -> RequestSpec:
     """``POST /responses/compact``."""
+    from nbresponses.types.request import ResponseCompactParams
+
     return RequestSpec("POST", "/responses/compact", body=_body(ResponseCompactParams, params))

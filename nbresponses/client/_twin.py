@@ -11,12 +11,8 @@ concurrency asked for. Its answers can be watched (`observe_responses`) for rate
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
-
-import httpx2
 
 from ._client import AsyncClient, Client
 
@@ -24,37 +20,6 @@ __all__ = ["ResponseObserver", "async_twin", "observe_responses"]
 
 ResponseObserver = Callable[[int, Mapping[str, str]], None]
 """Called with the status and headers of every HTTP answer (before its body is read)."""
-
-
-class _ThreadedTransport(httpx2.AsyncBaseTransport):
-    """A synchronous transport (e.g. a cassette) used from asyncio: each request runs in a worker thread."""
-
-    def __init__(self, transport: httpx2.BaseTransport) -> None:
-        self._transport = transport
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        body = await request.aread()
-
-        def send() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-            sync_request = httpx2.Request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                content=body,
-                extensions=request.extensions,
-            )
-            response = self._transport.handle_request(sync_request)
-            try:
-                return response.status_code, response.headers.raw, response.read()
-            finally:
-                response.close()
-
-        status, headers, content = await asyncio.to_thread(send)
-        return httpx2.Response(status, headers=headers, content=content, request=request)
-
-
-def _transport_of(http: httpx2.Client | httpx2.AsyncClient) -> Any:
-    return getattr(http, "_transport", None)  # httpx2 keeps the client's transport here (no public accessor)
 
 
 def async_twin(
@@ -74,44 +39,25 @@ def async_twin(
         share_transport: reuse an `AsyncClient`'s network transport (only from the event loop it was used in).
     """
     config = client._config
-    transport = _transport_of(client._http)
-    if isinstance(transport, httpx2.AsyncBaseTransport) and (
-        share_transport or not isinstance(transport, httpx2.AsyncHTTPTransport)
-    ):
-        http = httpx2.AsyncClient(transport=transport)  # in-process, mock, or the caller's own loop
-    elif isinstance(transport, httpx2.BaseTransport) and not isinstance(transport, httpx2.HTTPTransport):
-        http = httpx2.AsyncClient(transport=_ThreadedTransport(transport))
-    else:
-        limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        http = httpx2.AsyncClient(limits=limits)
+    http = client._http.async_twin(max_connections=max_connections, share_transport=share_transport)
     twin = AsyncClient(
         api_key=config.api_key.reveal() if config.api_key else None,
         base_url=config.base_url,
         organization=config.organization,
         project=config.project,
-        timeout=config.timeout,
+        timeout=http.timeout,
         max_retries=config.max_retries if max_retries is None else max_retries,
         default_headers=config.default_headers,
-        http_client=http,
+        http_client=http.http,
         api=client.api,  # a model answered through the Chat Completions bridge is mapped through it too
         routes=client._router.memory,
     )
-    twin._owns_http = True  # the pool above is the twin's own (a shared transport is not closed with it)
-    if http._transport is transport:
-        twin._owns_http = False
+    twin._http.owns_client = http.owns_client  # the pool is the twin's own unless it was shared
     return twin
 
 
 @contextmanager
 def observe_responses(client: AsyncClient, observer: ResponseObserver) -> Iterator[None]:
     """Call ``observer(status, headers)`` for every HTTP answer ``client`` gets inside the ``with`` block."""
-
-    async def hook(response: httpx2.Response) -> None:
-        observer(response.status_code, response.headers)
-
-    hooks = client._http.event_hooks
-    hooks["response"].append(hook)
-    try:
+    with client._http.observe(observer):
         yield
-    finally:
-        hooks["response"].remove(hook)

@@ -15,7 +15,7 @@ from nbresponses._config import Secret
 from nbresponses.budget import BudgetGuard
 
 if TYPE_CHECKING:
-    from nbresponses._client import Client
+    from nbresponses.client import Client
     from nbresponses.conversation import Conversation
     from nbresponses.pricing import PriceTable
     from nbresponses.store import HistoryStore
@@ -149,12 +149,12 @@ class NotebookSession:
             self.notices.append(f"{action} {cassette} (no key is written to it).")
         elif offline:
             self.offline_server = default.offline_server(history_path or None)
-            client = self.offline_server.client(timeout=timeout, transport=transport)
+            client = default.offline_client(self.offline_server, timeout=timeout, transport=transport)
             if not self.offline_announced:
                 self.offline_announced = True
                 self.notices.append(OFFLINE_NOTICE)
         else:
-            from nbresponses._client import Client
+            from nbresponses.client import Client
 
             client = Client(
                 api_key=self.login_key.reveal() if self.login_key else None,

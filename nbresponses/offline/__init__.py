@@ -1,10 +1,13 @@
 """A stateful Responses API server that needs no key and no network: the default backend without an API key.
 
-In process::
+In process (no socket), through `nbresponses.testing`::
 
-    from nbresponses.offline import OfflineServer
-    client = OfflineServer().client()          # an nbresponses.Client; no socket
+    from nbresponses import testing
+    client = testing.offline_client()           # an nbresponses.Client on a fresh OfflineServer
     print(client.responses.create(model="gpt-4.1", input="Hello").output_text)
+
+It is a peer of the client, built on `nbresponses.types` only: nothing here imports the client or a transport
+(`nbresponses.transports.in_process` serves it to an ``httpx2`` client).
 
 Over HTTP and WebSocket on loopback (for the official SDK or any other client):
 ``python -m nbresponses.offline --port 8765``. Responses and conversations are kept in SQLite (``database=``; the
@@ -20,7 +23,6 @@ from ._model import DEFAULT_MODEL, ModelRequest, Plan, default_model
 from ._reply import APIError, OfflineReply
 from ._server import OFFLINE_BASE_URL, OFFLINE_KEY, PACE_VARIABLE, OfflineServer, Responder, Route
 from ._state import OfflineState, state_path
-from ._transport import OfflineTransport
 from ._websocket import InProcessConnector, WebSocketSession
 
 __all__ = [
@@ -35,7 +37,6 @@ __all__ = [
     "OfflineReply",
     "OfflineServer",
     "OfflineState",
-    "OfflineTransport",
     "Plan",
     "Responder",
     "Route",

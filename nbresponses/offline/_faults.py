@@ -11,7 +11,7 @@ __all__ = ["Disconnect", "Fault", "FaultKind", "Stall"]
 FaultKind = Literal["status", "disconnect", "malformed", "stall"]
 
 
-class Disconnect(Exception):
+class Disconnect(ConnectionError):
     """Raised inside a stream's chunks: the connection drops (transports turn it into a read error)."""
 
 

@@ -447,43 +447,10 @@ class OfflineServer:
         body = {"id": self.new_id("cmp"), "object": "response.compaction", "output": output}
         return json_reply(200, {**body, "created_at": self.now(), "usage": usage})
 
-    # ----- clients wired to this server -----
-
-    def transport(self) -> Any:
-        """An ``httpx2`` transport (sync and async) serving this server in process."""
-        from ._transport import OfflineTransport
-
-        return OfflineTransport(self)
+    # ----- what clients use to reach this server in process -----
 
     def websocket_connector(self) -> Any:
         """Opens in-process WebSocket connections to this server (``Client(websocket_connect=...)``)."""
         from ._websocket import InProcessConnector
 
         return InProcessConnector(self)
-
-    def client(self, **options: Any) -> Any:
-        """An `nbresponses.Client` talking to this server in process (``options`` go to the client).
-
-        With ``transport="websocket"``, responses are created over an in-process WebSocket connection.
-        """
-        import httpx2
-
-        from nbresponses._client import Client
-
-        options.setdefault("api_key", OFFLINE_KEY)
-        options.setdefault("base_url", OFFLINE_BASE_URL)
-        if options.get("transport") == "websocket":
-            options.setdefault("websocket_connect", self.websocket_connector())
-        return Client(http_client=httpx2.Client(transport=self.transport()), **options)
-
-    def async_client(self, **options: Any) -> Any:
-        """An `nbresponses.AsyncClient` talking to this server in process."""
-        import httpx2
-
-        from nbresponses._client import AsyncClient
-
-        options.setdefault("api_key", OFFLINE_KEY)
-        options.setdefault("base_url", OFFLINE_BASE_URL)
-        if options.get("transport") == "websocket":
-            options.setdefault("websocket_connect", self.websocket_connector())
-        return AsyncClient(http_client=httpx2.AsyncClient(transport=self.transport()), **options)

@@ -8,8 +8,8 @@ response it continued. Errors are sent as ``{"type": "error", "status", "error":
 them ``previous_response_not_found`` and, once the connection is older than its limit (60 minutes by default),
 ``websocket_connection_limit_reached``.
 
-`InProcessConnector` gives a client in-process connections to a server: no socket, as ``OfflineTransport`` does
-for HTTP.
+`InProcessConnector` gives a client in-process connections to a server: no socket, as
+``transports.in_process.InProcessTransport`` does for HTTP.
 """
 
 from __future__ import annotations

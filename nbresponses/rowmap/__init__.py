@@ -37,7 +37,7 @@ from ._results import COLUMNS, MapResult, RowResult
 from ._template import MapInputError
 
 if TYPE_CHECKING:
-    from nbresponses._client import AsyncClient, Client
+    from nbresponses.client import AsyncClient, Client
     from nbresponses.pricing import PriceTable
 
 __all__ = [

@@ -23,7 +23,7 @@ from ._outcome import RowOutcome
 from ._template import MapInputError
 
 if TYPE_CHECKING:
-    from nbresponses._client import AsyncClient, Client
+    from nbresponses.client import AsyncClient, Client
 
     from ._job import MapJob
     from ._log import BatchRecord, MapLog

@@ -28,15 +28,15 @@ from nbresponses._exceptions import (
     NBResponsesError,
     RateLimitError,
 )
-from nbresponses._retries import backoff_delay
-from nbresponses._twin import observe_responses
+from nbresponses.client._twin import observe_responses
+from nbresponses.transports.retries import backoff_delay
 from nbresponses.usage_stats import format_cost, usd
 
 from ._log import SavedRow
 from ._outcome import RowOutcome, error_line
 
 if TYPE_CHECKING:
-    from nbresponses._client import AsyncClient
+    from nbresponses.client import AsyncClient
     from nbresponses.pricing import PriceTable
 
     from ._log import MapLog

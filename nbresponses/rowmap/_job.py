@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from nbresponses._twin import async_twin
+from nbresponses.client._twin import async_twin
 
 from ._engine import DEFAULT_RETRIES, MapBudget, MapEngine
 from ._outcome import RowOutcome
@@ -23,7 +23,7 @@ from ._runner import run_blocking
 from ._template import MapInputError, RowTemplate
 
 if TYPE_CHECKING:
-    from nbresponses._client import AsyncClient, Client
+    from nbresponses.client import AsyncClient, Client
     from nbresponses.pricing import PriceTable
 
     from ._log import MapLog

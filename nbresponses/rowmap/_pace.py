@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from nbresponses._retries import backoff_delay, retry_after
+from nbresponses.transports.retries import backoff_delay, retry_after
 
 __all__ = ["Pace", "parse_reset"]
 

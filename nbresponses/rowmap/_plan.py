@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nbresponses._exceptions import InvalidParamsError
-from nbresponses._resources import create_spec
+from nbresponses.client._specs import create_spec
 
 from ._template import MapInputError, RowTemplate, row_value
 

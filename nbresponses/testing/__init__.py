@@ -7,20 +7,26 @@ Built on the offline server (`nbresponses.offline`), so what your code receives 
     backend = testing.OfflineBackend().script([testing.text("Hello!"), testing.http_error(429, retry_after=1)])
     client = backend.client()
 
+`offline_client(server)` / `async_offline_client(server)` wire a client to any `nbresponses.offline.OfflineServer`
+in process (no socket); `InProcessTransport(server)` is the ``httpx2`` transport under them.
+
 Record real interactions once and replay them without a key (`cassette_client`, ``RespondMagics.cassette``).
 Load-test concurrent code against `LoadTestApp` (latency, 429s, rate-limit windows, server-side counters).
 """
 
 from __future__ import annotations
 
-from ._cassette import (
+from nbresponses._default import async_offline_client, offline_client
+from nbresponses.transports.cassette import (
     Cassette,
     CassetteError,
     CassetteMiss,
     RecordingTransport,
     ReplayTransport,
-    cassette_client,
 )
+from nbresponses.transports.in_process import InProcessTransport
+
+from ._cassette import cassette_client
 from ._load import LoadStats, LoadTestApp
 from ._replies import (
     code_interpreter,
@@ -46,12 +52,14 @@ __all__ = [
     "Cassette",
     "CassetteError",
     "CassetteMiss",
+    "InProcessTransport",
     "LoadStats",
     "LoadTestApp",
     "OfflineBackend",
     "RecordingTransport",
     "ReplayTransport",
     "ScriptEntry",
+    "async_offline_client",
     "cassette_client",
     "code_interpreter",
     "disconnect",
@@ -63,6 +71,7 @@ __all__ = [
     "incomplete",
     "malformed",
     "mcp_call",
+    "offline_client",
     "reasoning",
     "refusal",
     "reply",

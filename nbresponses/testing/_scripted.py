@@ -7,7 +7,10 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from nbresponses._default import async_offline_client, offline_client
+from nbresponses.client import AsyncClient, Client
 from nbresponses.offline import Fault, ModelRequest, OfflineServer, Plan, default_model
+from nbresponses.transports.in_process import InProcessTransport
 
 __all__ = ["OfflineBackend", "ScriptEntry"]
 
@@ -85,14 +88,14 @@ class OfflineBackend:
             if entry["method"] in ("POST", "WS") and entry["path"].rstrip("/").endswith("/responses")
         ]
 
-    def transport(self) -> Any:
-        """An in-process ``httpx2`` transport (sync and async)."""
-        return self.server.transport()
+    def transport(self) -> InProcessTransport:
+        """An in-process ``httpx2`` transport (sync and async) serving this backend."""
+        return InProcessTransport(self.server)
 
-    def client(self, **options: Any) -> Any:
+    def client(self, **options: Any) -> Client:
         """An `nbresponses.Client` wired to this backend."""
-        return self.server.client(**options)
+        return offline_client(self.server, **options)
 
-    def async_client(self, **options: Any) -> Any:
+    def async_client(self, **options: Any) -> AsyncClient:
         """An `nbresponses.AsyncClient` wired to this backend."""
-        return self.server.async_client(**options)
+        return async_offline_client(self.server, **options)

@@ -1,6 +1,6 @@
 """A Responses API request, translated into a Chat Completions request (pure: no I/O).
 
-The input is a ``POST /responses`` body as `nbresponses._resources.create_spec` validates it (tools already in
+The input is a ``POST /responses`` body as `nbresponses.client._specs.create_spec` validates it (tools already in
 the flat form). What each part becomes:
 
 - ``instructions`` → a first ``system`` message; ``developer`` messages → ``system`` (gateways and local servers

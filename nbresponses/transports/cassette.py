@@ -1,7 +1,8 @@
-"""Record real API interactions to a cassette file (keys stripped) and replay them by request match.
+"""The cassette transports: record real API interactions to a file (keys stripped), replay them by request match.
 
 A notebook that talks to the real API once, with a cassette, can then be re-executed in CI with no key and no
-network: ``%config RespondMagics.cassette = "notebook.cassette.json"``, or `cassette_client` from Python.
+network: ``%config RespondMagics.cassette = "notebook.cassette.json"``, or `nbresponses.testing.cassette_client`
+from Python (which puts these ``httpx2`` transports under a client).
 
 The file is JSON: a list of interactions, each with the request (method, path, JSON body) and the response
 (status, a few headers, and the body text, an SSE stream included). Authorization and organization headers are
@@ -26,13 +27,14 @@ __all__ = [
     "Cassette",
     "CassetteError",
     "CassetteMiss",
+    "CassetteMode",
     "RecordingTransport",
     "ReplayTransport",
-    "cassette_client",
 ]
 
 _KEPT_HEADERS = ("content-type", "x-request-id", "retry-after", "retry-after-ms", "openai-processing-ms")
 CassetteMode = Literal["auto", "record", "replay"]
+"""``auto`` replays when the file exists and records otherwise."""
 
 
 class CassetteMiss(NBResponsesError):
@@ -170,22 +172,3 @@ class ReplayTransport(httpx2.BaseTransport):
         recorded = self.cassette.find(request, request.read())
         return httpx2.Response(recorded["status"], headers=recorded["headers"], content=recorded["body"].encode(),
                                request=request)  # fmt: skip
-
-
-def cassette_client(path: str | os.PathLike[str], *, mode: CassetteMode = "auto", **options: Any) -> Any:
-    """An `nbresponses.Client` that records to or replays from the cassette at ``path``.
-
-    ``auto`` replays when the file exists and records otherwise. Recording needs a real key (``api_key=`` or
-    ``OPENAI_API_KEY``); replaying needs none.
-    """
-    from nbresponses._client import Client
-
-    replay = mode == "replay" or (mode == "auto" and Path(path).exists())
-    if replay:
-        options.setdefault("api_key", "cassette-replay")
-        transport: httpx2.BaseTransport = ReplayTransport(Cassette(path))
-        options.setdefault("max_retries", 0)
-    else:
-        key = options.get("api_key") or os.environ.get("OPENAI_API_KEY", "")
-        transport = RecordingTransport(Cassette(path, secrets=(key,)))
-    return Client(http_client=httpx2.Client(transport=transport), **options)

@@ -18,18 +18,17 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-import httpx2
 from pydantic import ValidationError
 from pydantic_core import from_json
 
 from nbresponses._config import ClientConfig
 from nbresponses._exceptions import APIError, APIStatusError
-from nbresponses._http import RequestSpec, request_id
 from nbresponses._secrets import redact, redact_bytes
-from nbresponses._stream import AsyncResponseStream, EventPump, ResponseStream
 from nbresponses.transports._chat_events import ChatEventTranslator
 from nbresponses.transports._chat_request import chat_request, token_limit_field
 from nbresponses.transports._chat_response import chat_response
+from nbresponses.transports.base import AsyncReply, Reply, RequestSpec, request_id
+from nbresponses.transports.stream import AsyncResponseStream, EventPump, ResponseStream
 from nbresponses.types.events import ResponseStreamEvent, parse_event
 from nbresponses.types.response import Response, end_status
 
@@ -116,7 +115,7 @@ class ChatEventPump(EventPump):
 
 
 def chat_body_response(
-    http_response: httpx2.Response, request: Mapping[str, Any], secrets: tuple[str, ...]
+    http_response: Reply | AsyncReply, request: Mapping[str, Any], secrets: tuple[str, ...]
 ) -> Response:
     """The `Response` for a non-stream ``chat.completion`` body."""
     try:
@@ -177,7 +176,7 @@ class ChatBridge:
         config: the client's configuration (base URL and secrets).
     """
 
-    def __init__(self, send: Callable[[RequestSpec], httpx2.Response], config: ClientConfig) -> None:
+    def __init__(self, send: Callable[[RequestSpec], Reply], config: ClientConfig) -> None:
         self._send = send
         self._config = config
 
@@ -203,9 +202,7 @@ class ChatBridge:
 class AsyncChatBridge:
     """The bridge of an `AsyncClient` (``send`` is awaitable)."""
 
-    def __init__(
-        self, send: Callable[[RequestSpec], Awaitable[httpx2.Response]], config: ClientConfig
-    ) -> None:
+    def __init__(self, send: Callable[[RequestSpec], Awaitable[AsyncReply]], config: ClientConfig) -> None:
         self._send = send
         self._config = config
 

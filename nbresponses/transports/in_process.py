@@ -1,7 +1,9 @@
-"""The offline server as an ``httpx2`` transport: no socket, so it works inside a Jupyter kernel and in tests.
+"""A server in this process as an ``httpx2`` transport: no socket, so it works inside a Jupyter kernel and in tests.
 
-Streams are real byte streams. A scripted stall waits (in small steps, so Ctrl-C stops it) until the request's
-read timeout and then raises ``httpx2.ReadTimeout``, as a real stalled server would; a scripted disconnect raises
+It serves any `InProcessServer` (the offline backend, `nbresponses.offline.OfflineServer`, is one) and knows
+nothing else of it. Streams are real byte streams. A pause in a stream (a chunk that is not bytes, with
+``seconds``) waits (in small steps, so Ctrl-C stops it) until the request's read timeout and then raises
+``httpx2.ReadTimeout``, as a real stalled server would; a ``ConnectionError`` raised by the chunks becomes
 ``httpx2.RemoteProtocolError`` mid-body.
 """
 
@@ -9,17 +11,40 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Protocol
 
 import httpx2
 
-from ._faults import Disconnect, Stall
-from ._reply import OfflineReply
-from ._server import OfflineServer
-
-__all__ = ["OfflineTransport"]
+__all__ = ["InProcessReply", "InProcessServer", "InProcessTransport", "Pause"]
 
 _STEP = 0.05
+
+
+class Pause(Protocol):
+    """A chunk of a stream that sends nothing for ``seconds``."""
+
+    @property
+    def seconds(self) -> float: ...
+
+
+class InProcessReply(Protocol):
+    """What an in-process server answers: status, headers, and a JSON ``body`` or a stream of ``chunks``."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def chunks(self) -> Iterator[bytes | Pause] | None: ...
+
+
+class InProcessServer(Protocol):
+    """A server this transport can call directly: one method per HTTP request."""
+
+    def handle(self, method: str, path: str, query: dict[str, str], body: bytes) -> InProcessReply: ...
 
 
 def _read_timeout(request: httpx2.Request) -> float | None:
@@ -33,14 +58,14 @@ def _broken() -> httpx2.RemoteProtocolError:
 
 
 class _SyncStream(httpx2.SyncByteStream):
-    def __init__(self, chunks: Iterator[bytes | Stall], request: httpx2.Request) -> None:
+    def __init__(self, chunks: Iterator[bytes | Pause], request: httpx2.Request) -> None:
         self._chunks = chunks
         self._request = request
 
     def __iter__(self) -> Iterator[bytes]:
         try:
             for chunk in self._chunks:
-                if isinstance(chunk, Stall):
+                if not isinstance(chunk, bytes):  # a pause
                     limit = _read_timeout(self._request)
                     wait = chunk.seconds if limit is None else min(chunk.seconds, limit)
                     deadline = time.monotonic() + wait
@@ -52,7 +77,7 @@ class _SyncStream(httpx2.SyncByteStream):
                         )
                     continue
                 yield chunk
-        except Disconnect:
+        except ConnectionError:
             raise _broken() from None
 
     def close(self) -> None:
@@ -62,14 +87,14 @@ class _SyncStream(httpx2.SyncByteStream):
 
 
 class _AsyncStream(httpx2.AsyncByteStream):
-    def __init__(self, chunks: Iterator[bytes | Stall], request: httpx2.Request) -> None:
+    def __init__(self, chunks: Iterator[bytes | Pause], request: httpx2.Request) -> None:
         self._chunks = chunks
         self._request = request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
             for chunk in self._chunks:
-                if isinstance(chunk, Stall):
+                if not isinstance(chunk, bytes):  # a pause
                     limit = _read_timeout(self._request)
                     await asyncio.sleep(chunk.seconds if limit is None else min(chunk.seconds, limit))
                     if limit is not None and chunk.seconds > limit:
@@ -78,7 +103,7 @@ class _AsyncStream(httpx2.AsyncByteStream):
                         )
                     continue
                 yield chunk
-        except Disconnect:
+        except ConnectionError:
             raise _broken() from None
 
     async def aclose(self) -> None:
@@ -87,13 +112,13 @@ class _AsyncStream(httpx2.AsyncByteStream):
             close()
 
 
-class OfflineTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
-    """Serves requests from an `OfflineServer` in process, for ``httpx2.Client`` and ``httpx2.AsyncClient``."""
+class InProcessTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
+    """Serves requests from a server in this process, for ``httpx2.Client`` and ``httpx2.AsyncClient``."""
 
-    def __init__(self, server: OfflineServer | None = None) -> None:
-        self.server = server if server is not None else OfflineServer()
+    def __init__(self, server: InProcessServer) -> None:
+        self.server = server
 
-    def _reply(self, request: httpx2.Request, body: bytes) -> OfflineReply:
+    def _reply(self, request: httpx2.Request, body: bytes) -> InProcessReply:
         query = dict(request.url.params.multi_items())
         return self.server.handle(request.method, request.url.path, query, body)
 

@@ -1,4 +1,4 @@
-"""Streamed responses over HTTP: bytes in, typed events out, the connection always released.
+"""Streamed responses: bytes in, typed events out, the connection always released.
 
 `ResponseStream` (sync) and `AsyncResponseStream` differ only in how they read bytes; everything else lives in
 `EventPump`, which turns chunks into events, folds them into a `ResponseAccumulator`, and decides how the
@@ -19,8 +19,10 @@ pump owns the one lock between the two threads: it holds it while it folds a chu
 `EventPump.snapshot` (what `ResponseStream.snapshot` and a view's refreshes call) takes it. The accumulator
 itself stays single-threaded and free of locks.
 
-The HTTP response is closed in a ``finally``: on normal end, on ``break`` out of the loop, on an exception,
-and on ``KeyboardInterrupt`` (a kernel interrupt), so nothing is left holding a connection.
+The reply is closed in a ``finally``: on normal end, on ``break`` out of the loop, on an exception,
+and on ``KeyboardInterrupt`` (a kernel interrupt), so nothing is left holding a connection. Transport-neutral:
+the body is a `transports.base.Reply` (the HTTP transport's), whose read errors arrive as `BodyBroken`; the
+WebSocket mode subclasses the stream classes with its own reading.
 """
 
 from __future__ import annotations
@@ -32,16 +34,16 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-import httpx2
 from pydantic import ValidationError
 
-from ._accumulator import TERMINAL_EVENTS, ResponseAccumulator
-from ._exceptions import ResponseFailedError, StreamError, StreamTimeoutError
-from ._http import request_id
-from ._secrets import REDACTED, known, redact
-from ._sse import SSEDecoder
-from .types.events import ResponseStreamEvent, parse_event
-from .types.response import Response, end_status
+from nbresponses._accumulator import TERMINAL_EVENTS, ResponseAccumulator
+from nbresponses._exceptions import ResponseFailedError, StreamError, StreamTimeoutError
+from nbresponses._secrets import REDACTED, known, redact
+from nbresponses._sse import SSEDecoder
+from nbresponses.types.events import ResponseStreamEvent, parse_event
+from nbresponses.types.response import Response, end_status
+
+from .base import AsyncReply, BodyBroken, Reply, request_id
 
 __all__ = ["AsyncResponseStream", "AsyncResponseStreamManager", "EventPump", "ResponseStream"]
 
@@ -208,18 +210,18 @@ class _Message:
         self.data = data
 
 
-def _is_json(http_response: httpx2.Response) -> bool:
-    return http_response.headers.get("content-type", "").split(";")[0].strip().endswith("json")
+def _is_json(reply: Reply | AsyncReply) -> bool:
+    return reply.headers.get("content-type", "").split(";")[0].strip().endswith("json")
 
 
 class _StreamBase:
     _pump: EventPump
-    _http: httpx2.Response
+    _reply: Reply | AsyncReply
 
     @property
-    def http_response(self) -> httpx2.Response:
+    def http_response(self) -> Any:
         """The underlying HTTP response (its headers, and ``is_closed`` once the stream ended)."""
-        return self._http
+        return self._reply.raw
 
     @property
     def response_id(self) -> str | None:
@@ -258,11 +260,11 @@ class ResponseStream(_StreamBase):
             response = stream.get_final_response()
     """
 
-    def __init__(
-        self, http_response: httpx2.Response, *, secrets: tuple[str, ...] = (), pump: EventPump | None = None
-    ) -> None:
-        self._http = http_response
-        request = request_id(http_response.headers)
+    _reply: Reply
+
+    def __init__(self, reply: Reply, *, secrets: tuple[str, ...] = (), pump: EventPump | None = None) -> None:
+        self._reply = reply
+        request = request_id(reply.headers)
         self._pump = pump if pump is not None else EventPump(request_id=request, secrets=secrets)
         self._iterator = self._iterate()
 
@@ -282,7 +284,7 @@ class ResponseStream(_StreamBase):
 
     def close(self) -> None:
         """Release the HTTP connection. Safe to call more than once."""
-        self._http.close()
+        self._reply.close()
 
     def until_done(self) -> ResponseStream:
         """Consume the remaining events."""
@@ -298,20 +300,19 @@ class ResponseStream(_StreamBase):
     def _iterate(self) -> Iterator[ResponseStreamEvent]:
         pump = self._pump
         try:
-            if _is_json(self._http):
-                yield from pump.json_body(self._http.read())
+            reply = self._reply
+            if _is_json(reply):
+                yield from pump.json_body(reply.read())
             else:
-                for chunk in self._http.iter_bytes():
+                for chunk in reply.iter_bytes():
                     yield from pump.feed(chunk)
                     if pump.finished:
                         break
                 else:
                     yield from pump.flush()
             yield from pump.finish()
-        except httpx2.TimeoutException:
-            raise pump.broken("no data within the read timeout", timeout=True) from None
-        except httpx2.TransportError as exc:
-            raise pump.broken(f"connection lost: {type(exc).__name__}") from None
+        except BodyBroken as broken:
+            raise pump.broken(broken.reason, timeout=broken.timeout) from None
         finally:
             self.close()
         pump.final()
@@ -320,11 +321,13 @@ class ResponseStream(_StreamBase):
 class AsyncResponseStream(_StreamBase):
     """The asyncio twin of `ResponseStream` (``async for`` / ``async with``)."""
 
+    _reply: AsyncReply
+
     def __init__(
-        self, http_response: httpx2.Response, *, secrets: tuple[str, ...] = (), pump: EventPump | None = None
+        self, reply: AsyncReply, *, secrets: tuple[str, ...] = (), pump: EventPump | None = None
     ) -> None:
-        self._http = http_response
-        request = request_id(http_response.headers)
+        self._reply = reply
+        request = request_id(reply.headers)
         self._pump = pump if pump is not None else EventPump(request_id=request, secrets=secrets)
         self._iterator = self._iterate()
 
@@ -344,7 +347,7 @@ class AsyncResponseStream(_StreamBase):
 
     async def close(self) -> None:
         """Release the HTTP connection. Safe to call more than once."""
-        await self._http.aclose()
+        await self._reply.aclose()
 
     async def until_done(self) -> AsyncResponseStream:
         """Consume the remaining events."""
@@ -360,11 +363,12 @@ class AsyncResponseStream(_StreamBase):
     async def _iterate(self) -> AsyncIterator[ResponseStreamEvent]:
         pump = self._pump
         try:
-            if _is_json(self._http):
-                for event in pump.json_body(await self._http.aread()):
+            reply = self._reply
+            if _is_json(reply):
+                for event in pump.json_body(await reply.aread()):
                     yield event
             else:
-                async for chunk in self._http.aiter_bytes():
+                async for chunk in reply.aiter_bytes():
                     for event in pump.feed(chunk):
                         yield event
                     if pump.finished:
@@ -374,10 +378,8 @@ class AsyncResponseStream(_StreamBase):
                         yield event
             for event in pump.finish():
                 yield event
-        except httpx2.TimeoutException:
-            raise pump.broken("no data within the read timeout", timeout=True) from None
-        except httpx2.TransportError as exc:
-            raise pump.broken(f"connection lost: {type(exc).__name__}") from None
+        except BodyBroken as broken:
+            raise pump.broken(broken.reason, timeout=broken.timeout) from None
         finally:
             await self.close()
         pump.final()

@@ -35,11 +35,9 @@ from nbresponses._exceptions import (
     redact,
     status_error_class,
 )
-from nbresponses._stream import AsyncResponseStream, EventPump, ResponseStream
+from nbresponses.transports.stream import AsyncResponseStream, EventPump, ResponseStream
 
 if TYPE_CHECKING:
-    import httpx2
-
     from nbresponses._config import ClientConfig
 
 __all__ = [
@@ -211,13 +209,11 @@ def _status_error(envelope: dict[str, Any], secrets: tuple[str, ...]) -> APIStat
 
 
 def _read_timeout(config: ClientConfig) -> float | None:
-    timeout: httpx2.Timeout = config.timeout
-    return timeout.read
+    return config.timeout.read
 
 
 def _connect_timeout(config: ClientConfig) -> float | None:
-    timeout: httpx2.Timeout = config.timeout
-    return timeout.connect
+    return config.timeout.connect
 
 
 class _Pool:
@@ -327,7 +323,7 @@ class WebSocketResponseStream(ResponseStream):
         self._iterator = self._iterate()
 
     @property
-    def http_response(self) -> httpx2.Response:
+    def http_response(self) -> Any:
         """A WebSocket stream has no HTTP response."""
         raise AttributeError("a WebSocket stream has no HTTP response")
 
@@ -443,7 +439,7 @@ class AsyncWebSocketResponseStream(AsyncResponseStream):
         self._iterator = self._iterate()
 
     @property
-    def http_response(self) -> httpx2.Response:
+    def http_response(self) -> Any:
         """A WebSocket stream has no HTTP response."""
         raise AttributeError("a WebSocket stream has no HTTP response")
 
