@@ -148,11 +148,10 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 def last() -> Response | None:
     """The `Response` of the last ``%%respond`` cell in this IPython session (None if none)."""
-    from IPython import get_ipython
+    from ._active import active_session
 
-    shell = get_ipython()
-    magics = shell.magics_manager.registry.get("RespondMagics") if shell is not None else None
-    return magics.session.last_response if magics is not None else None
+    session = active_session()
+    return session.last_response if session is not None else None
 
 
 def usage(
@@ -175,11 +174,10 @@ def usage(
     from .store import HistoryStore
 
     if notebook is None:
-        from IPython import get_ipython
+        from ._active import active_session
 
-        shell = get_ipython()
-        magics = shell.magics_manager.registry.get("RespondMagics") if shell is not None else None
-        notebook = magics.session.notebook if magics is not None else None
+        session = active_session()
+        notebook = session.notebook if session is not None else None
     with HistoryStore(history_path) as store:
         rows = store.usage_rows(notebook, thread)
     if as_frame:
@@ -234,12 +232,11 @@ def map(
     if variables is None:
         caller = sys._getframe(1)
         variables = {**caller.f_globals, **caller.f_locals}
-    shell = None
-    if progress is None and "IPython" in sys.modules:
-        from IPython import get_ipython
+    if progress is None and "IPython" in sys.modules:  # not loaded: not in IPython, no view
+        from .render import in_ipython
 
-        shell = get_ipython()
-    if not (progress or shell is not None) or "on_progress" in params or "on_finish" in params:
+        progress = in_ipython()
+    if not progress or "on_progress" in params or "on_finish" in params:
         return map_rows(template, rows, client=client, concurrency=concurrency, variables=variables, **params)
     from .render import make_map_view, map_summary
 

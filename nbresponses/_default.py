@@ -11,9 +11,8 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .client import AsyncClient, Client
-
 if TYPE_CHECKING:
+    from .client import AsyncClient, Client
     from .offline import OfflineServer
 
 __all__ = [
@@ -51,6 +50,8 @@ def default_client(**options: Any) -> Client:
     """
 
     if not wants_offline(api_key=options.get("api_key"), base_url=options.get("base_url")):
+        from .client import Client
+
         return Client(**options)
     print(f"nbresponses: {OFFLINE_NOTICE} Set OPENAI_API_KEY, or pass api_key= / base_url=, for a real API.",
           file=sys.stderr)  # fmt: skip
@@ -73,6 +74,7 @@ def offline_client(server: OfflineServer | None = None, **options: Any) -> Clien
     ``options`` go to the client; with ``transport="websocket"`` responses are created over an in-process
     WebSocket connection.
     """
+    from .client import Client
     from .offline import OfflineServer
     from .transports.http import HTTPClient
     from .transports.in_process import InProcessTransport
@@ -84,6 +86,7 @@ def offline_client(server: OfflineServer | None = None, **options: Any) -> Clien
 
 def async_offline_client(server: OfflineServer | None = None, **options: Any) -> AsyncClient:
     """An `AsyncClient` talking to ``server`` in process (see `offline_client`)."""
+    from .client import AsyncClient
     from .offline import OfflineServer
     from .transports.http import AsyncHTTPClient
     from .transports.in_process import InProcessTransport

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
+from IPython.core.oinspect import getdoc
 
 from nbresponses.magics._help import SUBCOMMAND_HELP, help_markdown, help_text, suggest_subcommand
 from nbresponses.magics._options import SUBCOMMANDS, build_parser
@@ -41,5 +44,5 @@ def test_a_typo_sends_nothing_and_double_dash_sends_the_word(ipython: Shell) -> 
 
 
 def test_question_mark_shows_the_whole_help(ipython: Shell) -> None:
-    doc = ipython.shell.find_line_magic("respond").__doc__
-    assert doc == help_text() and "fork TURN --thread NEW" in doc
+    doc = getdoc(ipython.shell.find_line_magic("respond"))  # what IPython's inspector shows for %respond?
+    assert doc == inspect.cleandoc(help_text()) and "fork TURN --thread NEW" in doc

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from nbresponses.render import TurnOutcome
-from nbresponses.render._bundle import outcome_html, outcome_markdown, response_html
+from nbresponses.render._bundle import outcome_html, outcome_markdown
 from nbresponses.render._html import DOLLAR_HTML, markdown_to_html, render_markdown
 from nbresponses.types.response import Response
 from tests.render_fakes import visible
@@ -145,11 +145,3 @@ def test_the_static_html_of_a_turn_escapes_the_models_html_but_keeps_ours() -> N
     assert not re.search(r"(?<!\\)<(img|script)", markdown) and "\\<img src=x" in markdown
     assert "[🖼 p](https://evil.example/p.png?d=secret)" in markdown and "![" not in markdown
     assert 'href="https://evil.example/p.png?d=secret"' in rendered  # a link, not a loaded image
-
-
-def test_a_response_shows_itself_as_safe_html_too() -> None:
-    response = answer("<b>bold?</b> **bold**")
-    bundle = response._repr_mimebundle_()
-    assert bundle["text/html"] == response_html(response)
-    assert "&lt;b&gt;bold?&lt;/b&gt; <strong>bold</strong>" in bundle["text/html"]
-    assert "**bold**" in bundle["text/markdown"] and bundle["text/plain"].startswith("Response(")

@@ -1,4 +1,9 @@
-"""The IPython side: ``%load_ext nbresponses`` registers `RespondMagics` (``%%respond`` and ``%respond``)."""
+"""The IPython side: ``%load_ext nbresponses`` registers `RespondMagics` (``%%respond`` and ``%respond``).
+
+Loading also registers how a `Response` displays (`nbresponses.render.register_display`) and makes the
+magic's session the one `nbresponses.last` and `nbresponses.usage` read (`nbresponses._active`). Everything
+else (the client, the history, the views) loads on the first ``%%respond``, so loading stays cheap.
+"""
 
 from __future__ import annotations
 
@@ -29,11 +34,17 @@ def protect_prompt_question_marks(lines: list[str]) -> list[str]:
 
 def load_ipython_extension(ipython: Any) -> None:
     """Register ``%%respond`` / ``%respond`` in ``ipython`` (called by ``%load_ext nbresponses``)."""
+    from nbresponses._active import register_session
+    from nbresponses.render import register_display
+
     from ._magic import RespondMagics
 
     if "RespondMagics" in ipython.magics_manager.registry:
         return  # loading twice keeps the first instance and its state
-    ipython.register_magics(RespondMagics(shell=ipython))
+    magics = RespondMagics(shell=ipython)
+    ipython.register_magics(magics)
+    register_session(magics.session)
+    register_display(ipython)
     transforms = ipython.input_transformer_manager.line_transforms
     if protect_prompt_question_marks not in transforms:
         transforms.append(protect_prompt_question_marks)
@@ -41,8 +52,13 @@ def load_ipython_extension(ipython: Any) -> None:
 
 def unload_ipython_extension(ipython: Any) -> None:
     """Release the magic's client and history file (``%unload_ext nbresponses``)."""
+    from nbresponses._active import unregister_session
+    from nbresponses.render import unregister_display
+
     magics = ipython.magics_manager.registry.pop("RespondMagics", None)
     if magics is not None:
+        unregister_session(magics.session)
+        unregister_display(ipython)
         magics.close()
         for kind in ("line", "cell"):
             ipython.magics_manager.magics[kind].pop("respond", None)

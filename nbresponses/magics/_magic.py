@@ -195,11 +195,13 @@ class RespondMagics(Magics):
         self.session.close()
 
 
-def _full_help() -> None:
-    """``%respond?`` shows the magic's docstring: make it the whole help (options and subcommands)."""
+def _full_help() -> str:
+    """The whole help (options and subcommands), rendered when asked for."""
     from ._help import help_text
 
-    RespondMagics.respond.__doc__ = help_text()
+    return help_text()
 
 
-_full_help()
+# ``%respond?`` shows the whole help: IPython's inspector asks an object's ``getdoc()`` before its docstring,
+# so the help (Markdown rendered to text) is built when asked for, not when the extension loads.
+setattr(RespondMagics.respond, "getdoc", _full_help)  # noqa: B010 - an attribute IPython looks up on functions

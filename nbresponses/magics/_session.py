@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from nbresponses import _default as default
 from nbresponses._config import Secret
-from nbresponses.budget import BudgetGuard
 
 if TYPE_CHECKING:
+    from nbresponses.budget import BudgetGuard
     from nbresponses.client import Client
     from nbresponses.conversation import Conversation
     from nbresponses.pricing import PriceTable
@@ -56,8 +56,7 @@ class NotebookSession:
         self.last_response: Response | None = None
         self.offline_announced = False
         self.notices: list[str] = []
-        self.budget_guard = BudgetGuard()
-        """Says each budget warning once per notebook session."""
+        self._budget_guard: BudgetGuard | None = None
         self._client: Client | None = None
         self._client_settings: tuple[Any, ...] | None = None
         self._store: HistoryStore | None = None
@@ -75,6 +74,15 @@ class NotebookSession:
         self._fixed_client = client
         self._routed = None
         self._conversations.clear()
+
+    @property
+    def budget_guard(self) -> BudgetGuard:
+        """Says each budget warning once per notebook session."""
+        if self._budget_guard is None:
+            from nbresponses.budget import BudgetGuard
+
+            self._budget_guard = BudgetGuard()
+        return self._budget_guard
 
     def uses_offline(self, base_url: str, environ: Mapping[str, str] | None = None) -> bool:
         """No key and no base URL anywhere: the offline backend answers."""

@@ -8,6 +8,9 @@ output items and never raise on item types they do not know.
 The other endpoints: :class:`ResponseItemList` (input items), :class:`InputTokenCount`,
 :class:`CompactResource`, :class:`DeletedResponse`, the conversation objects, and :class:`ErrorBody` for
 ``{"error": {...}}`` bodies.
+
+In IPython a `Response` shows itself as safe HTML, Markdown and text: the render layer registers that display
+(``%load_ext nbresponses``, `nbresponses.render.register_display`); this module knows nothing of it.
 """
 
 from __future__ import annotations
@@ -229,12 +232,6 @@ class Response(APIModel):
             for part in item.content
             if isinstance(part, OutputTextContent) and part.text
         )
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Shown in a notebook as safe HTML and Markdown renderings (answer, tool cards), with a text fallback."""
-        from nbresponses.render._bundle import response_bundle
-
-        return {**response_bundle(self), "text/plain": repr(self)}
 
     @property
     def refusal(self) -> str | None:
