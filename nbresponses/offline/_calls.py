@@ -13,6 +13,8 @@ import json
 import re
 from typing import Any
 
+from nbresponses.types.request import flat_function_tool
+
 from ._schema_values import PromptHints, sample
 from ._words import CJK, content_words, is_question
 
@@ -33,7 +35,7 @@ def function_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The function tools offered, flat (a Chat-Completions-style nested tool is unwrapped)."""
     found = []
     for raw in tools:
-        tool = {**raw, **raw["function"]} if isinstance(raw.get("function"), dict) else raw
+        tool = flat_function_tool(raw)
         if tool.get("type") == "function" and tool.get("name"):
             found.append(tool)
     return found

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nbresponses.types.request import flat_function_tool
+
 from ._reply import APIError
 
 __all__ = ["check_create", "check_tool_outputs", "check_websocket", "conversation_id"]
@@ -49,7 +51,7 @@ def _tools(tools: Any) -> APIError | None:
         if not isinstance(tool, dict) or not tool.get("type"):
             return _missing(f"{where}.type")
         kind = tool["type"]
-        flat = {**tool, **tool["function"]} if isinstance(tool.get("function"), dict) else tool
+        flat = flat_function_tool(tool)
         if kind == "function" and not flat.get("name"):
             return _missing(f"{where}.name")
         if kind == "file_search" and not tool.get("vector_store_ids"):

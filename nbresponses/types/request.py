@@ -289,13 +289,12 @@ class ResponseCompactParams(_ModelInputParams):
     service_tier: str | None = None
 
 
-def normalize_tool(tool: Any) -> Any:
-    """Rewrite a Chat-Completions-style function tool into the flat Responses form.
+def flat_function_tool(tool: Any) -> Any:
+    """A Chat-Completions-style function tool in the flat Responses form; anything else unchanged.
 
     ``{"type": "function", "function": {"name", "description", "parameters", "strict"}}`` becomes
-    ``{"type": "function", "name", "description", "parameters", "strict"}``; a ``code_interpreter`` without a
-    container gets ``{"type": "auto"}`` (the API refuses it without one; gateway docs still show that form);
-    anything else is returned unchanged (models are turned into dicts).
+    ``{"type": "function", "name", "description", "parameters", "strict"}`` (models are turned into dicts).
+    The client sends tools in this form (`normalize_tool`), and the offline server reads them so.
     """
     tool = to_jsonable(tool)
     nested = isinstance(tool, Mapping) and isinstance(tool.get("function"), Mapping)
@@ -303,6 +302,17 @@ def normalize_tool(tool: Any) -> Any:
         flat = {key: value for key, value in tool.items() if key != "function"}
         flat.update(tool["function"])
         return flat
+    return tool
+
+
+def normalize_tool(tool: Any) -> Any:
+    """Rewrite a tool into the form the Responses API takes.
+
+    A Chat-Completions-style function tool is flattened (`flat_function_tool`); a ``code_interpreter`` without a
+    container gets ``{"type": "auto"}`` (the API refuses it without one; gateway docs still show that form);
+    anything else is returned unchanged (models are turned into dicts).
+    """
+    tool = flat_function_tool(tool)
     if isinstance(tool, Mapping) and tool.get("type") == "code_interpreter" and not tool.get("container"):
         return {**tool, "container": {"type": "auto"}}
     return tool
