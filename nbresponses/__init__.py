@@ -42,7 +42,7 @@ if TYPE_CHECKING:
         StreamTimeoutError,
         UnprocessableEntityError,
     )
-    from .budget import BudgetExceeded
+    from .pricing.budget import BudgetExceeded
     from .client import AsyncClient, Client
     from .conversation import Conversation
     from .export import ExportError
@@ -119,7 +119,7 @@ _LAZY = {
     "ResponseUsage": ".types.response",
     "ResponseStreamEvent": ".types.events",
     # Exceptions raised by one part of the library live with it (the rest are in ._exceptions).
-    "BudgetExceeded": ".budget",
+    "BudgetExceeded": ".pricing.budget",
     "ExportError": ".export",
     "InputError": ".inputs",
     "BatchUnsupportedError": ".rowmap",

@@ -287,7 +287,7 @@ def test_without_genai_prices_the_shipped_table_is_the_default(monkeypatch: pyte
 
 
 def test_an_unreadable_dataset_leaves_the_shipped_table_answering(monkeypatch: pytest.MonkeyPatch) -> None:
-    from nbresponses._genai_prices import GenaiPrices
+    from nbresponses.pricing._genai_prices import GenaiPrices
 
     def incompatible() -> None:
         raise AttributeError("a release of genai-prices this version cannot read")

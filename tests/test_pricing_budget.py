@@ -1,12 +1,12 @@
-"""The budget (nbresponses/budget.py): the stop, the warning once per crossing, models it cannot count."""
+"""The budget (nbresponses/pricing/budget.py): the stop, the warning once per crossing, models it cannot count."""
 
 from __future__ import annotations
 
 import pytest
 
 import nbresponses
-from nbresponses.budget import BudgetExceeded, BudgetGuard, budget_status
 from nbresponses.pricing import PriceTable, default_prices
+from nbresponses.pricing.budget import BudgetExceeded, BudgetGuard, budget_status
 from tests.usage_rows import row
 
 

@@ -1,4 +1,4 @@
-"""Tests of nbresponses.usage_stats: the usage bar's numbers, totals and the dashboard.
+"""Tests of nbresponses.pricing.usage_stats: the usage bar's numbers, totals and the dashboard.
 
 Also `nbresponses.usage()`, the public face of the same rows.
 """
@@ -13,12 +13,10 @@ import pytest
 
 import nbresponses
 from nbresponses import testing
-from nbresponses.budget import budget_status
 from nbresponses.conversation import Conversation
 from nbresponses.pricing import PriceTable, default_prices
-from nbresponses.store import HistoryStore, UsageRow
-from nbresponses.types.response import Response
-from nbresponses.usage_stats import (
+from nbresponses.pricing.budget import budget_status
+from nbresponses.pricing.usage_stats import (
     TurnStats,
     format_cost,
     format_tokens,
@@ -26,6 +24,8 @@ from nbresponses.usage_stats import (
     totals,
     usage_summary_markdown,
 )
+from nbresponses.store import HistoryStore, UsageRow
+from nbresponses.types.response import Response
 from tests.usage_rows import row
 
 

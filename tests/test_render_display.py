@@ -10,11 +10,11 @@ import pytest
 
 from nbresponses import _exceptions as exc
 from nbresponses._accumulator import ResponseAccumulator
+from nbresponses.pricing.usage_stats import TurnStats
 from nbresponses.render import TurnOutcome, make_view, outcome_bundle, render_markdown
 from nbresponses.render._display import MARKDOWN_BYTES_PER_CHAR, MarkdownView, TextView
 from nbresponses.render._markdown import answer_markdown, item_markdown
 from nbresponses.types.response import Response
-from nbresponses.usage_stats import TurnStats
 from tests.render_fakes import (
     FakeDisplay,
     SteppingClock,

@@ -10,6 +10,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from nbresponses import _exceptions as exc
+from nbresponses.pricing.usage_stats import TurnStats
 from nbresponses.render import LocalCall, TurnOutcome, outcome_markdown, outcome_text, response_markdown
 from nbresponses.render._markdown import (
     answer_markdown,
@@ -20,7 +21,6 @@ from nbresponses.render._markdown import (
     reasoning_text,
 )
 from nbresponses.types.response import Response
-from nbresponses.usage_stats import TurnStats
 from tests.recordings import json_body, load_recordings, require_recordings
 
 COMMONMARK = MarkdownIt("commonmark")

@@ -12,12 +12,12 @@ import pytest
 
 from nbresponses import _exceptions as exc
 from nbresponses._accumulator import ResponseAccumulator
+from nbresponses.pricing.usage_stats import TurnStats
 from nbresponses.render import OutcomeStatus, TurnOutcome, _theme, outcome_bundle
 from nbresponses.render._html import markdown_to_html
 from nbresponses.render._markdown import answer_markdown
 from nbresponses.render._widgets import LIVE_ALLOWANCE, LIVE_BYTES_PER_CHAR, WidgetView
 from nbresponses.types.response import Response
-from nbresponses.usage_stats import TurnStats
 from tests.recordings import iter_sse_payloads
 from tests.render_fakes import (
     FakeDisplay,

@@ -77,7 +77,7 @@ def _budget(magics: RespondMagics, options: RespondOptions, store: Any, prices: 
     limit = options.budget if options.budget is not None else magics.budget_usd
     if limit is None:
         return None
-    from nbresponses.budget import budget_status
+    from nbresponses.pricing.budget import budget_status
     from nbresponses.rowmap import MapBudget
 
     status = budget_status(store.usage_rows(magics.session.notebook), budget_usd=limit, prices=prices)

@@ -117,7 +117,7 @@ def _check_budget(
     budget = options.budget if options.budget is not None else magics.budget_usd
     if budget is None:
         return
-    from nbresponses.budget import BudgetExceeded
+    from nbresponses.pricing.budget import BudgetExceeded
 
     try:
         notices = magics.session.budget_guard.check(
@@ -345,7 +345,7 @@ class TurnLifecycle:
             self.turn_ids.append(row.id)
 
     def stats(self, partial: Response | None = None) -> Any:
-        from nbresponses.usage_stats import TurnStats
+        from nbresponses.pricing.usage_stats import TurnStats
 
         # The partial response is the last request's; after a request that completed (an interrupted tool
         # round) it is that request's response, counted once.

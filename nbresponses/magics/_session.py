@@ -14,10 +14,10 @@ from nbresponses import _default as default
 from nbresponses._config import Secret
 
 if TYPE_CHECKING:
-    from nbresponses.budget import BudgetGuard
     from nbresponses.client import Client
     from nbresponses.conversation import Conversation
     from nbresponses.pricing import PriceTable
+    from nbresponses.pricing.budget import BudgetGuard
     from nbresponses.store import HistoryStore
     from nbresponses.transports.routing import ApiMode
     from nbresponses.types.response import Response
@@ -79,7 +79,7 @@ class NotebookSession:
     def budget_guard(self) -> BudgetGuard:
         """Says each budget warning once per notebook session."""
         if self._budget_guard is None:
-            from nbresponses.budget import BudgetGuard
+            from nbresponses.pricing.budget import BudgetGuard
 
             self._budget_guard = BudgetGuard()
         return self._budget_guard

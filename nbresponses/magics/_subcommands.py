@@ -133,7 +133,7 @@ def _threads(m: RespondMagics, _args: str) -> None:
     if not records:
         print("No threads yet in this notebook.")
         return
-    from nbresponses.usage_stats import format_tokens
+    from nbresponses.pricing.usage_stats import format_tokens
 
     rows = [
         (_clip(t.name, 24), t.mode, t.turn_count, format_tokens(t.total_tokens), _short_id(t.head_response_id),
@@ -150,7 +150,7 @@ def _history(m: RespondMagics, args: str) -> None:
 
         search_command(m, args)
         return
-    from nbresponses.usage_stats import format_tokens
+    from nbresponses.pricing.usage_stats import format_tokens
 
     thread = args.strip() or m.thread
     notebook = m.session.notebook or ""
@@ -210,8 +210,8 @@ def _count(m: RespondMagics, args: str) -> None:
     and the cell.
     """
     from nbresponses.conversation import wants_client_state
+    from nbresponses.pricing.usage_stats import format_cost
     from nbresponses.types.request import InputTokensParams
-    from nbresponses.usage_stats import format_cost
 
     from ._options import parse_cell_options, parse_line
     from ._prepare import prepare
@@ -269,7 +269,7 @@ def _count(m: RespondMagics, args: str) -> None:
 
 def _usage(m: RespondMagics, args: str) -> None:
     """``%respond usage [THREAD] [--all]``: this notebook's totals (``--all``: every notebook in the history)."""
-    from nbresponses.usage_stats import usage_summary_markdown
+    from nbresponses.pricing.usage_stats import usage_summary_markdown
 
     from ._turn import turn_prices
 

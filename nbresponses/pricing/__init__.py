@@ -12,6 +12,9 @@ matched by a mere prefix (``gpt-5.4`` is not ``gpt-5``), because a wrong price i
 In the Responses API usage, ``cached_tokens`` are part of ``input_tokens`` and ``reasoning_tokens`` part of
 ``output_tokens``: cached tokens are billed at the cached rate instead of the input rate, and reasoning tokens
 at the output rate, once.
+
+The package is what turns cost: this module (the price table), `_genai_prices` (reading the genai-prices
+dataset), `usage_stats` (a turn's usage bar and the usage totals) and `budget` (spending limits).
 """
 
 from __future__ import annotations

@@ -10,12 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._exceptions import NBResponsesError
+from nbresponses._exceptions import NBResponsesError
+
 from .usage_stats import format_cost, row_cost, usd
 
 if TYPE_CHECKING:
-    from .pricing import PriceTable
-    from .store import UsageRow
+    from nbresponses.store import UsageRow
+
+    from . import PriceTable
 
 __all__ = ["WARN_FRACTION", "BudgetExceeded", "BudgetGuard", "BudgetStatus", "budget_status"]
 

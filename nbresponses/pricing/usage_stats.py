@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .pricing import PriceTable
-    from .store import UsageRow
-    from .types.response import Response, ResponseUsage
+    from nbresponses.store import UsageRow
+    from nbresponses.types.response import Response, ResponseUsage
+
+    from . import PriceTable
 
 __all__ = [
     "TurnStats",
@@ -164,7 +165,7 @@ class TurnStats:
 
     def usage(self) -> ResponseUsage:
         """These token counts as a `ResponseUsage` (what ``_r.turn_usage`` holds after a ``%%respond`` turn)."""
-        from .types.response import InputTokensDetails, OutputTokensDetails, ResponseUsage
+        from nbresponses.types.response import InputTokensDetails, OutputTokensDetails, ResponseUsage
 
         return ResponseUsage(
             input_tokens=self.input_tokens,

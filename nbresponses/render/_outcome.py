@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from nbresponses.pricing.usage_stats import TurnStats
     from nbresponses.types.response import Response
-    from nbresponses.usage_stats import TurnStats
 
 __all__ = ["OutcomeStatus", "TurnOutcome"]
 

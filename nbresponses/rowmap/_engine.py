@@ -29,8 +29,8 @@ from nbresponses._exceptions import (
     RateLimitError,
 )
 from nbresponses.client._twin import observe_responses
+from nbresponses.pricing.usage_stats import format_cost, usd
 from nbresponses.transports.retries import backoff_delay
-from nbresponses.usage_stats import format_cost, usd
 
 from ._log import SavedRow
 from ._outcome import RowOutcome, error_line

@@ -10,7 +10,7 @@ import copy
 import time
 from dataclasses import dataclass
 
-from nbresponses.usage_stats import format_cost, format_tokens
+from nbresponses.pricing.usage_stats import format_cost, format_tokens
 
 __all__ = ["MapProgress", "format_seconds"]
 
