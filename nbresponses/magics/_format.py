@@ -42,7 +42,7 @@ def _blocks(count: int) -> str:
 
 def code_to_next_cell(magics: RespondMagics, response: Response) -> str:
     """Put the answer's code in a new cell below; return the sentence that says what happened."""
-    from nbresponses._codeblocks import notebook_code
+    from ._codeblocks import notebook_code
 
     found = notebook_code(response.output_text)
     if not found.code.strip():

@@ -94,7 +94,7 @@ def _instructions(options: RespondOptions, default: str) -> str | None:
     chosen = options.instructions or default or ""
     extra = ""
     if options.format == "code":  # -f code: ask for one fenced block, so the new cell is runnable as it comes
-        from nbresponses._codeblocks import CODE_INSTRUCTIONS
+        from ._codeblocks import CODE_INSTRUCTIONS
 
         extra = CODE_INSTRUCTIONS
     elif (options.json or options.format == "json") and not options.schema and "json" not in chosen.lower():

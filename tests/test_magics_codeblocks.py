@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nbresponses._codeblocks import CODE_INSTRUCTIONS, CodeBlock, code_blocks, notebook_code
+from nbresponses.magics._codeblocks import CODE_INSTRUCTIONS, CodeBlock, code_blocks, notebook_code
 
 
 def test_fences_of_every_kind_are_found_in_order() -> None:
