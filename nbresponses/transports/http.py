@@ -321,7 +321,7 @@ class HttpTransport:
         return clone
 
     def async_twin(self, *, max_connections: int, share_transport: bool) -> AsyncHttpTransport:
-        """An `AsyncHttpTransport` reaching the same server (see `_async_twin_client`)."""
+        """An `AsyncHttpTransport` reaching the same server (see `_async_twin`)."""
         return _async_twin(self.config, self.timeout, self.http, max_connections, share_transport)
 
     def close(self) -> None:
@@ -350,7 +350,7 @@ class AsyncHttpTransport:
         return clone
 
     def async_twin(self, *, max_connections: int, share_transport: bool) -> AsyncHttpTransport:
-        """An `AsyncHttpTransport` reaching the same server (see `_async_twin_client`)."""
+        """An `AsyncHttpTransport` reaching the same server (see `_async_twin`)."""
         return _async_twin(self.config, self.timeout, self.http, max_connections, share_transport)
 
     @contextmanager
