@@ -8,6 +8,7 @@ import pytest
 
 import nbresponses
 from nbresponses.offline import OfflineServer
+from nbresponses.testing import offline_client
 from tests.spec_schemas import errors
 
 
@@ -25,16 +26,16 @@ def test_models_are_listed_and_retrieved_in_openais_shapes() -> None:
 
 
 def test_the_client_lists_them() -> None:
-    client = OfflineServer().client()
+    client = offline_client(OfflineServer())
     assert "gpt-4.1" in client.models.list().ids
 
 
 def test_the_chat_only_model_is_refused_on_responses_over_http_and_websocket() -> None:
     server = OfflineServer()
     with pytest.raises(nbresponses.BadRequestError) as refused:
-        server.client().responses.create(model="offline-chat", input="hi")
+        offline_client(server).responses.create(model="offline-chat", input="hi")
     assert refused.value.code == "model_not_supported" and refused.value.param == "model"
     assert refused.value.message == "The model 'offline-chat' is not supported for the responses endpoint."
     with pytest.raises(nbresponses.BadRequestError, match="not supported for the responses endpoint"):
-        server.client(transport="websocket").responses.create(model="offline-chat", input="hi")
+        offline_client(server, transport="websocket").responses.create(model="offline-chat", input="hi")
     assert server.state.count() == 0

@@ -18,6 +18,7 @@ import pytest
 import nbresponses
 from nbresponses import testing
 from nbresponses.offline import OfflineServer
+from nbresponses.testing import offline_client
 from tests.offline_process import offline_process
 from tests.spec_schemas import errors
 
@@ -108,10 +109,10 @@ def server() -> OfflineServer:
 
 
 def test_the_bridge_gives_the_same_answer_and_usage_as_the_native_endpoint(server: OfflineServer) -> None:
-    native = server.client().responses.create(
+    native = offline_client(server).responses.create(
         model="gpt-4.1", input="Tell me about Lyon", instructions="Be brief."
     )
-    with server.client(api="chat").responses.stream(
+    with offline_client(server, api="chat").responses.stream(
         model="gpt-4.1", input="Tell me about Lyon", instructions="Be brief."
     ) as stream:
         deltas = [e.delta for e in stream if e.type == "response.output_text.delta"]  # type: ignore[union-attr]
@@ -127,7 +128,7 @@ def test_the_bridge_gives_the_same_answer_and_usage_as_the_native_endpoint(serve
 
 
 def test_a_streamed_tool_round_trip_through_the_bridge(server: OfflineServer) -> None:
-    client = server.client(api="chat")
+    client = offline_client(server, api="chat")
     question = [{"role": "user", "content": "What's the weather in Paris and Rome?"}]
     with client.responses.stream(model="gpt-4.1", input=question, tools=[WEATHER]) as stream:
         first = stream.get_final_response()
@@ -146,7 +147,7 @@ def test_a_streamed_tool_round_trip_through_the_bridge(server: OfflineServer) ->
 
 
 def test_structured_output_max_tokens_and_reasoning_through_the_bridge(server: OfflineServer) -> None:
-    client = server.client(api="chat")
+    client = offline_client(server, api="chat")
     person = client.responses.create(
         model="gpt-4.1", input="Ada Lovelace, 36 years old", text={"format": PERSON}
     )
@@ -164,7 +165,7 @@ def test_structured_output_max_tokens_and_reasoning_through_the_bridge(server: O
 
 
 def test_auto_mode_falls_back_to_the_bridge_for_the_chat_only_model(server: OfflineServer) -> None:
-    client = server.client(api="auto")
+    client = offline_client(server, api="auto")
     answer = client.responses.create(model="offline-chat", input="Hello from auto mode")
     assert answer.output_text == "You asked: “Hello from auto mode”."
     assert client.api_for("offline-chat") == "chat"
@@ -172,7 +173,7 @@ def test_auto_mode_falls_back_to_the_bridge_for_the_chat_only_model(server: Offl
     client.responses.create(model="offline-chat", input="again")
     assert server.journal[-1]["path"] == "/v1/chat/completions" and len(server.journal) == 3
     with pytest.raises(nbresponses.BadRequestError) as refused:
-        server.client(api="responses").responses.create(model="offline-chat", input="hi")
+        offline_client(server, api="responses").responses.create(model="offline-chat", input="hi")
     assert refused.value.code == "model_not_supported" and "offline-chat" in (
         refused.value.available_models or []
     )
