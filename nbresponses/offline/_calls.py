@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from nbresponses.types.request import flat_function_tool
+from nbresponses.types.request import flat_function_tool, normalize_tool_choice
 
 from ._schema_values import PromptHints, sample
 from ._words import CJK, content_words, is_question
@@ -64,7 +64,7 @@ def chosen_tools(tools: list[dict[str, Any]], body: dict[str, Any], prompt: str)
     if not offered or choice == "none":
         return []
     if isinstance(choice, dict):
-        name = choice.get("name") or (choice.get("function") or {}).get("name")
+        name = normalize_tool_choice(choice).get("name")
         return [t for t in offered if t["name"] == name][:1]
     scored = sorted(((_score(t, prompt), i, t) for i, t in enumerate(offered)), key=lambda s: (-s[0], s[1]))
     matches = [t for score, _, t in scored if score > 0]
