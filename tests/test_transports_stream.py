@@ -10,7 +10,7 @@ import pytest
 
 import nbresponses
 from nbresponses import _exceptions as exc
-from nbresponses._stream import EventPump
+from nbresponses.transports.stream import EventPump
 from tests.sse_fixtures import Recorder, RecordingStream, response_object, split, sse, text_events
 
 BASE = "http://127.0.0.1:9/v1"
