@@ -42,11 +42,11 @@ if TYPE_CHECKING:
         StreamTimeoutError,
         UnprocessableEntityError,
     )
-    from .pricing.budget import BudgetExceeded
     from .client import AsyncClient, Client
     from .conversation import Conversation
     from .export import ExportError
     from .inputs import InputError
+    from .pricing.budget import BudgetExceeded
     from .rowmap import BatchUnsupportedError, MapInputError, MapInterrupted
     from .structured import StructuredOutputError
     from .testing import CassetteError, CassetteMiss

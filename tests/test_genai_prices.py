@@ -8,7 +8,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-
 from nbresponses._genai_prices import GenaiPrices, _float, genai_source
 
 

@@ -8,9 +8,9 @@ import json
 
 import httpx2
 import pytest
+from nbresponses.offline._transport import OfflineTransport
 
 from nbresponses import testing
-from nbresponses.offline._transport import OfflineTransport
 
 BASE = "http://offline.test/v1"
 

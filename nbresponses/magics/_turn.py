@@ -18,7 +18,7 @@ from nbresponses._exceptions import NBResponsesError
 from ._params import request_params
 
 if TYPE_CHECKING:
-    from nbresponses._client import Client
+    from nbresponses.client import Client
     from nbresponses.conversation import Conversation
     from nbresponses.pricing import PriceTable
     from nbresponses.store import HistoryStore
