@@ -21,7 +21,11 @@ WITHOUT_TEST_MODULE = {
     "tools": "re-exports",
     "transports": "no code (a docstring)",
     "types": "re-exports",
-    "_http": "moves with the transports (issue 14, part A); tested through test_client and test_retries",
+    "client": "re-exports",
+    "client/_responses": "client.responses: every call is tested through test_client_client",
+    "transports/http": "tested through test_client_client (status errors, retries, timeouts) and test_transports_retries",
+    "transports/cassette": "tested through test_testing_cassette (record, replay, misses)",
+    "usage_stats": "the old import path of pricing.usage_stats (re-exports)",
     "render/_outcome": "a dataclass renamed by issue 14 part B; tested through every view's test",
     "types/_tool_events": "typed by issue 14 part B; tested through test_types_events",
 }

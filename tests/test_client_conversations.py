@@ -6,10 +6,16 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from nbresponses._conversations import create_spec, item_spec, items_create_spec, items_list_spec, update_spec
 
 from nbresponses import testing
 from nbresponses._exceptions import InvalidParamsError
+from nbresponses.client._conversations import (
+    create_spec,
+    item_spec,
+    items_create_spec,
+    items_list_spec,
+    update_spec,
+)
 from nbresponses.types.items import Message
 
 

@@ -8,9 +8,9 @@ import json
 
 import httpx2
 import pytest
-from nbresponses.offline._transport import OfflineTransport
 
 from nbresponses import testing
+from nbresponses.transports.in_process import InProcessTransport
 
 BASE = "http://offline.test/v1"
 
@@ -21,7 +21,7 @@ def _backend(*entries: object) -> testing.OfflineBackend:
 
 def test_a_json_request_and_a_stream_over_the_sync_transport() -> None:
     backend = _backend(testing.text("one"), testing.text("two"))
-    with httpx2.Client(transport=OfflineTransport(backend.server), base_url=BASE) as http:
+    with httpx2.Client(transport=InProcessTransport(backend.server), base_url=BASE) as http:
         answer = http.post("/responses", json={"model": "m", "input": "hi"})
         assert answer.status_code == 200 and answer.json()["output"][0]["content"][0]["text"] == "one"
         with http.stream(
@@ -37,7 +37,7 @@ def test_a_json_request_and_a_stream_over_the_sync_transport() -> None:
 
 def test_query_parameters_reach_the_server() -> None:
     backend = testing.OfflineBackend()
-    with httpx2.Client(transport=OfflineTransport(backend.server), base_url=BASE) as http:
+    with httpx2.Client(transport=InProcessTransport(backend.server), base_url=BASE) as http:
         created = http.post("/responses", json={"model": "m", "input": "hi"}).json()
         page = http.get(f"/responses/{created['id']}/input_items", params={"limit": "1", "order": "asc"})
     assert page.status_code == 200 and len(page.json()["data"]) == 1
@@ -46,7 +46,7 @@ def test_query_parameters_reach_the_server() -> None:
 
 def test_a_stall_longer_than_the_read_timeout_is_a_read_timeout() -> None:
     backend = _backend(testing.stall(1, testing.text("never"), seconds=30))
-    transport = OfflineTransport(backend.server)
+    transport = InProcessTransport(backend.server)
     with httpx2.Client(transport=transport, base_url=BASE, timeout=httpx2.Timeout(5, read=0.1)) as http:
         with http.stream("POST", "/responses", json={"model": "m", "input": "x", "stream": True}) as streamed:
             with pytest.raises(httpx2.ReadTimeout):
@@ -55,7 +55,7 @@ def test_a_stall_longer_than_the_read_timeout_is_a_read_timeout() -> None:
 
 def test_a_disconnect_is_a_protocol_error_mid_body() -> None:
     backend = _backend(testing.disconnect(2, testing.text("a b c d")))
-    with httpx2.Client(transport=OfflineTransport(backend.server), base_url=BASE) as http:
+    with httpx2.Client(transport=InProcessTransport(backend.server), base_url=BASE) as http:
         with http.stream("POST", "/responses", json={"model": "m", "input": "x", "stream": True}) as streamed:
             received = []
             with pytest.raises(httpx2.RemoteProtocolError, match="without sending complete message body"):
@@ -73,7 +73,7 @@ def test_the_async_transport_streams_stalls_and_disconnects() -> None:
         )
         timeout = httpx2.Timeout(5, read=0.1)
         async with httpx2.AsyncClient(
-            transport=OfflineTransport(backend.server), base_url=BASE, timeout=timeout
+            transport=InProcessTransport(backend.server), base_url=BASE, timeout=timeout
         ) as http:
             body = {"model": "m", "input": "x", "stream": True}
             async with http.stream("POST", "/responses", json=body) as streamed:
@@ -91,9 +91,3 @@ def test_the_async_transport_streams_stalls_and_disconnects() -> None:
     data, stalled, dropped = asyncio.run(main())
     assert b"response.completed" in data and b"answer" in data
     assert stalled is httpx2.ReadTimeout and dropped is httpx2.RemoteProtocolError
-
-
-def test_a_transport_without_a_server_makes_its_own() -> None:
-    transport = OfflineTransport()
-    with httpx2.Client(transport=transport, base_url=BASE) as http:
-        assert http.post("/responses", json={"model": "m", "input": "hello"}).json()["status"] == "completed"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from nbresponses import _resources as specs
 from nbresponses._exceptions import InvalidParamsError
+from nbresponses.client import _specs as specs
 
 
 def test_create_validates_normalises_and_leaves_none_out() -> None:

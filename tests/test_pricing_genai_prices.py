@@ -8,7 +8,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from nbresponses._genai_prices import GenaiPrices, _float, genai_source
+
+from nbresponses.pricing._genai_prices import GenaiPrices, _float, genai_source
 
 
 @pytest.fixture
