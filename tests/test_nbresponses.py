@@ -105,7 +105,8 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
 
 def test_exported_exceptions_are_the_ones_their_modules_raise() -> None:
-    from nbresponses import budget, export, inputs, rowmap, structured, testing
+    from nbresponses import export, inputs, rowmap, structured, testing
+    from nbresponses.pricing import budget
 
     assert nbresponses.StructuredOutputError is structured.StructuredOutputError
     assert nbresponses.InputError is inputs.InputError
