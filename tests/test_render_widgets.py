@@ -67,15 +67,10 @@ def test_start_shows_one_widget_output_with_a_header() -> None:
     assert bundle[WIDGET_MIME] == {"version_major": 2, "version_minor": 0, "model_id": view.box.model_id}
     assert "final answer replaces it" in bundle["text/plain"]  # what a frontend without widgets shows
     assert display_id is not None and display_id == view.display_id
-    assert list(view.box.children) == [
-        view.header,
-        view.reasoning_box,
-        view.cards,
-        view.approvals,
-        view.answer.box,
-    ]
+    # Only what shows: the header and the answer; reasoning, cards and approvals get their boxes when they come.
+    assert list(view.box.children) == [view.header, view.answer.tail]
     assert visible(view.header.value) == "gpt-test · thread main · waiting for the first token…"
-    assert view.reasoning_box.layout.display == "none" and view.cards.children == ()
+    assert view.reasoning_box is None and view.cards is None and view.approvals is None
 
 
 def test_answer_streams_and_the_final_output_replaces_the_widget_in_place() -> None:
@@ -121,19 +116,20 @@ def test_reasoning_box_opens_only_when_there_is_reasoning() -> None:
     reasoning = {"type": "reasoning", "id": "rs_1", "summary": []}
     acc = ResponseAccumulator()
     feed(view, acc, events({"type": "response.output_item.added", "output_index": 0, "item": reasoning}))
-    assert view.reasoning_box.layout.display == "none"
+    assert view.reasoning_box is None and list(view.box.children) == [view.header, view.answer.tail]
     feed(view, acc, events(
         {"type": "response.reasoning_summary_part.added", "output_index": 0, "item_id": "rs_1",
          "summary_index": 0, "part": {"type": "summary_text", "text": ""}},
         {"type": "response.reasoning_summary_text.delta", "output_index": 0, "item_id": "rs_1",
          "summary_index": 0, "delta": "**Weighing** options"},
     ))  # fmt: skip
-    assert view.reasoning_box.layout.display is None
+    assert view.reasoning_box is not None and view.reasoning is not None
+    assert list(view.box.children) == [view.header, view.reasoning_box, view.answer.tail]
     assert (
         view.reasoning_box.get_title(0) == "Reasoning summary" and view.reasoning_box.selected_index is None
     )
     assert "<strong>Weighing</strong> options" in view.reasoning.tail.value
-    assert view.cards.children == ()  # reasoning is no card
+    assert view.cards is None  # reasoning is no card
 
 
 @pytest.mark.parametrize(
@@ -382,10 +378,15 @@ def replay(recording: dict[str, Any], view: WidgetView, *, check: bool) -> list[
     return finals
 
 
+def cards(view: WidgetView) -> tuple[Any, ...]:
+    """The view's cards (none before its first card: the box is made then)."""
+    return view.cards.children if view.cards is not None else ()
+
+
 def card_of(view: WidgetView, item_id: str) -> str:
     items = card_items(view)
-    assert len(items) == len(view.cards.children)
-    [card] = [c.value for i, c in zip(items, view.cards.children, strict=True) if i.get("id") == item_id]
+    assert len(items) == len(cards(view))
+    [card] = [c.value for i, c in zip(items, cards(view), strict=True) if i.get("id") == item_id]
     return card
 
 
@@ -427,8 +428,8 @@ def test_recorded_streams_render_every_tool_item_on_a_card() -> None:
         view, display = new_view()
         finals = replay(recording, view, check=True)
         items = [i.to_dict() for final in finals for i in final.output if i.type not in _NOT_CARDS]
-        assert len(view.cards.children) == len(items), recording["name"]
-        for item, card in zip(items, view.cards.children, strict=True):
+        assert len(cards(view)) == len(items), recording["name"]
+        for item, card in zip(items, cards(view), strict=True):
             for expected in expected_texts(item):
                 assert expected in visible(card.value), (recording["name"], item["type"], expected)
             for expected in expected_html(item):

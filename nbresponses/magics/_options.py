@@ -8,6 +8,7 @@ in the API's ranges, metadata within its limits.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import shlex
 from argparse import ArgumentTypeError
@@ -294,6 +295,12 @@ def refuse_keys(line: str) -> None:
         )
 
 
+@functools.cache
+def _shared_parser() -> MagicArgumentParser:
+    """One parser for every turn: building it costs about a millisecond, and parsing does not change it."""
+    return build_parser()
+
+
 def _to_options(namespace: Any) -> RespondOptions:
     fields = RespondOptions.__dataclass_fields__
     values = {key: value for key, value in vars(namespace).items() if key in fields and value is not None}
@@ -306,7 +313,7 @@ def _to_options(namespace: Any) -> RespondOptions:
 def parse_cell_options(line: str) -> RespondOptions:
     """Parse the options line of a ``%%respond`` cell."""
     refuse_keys(line)
-    parser = build_parser()
+    parser = _shared_parser()
     try:
         argv = shlex.split(line, posix=True)  # IPython's arg_split keeps the quotes on POSIX
     except ValueError as exc:
@@ -321,7 +328,7 @@ def parse_line(line: str) -> tuple[RespondOptions, str]:
     their values are parsed as options; the rest of the line is the prompt exactly as typed.
     """
     refuse_keys(line)
-    parser = build_parser()
+    parser = _shared_parser()
     takes_value = {
         option for action in parser._actions if action.nargs != 0 for option in action.option_strings
     }

@@ -141,6 +141,28 @@ class BlockSplitter:
         return []
 
 
+def _batches(chunks: list[Chunk], size: int) -> list[Chunk]:
+    """Consecutive chunks merged into pieces of about ``size`` characters (the last one may be smaller)."""
+    merged: list[Chunk] = []
+    group: list[Chunk] = []
+    length = 0
+    for chunk in chunks:
+        group.append(chunk)
+        length += len(chunk.source)
+        if length >= size:
+            merged.append(_merge(group))
+            group, length = [], 0
+    if group:
+        merged.append(_merge(group))
+    return merged
+
+
+def _merge(group: list[Chunk]) -> Chunk:
+    if len(group) == 1:
+        return group[0]
+    return Chunk("".join(c.source for c in group), exact=all(c.exact for c in group))
+
+
 class GrowingMarkdown(Generic[T]):
     """A text that only grows, rendered piece by piece: each finished chunk once, the tail when asked.
 
@@ -156,9 +178,10 @@ class GrowingMarkdown(Generic[T]):
         *,
         max_tail: int = 2000,
         min_chunk: int = 0,
+        max_batch: int = 2000,
     ) -> None:
         self._render, self._render_tail = render, render_tail
-        self._max_tail, self._min_chunk = max_tail, min_chunk
+        self._max_tail, self._min_chunk, self._max_batch = max_tail, min_chunk, max_batch
         self._pending: list[Chunk] = []  # finished blocks gathered until they make a chunk of min_chunk
         self.text = ""
         self.chunks: list[tuple[Chunk, T]] = []
@@ -172,7 +195,10 @@ class GrowingMarkdown(Generic[T]):
         """Take the whole text so far; the chunks it finished, rendered.
 
         Finished blocks are gathered into chunks of at least ``min_chunk`` characters (one render each: a parse
-        costs a fixed overhead), and only given out when ``flush``; meanwhile they are part of the tail.
+        costs a fixed overhead), and only given out when ``flush``; meanwhile they are part of the tail. Blocks that
+        finished together are rendered in batches of about ``max_batch`` characters, not in one parse: a parse
+        keeps thousands of tokens alive, and the garbage collector moves what it finds alive to its oldest
+        generation, whose collections walk every object of the kernel.
         """
         if not text.startswith(self.text):
             self._splitter = BlockSplitter(self._max_tail)
@@ -182,9 +208,8 @@ class GrowingMarkdown(Generic[T]):
         size = sum(len(chunk.source) for chunk in self._pending)
         if not self._pending or not flush or (size < self._min_chunk and self._pending[-1].exact):
             return []
-        merged = Chunk("".join(c.source for c in self._pending), exact=all(c.exact for c in self._pending))
+        new = [(chunk, self._render(chunk.source)) for chunk in _batches(self._pending, self._max_batch)]
         self._pending = []
-        new = [(merged, self._render(merged.source))]
         self.chunks += new
         return new
 

@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
-from markdown_it.tree import SyntaxTreeNode
 from markdown_it.utils import EnvType, OptionsDict
 
 from ._math import dollar_plugin
-from ._writers import markdown_copy, plain_text
+from ._writers import block_tree, markdown_copy, plain_text
 
 __all__ = ["DOLLAR_HTML", "Rendered", "join_rendered", "markdown_to_html", "render_markdown", "text_html"]
 
@@ -148,8 +147,8 @@ def render_markdown(text: str) -> Rendered:
     """The HTML, Markdown and plain-text copies of ``text`` from one parse."""
     tokens, images = _parse(text)
     html_copy = _restore(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}), images)
-    tree = SyntaxTreeNode(tokens)  # built once for both writers
-    return Rendered(html_copy, _restore(markdown_copy(tree), images), _restore(plain_text(tree), images))
+    blocks = block_tree(tokens)  # built once for both writers
+    return Rendered(html_copy, _restore(markdown_copy(blocks), images), _restore(plain_text(blocks), images))
 
 
 def join_rendered(parts: Sequence[Rendered]) -> Rendered:

@@ -17,7 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 from IPython import display as ipy_display
-from ipywidgets.widgets.widget_string import HTMLMathStyle
+from ipywidgets.widgets.widget_string import HTMLMathStyle, HTMLStyle
 
 from nbresponses.types.events import ResponseImageGenCallPartialImageEvent
 
@@ -48,19 +48,33 @@ _WAITING = (
 
 
 class _GrowingText:
-    """A growing Markdown text as HTMLMath widgets: finished pieces sent once, the rest re-sent."""
+    """A growing Markdown text as HTMLMath widgets: finished pieces sent once, the rest re-sent.
 
-    def __init__(self, layout: widgets.Layout, style: Any, clock: Callable[[], float]) -> None:
+    ``place`` puts the pieces and the tail (in order) wherever they show: the view's own box for the answer (no
+    box of their own: each widget is a model the frontend is sent, opened and closed), the reasoning's box.
+    """
+
+    def __init__(
+        self,
+        layout: widgets.Layout,
+        style: Any,
+        clock: Callable[[], float],
+        place: Callable[[tuple[widgets.Widget, ...]], None],
+    ) -> None:
         self._clock = clock
         self._last_piece = -1e9
         self.text: GrowingMarkdown[Rendered] = GrowingMarkdown(
             render_markdown, markdown_to_html, min_chunk=_MIN_PIECE
         )
-        self._layout, self._style = layout, style
+        self._layout, self._style, self._place = layout, style, place
         self.tail = widgets.HTMLMath(layout=layout, style=style)
         self.pieces: list[widgets.HTMLMath] = []
-        self.box = widgets.VBox([self.tail])
         self._pending: list[str] = []  # rendered chunks waiting for their piece (at most two pieces a second)
+
+    @property
+    def shown(self) -> tuple[widgets.Widget, ...]:
+        """The widgets of the text, in order: the finished pieces, then the tail."""
+        return (*self.pieces, self.tail)
 
     def update(self, text: str, may_send: Callable[[int], bool]) -> int:
         """Show ``text`` (the whole text so far); returns the bytes sent."""
@@ -69,7 +83,7 @@ class _GrowingText:
         if self.text.restarted:
             self.text.restarted = False
             self.clear()
-            self.box.children = (self.tail,)
+            self._place(self.shown)
             self._pending = [rendered.html for _, rendered in self.text.chunks]
         new = bool(self._pending) and self._clock() - self._last_piece >= _PIECE_INTERVAL_S
         if new:
@@ -83,7 +97,7 @@ class _GrowingText:
             self.tail.value = value  # before the new piece shows, so that no text shows twice
             sent += len(value) + _MESSAGE_BYTES
         if new:
-            self.box.children = (*self.pieces, self.tail)
+            self._place(self.shown)
             sent += _MESSAGE_BYTES + 45 * len(self.pieces)
         return sent
 
@@ -105,6 +119,12 @@ class _GrowingText:
             piece.close()
         self.pieces, self._pending = [], []
 
+    def close(self) -> None:
+        """Empty and close every widget of the text."""
+        self.clear()
+        self.tail.value = ""
+        self.tail.close()
+
 
 class WidgetView(LiveView):
     """A live view made of ipywidgets, replaced in place by the static output when the turn ends."""
@@ -118,19 +138,19 @@ class WidgetView(LiveView):
     ) -> None:
         super().__init__(refresh_per_second=refresh_per_second, clock=clock)
         self._display = display
+        # Few widgets, and only those needed: each is a model the kernel opens, sends and closes (about 1 ms
+        # each, the most of a short turn's cost). One layout and one style serve them all; the reasoning, the
+        # cards and the approval questions get their boxes when they first have something to show.
         self._layout = widgets.Layout()
-        self._style = HTMLMathStyle()  # one style and one layout for every piece: each is a model of its own
-        self.header = widgets.HTML()
-        self.reasoning = _GrowingText(self._layout, self._style, clock)
-        self.reasoning_box = widgets.Accordion(children=[self.reasoning.box], titles=("Reasoning summary",))
-        self.reasoning_box.selected_index = None
-        self.reasoning_box.layout.display = "none"
-        self.cards = widgets.VBox()
-        self.approvals = widgets.VBox()
-        self.answer = _GrowingText(self._layout, self._style, clock)
-        self.box = widgets.VBox(
-            [self.header, self.reasoning_box, self.cards, self.approvals, self.answer.box]
-        )
+        self._style = HTMLMathStyle()
+        self._card_style: HTMLStyle | None = None
+        self.header = widgets.HTMLMath(layout=self._layout, style=self._style)
+        self.answer = _GrowingText(self._layout, self._style, clock, lambda _: self._arrange())
+        self.box = widgets.VBox([self.header, *self.answer.shown], layout=self._layout)
+        self.reasoning: _GrowingText | None = None
+        self.reasoning_box: widgets.Accordion | None = None
+        self.cards: widgets.VBox | None = None
+        self.approvals: widgets.VBox | None = None
         self._card_widgets: dict[str, widgets.HTML] = {}
         self._card_markdown: dict[
             str, str
@@ -168,10 +188,12 @@ class WidgetView(LiveView):
         try:
             with route:  # routed before it shows, so that no click can come first
                 self._set_header(f"waiting for approval of {name}…")
-                self.approvals.children = (*self.approvals.children, card.box)
+                approvals = self._approvals()
+                approvals.children = (*approvals.children, card.box)
                 return card.wait()
         finally:  # answered or interrupted: the question goes; the call's own card shows what happened
-            self.approvals.children = tuple(c for c in self.approvals.children if c is not card.box)
+            if self.approvals is not None:
+                self.approvals.children = tuple(c for c in self.approvals.children if c is not card.box)
             card.close()
             self._set_live_text(_WAITING)
 
@@ -209,6 +231,43 @@ class WidgetView(LiveView):
 
     # ----- helpers -----
 
+    def _arrange(self) -> None:
+        """Put the view's parts in its box: header, reasoning, cards, approval questions, then the answer."""
+        parts = (self.reasoning_box, self.cards, self.approvals)
+        self.box.children = (self.header, *(p for p in parts if p is not None), *self.answer.shown)
+
+    def _reasoning(self) -> _GrowingText:
+        """The reasoning's text, in a collapsed box made when the first reasoning arrives."""
+        if self.reasoning is None:
+            inner = widgets.VBox(layout=self._layout)
+            self.reasoning = _GrowingText(
+                self._layout, self._style, self.clock, lambda shown: setattr(inner, "children", shown)
+            )
+            inner.children = self.reasoning.shown
+            self.reasoning_box = widgets.Accordion(
+                children=[inner], titles=("Reasoning summary",), layout=self._layout
+            )
+            self.reasoning_box.selected_index = None
+            self._arrange()
+        return self.reasoning
+
+    def _cards(self) -> widgets.VBox:
+        if self.cards is None:
+            self.cards = widgets.VBox(layout=self._layout)
+            self._arrange()
+        return self.cards
+
+    def _approvals(self) -> widgets.VBox:
+        if self.approvals is None:
+            self.approvals = widgets.VBox(layout=self._layout)
+            self._arrange()
+        return self.approvals
+
+    def _new_card(self) -> widgets.HTML:
+        if self._card_style is None:
+            self._card_style = HTMLStyle()
+        return widgets.HTML(layout=self._layout, style=self._card_style)
+
     def header_line(self) -> str:
         """``model · thread NAME``: the first line of the static output."""
         return self.model + (f" · thread {self.thread}" if self.thread else "")
@@ -232,7 +291,7 @@ class WidgetView(LiveView):
 
     def _may_send(self, cost: int) -> bool:
         """Whether the growing block may be sent again now: within the byte budget, or not sent for a while."""
-        shown = len(self.answer.text.text) + len(self.reasoning.text.text)
+        shown = len(self.answer.text.text) + (len(self.reasoning.text.text) if self.reasoning else 0)
         now = self.clock()
         if (
             self.sent + cost <= LIVE_BYTES_PER_CHAR * shown + LIVE_ALLOWANCE
@@ -246,8 +305,7 @@ class WidgetView(LiveView):
         self.sent += self.answer.update(answer_markdown(items), self._may_send)
         reasoning = reasoning_text(items)
         if reasoning:
-            self.reasoning_box.layout.display = None
-            self.sent += self.reasoning.update(reasoning, self._may_send)
+            self.sent += self._reasoning().update(reasoning, self._may_send)
         self._render_cards(items)
 
     def _render_cards(self, items: list[dict[str, Any]]) -> None:
@@ -268,14 +326,14 @@ class WidgetView(LiveView):
                 continue
             widget = self._card_widgets.get(key)
             if widget is None:
-                widget = self._card_widgets[key] = widgets.HTML()
+                widget = self._card_widgets[key] = self._new_card()
                 children_changed = True
             if self._card_markdown.get(key) != card:  # an image card is megabytes: render it once
                 self._card_markdown[key] = card
                 widget.value = f"<div style='{_theme.CARD}'>{markdown_to_html(card)}</div>"
                 self.sent += len(widget.value) + _MESSAGE_BYTES
         if children_changed:
-            self.cards.children = tuple(
+            self._cards().children = tuple(
                 self._card_widgets[k] for k, card in cards if card and k in self._card_widgets
             )
 
@@ -290,13 +348,17 @@ class WidgetView(LiveView):
 
     def _close(self) -> None:
         """Close every widget of the view: the static output replaced it, and no state should be saved."""
-        self.answer.clear()
-        self.reasoning.clear()
-        for widget in (self.answer.tail, self.reasoning.tail, *self._card_widgets.values()):
+        self.answer.close()
+        if self.reasoning is not None:
+            self.reasoning.close()
+        for widget in self._card_widgets.values():
             widget.value = ""
+        optional = (self._reasoning_inner(), self.reasoning_box, self.cards, self.approvals, self._card_style)
         for widget in (
-            self.answer.tail, self.answer.box, self.reasoning.tail, self.reasoning.box, self.reasoning_box,
-            *self._card_widgets.values(), self.cards, self.approvals, self.header, self.box, self._layout,
-            self._style,
+            *self._card_widgets.values(), *(w for w in optional if w is not None), self.header, self.box,
+            self._layout, self._style,
         ):  # fmt: skip
             widget.close()
+
+    def _reasoning_inner(self) -> widgets.Widget | None:
+        return self.reasoning_box.children[0] if self.reasoning_box is not None else None

@@ -15,12 +15,11 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from markdown_it.tree import SyntaxTreeNode
+from markdown_it.token import Token
 
-__all__ = ["display_width", "markdown_copy", "plain_table", "plain_text"]
+__all__ = ["Block", "block_tree", "display_width", "markdown_copy", "plain_table", "plain_text"]
 
 _INLINE_IMAGE = re.compile(r"^data:image/(gif|png|jpeg|webp);", re.IGNORECASE)
-_ALWAYS = re.compile(r"([\\`*\[\]<>|~$])")
 _UNDERSCORE = re.compile(r"(?<!\w)_|_(?!\w)")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # What makes a line a heading, list item, rule or setext underline: escaped at the start of a line.
@@ -44,16 +43,32 @@ def display_width(text: str) -> int:
 # ----- the Markdown copy -----
 
 
+# One C-level pass for the characters escaped wherever they are (a regex with a template costs ~1 µs a call,
+# and a long answer has thousands of text nodes).
+_ALWAYS_TABLE = str.maketrans({c: "\\" + c for c in "\\`*[]<>|~$"})
+
+
 def _escape(text: str, *, line_start: bool) -> str:
-    text = _ALWAYS.sub(r"\\\1", text)
-    text = _UNDERSCORE.sub(r"\\_", text)
-    text = _ENTITY.sub(r"\\&", text)
+    text = text.translate(_ALWAYS_TABLE)
+    if "_" in text:
+        text = _UNDERSCORE.sub(r"\\_", text)
+    if "&" in text:
+        text = _ENTITY.sub(r"\\&", text)
+    if "\n" not in text:
+        return _escape_line_start(text) if line_start else text
     lines = text.split("\n")
     for n, line in enumerate(lines):
         if n or line_start:
-            # A line that would start a heading, list, setext underline: escape its first character.
-            lines[n] = _LINE_START.sub(lambda m: m.group(1) + _escape_first(m.group(2)), line)
+            lines[n] = _escape_line_start(line)
     return "\n".join(lines)
+
+
+def _escape_line_start(line: str) -> str:
+    """A line that would start a heading, list, setext underline: its first character escaped."""
+    match = _LINE_START.match(line)
+    if match is None:
+        return line
+    return match.group(1) + _escape_first(match.group(2)) + line[match.end() :]
 
 
 def _escape_first(marker: str) -> str:
@@ -81,96 +96,163 @@ def _destination(url: str) -> str:
     return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
 
 
-class _MarkdownWriter:
-    def inline(self, node: SyntaxTreeNode, *, line_start: bool = True) -> str:
-        out: list[str] = []
-        for child in node.children:
-            piece = self._inline_node(child, line_start)
-            out.append(piece)
-            line_start = child.type in ("softbreak", "hardbreak")
-        return "".join(out)
+class Block:
+    """A block of the parse: its token (the opening one of a container) and, for a container, its blocks.
 
-    def _inline_node(self, node: SyntaxTreeNode, line_start: bool) -> str:
-        kind = node.type
+    Built by `block_tree` instead of markdown-it's ``SyntaxTreeNode``, which makes a node for every inline token
+    too and links each to its parent: those cycles are freed only by the garbage collector, whose collections a
+    long answer's thousands of nodes then trigger and lengthen. Here inline tokens stay in their flat list, and no
+    block points back to its parent.
+    """
+
+    __slots__ = ("children", "token", "type")
+
+    def __init__(self, token: Token, children: list[Block] | None) -> None:
+        self.token = token
+        self.children = children
+        self.type = (
+            token.type[:-5] if children is not None else token.type
+        )  # "bullet_list_open" -> "bullet_list"
+
+    def inline(self) -> Sequence[Token]:
+        """The inline tokens of a paragraph, heading or table cell (none when it has no text)."""
+        if not self.children:
+            return ()
+        return self.children[0].token.children or ()
+
+
+def block_tree(tokens: Sequence[Token]) -> list[Block]:
+    """The top-level blocks of a token stream, containers holding their blocks."""
+    root: list[Block] = []
+    stack = [root]
+    for token in tokens:
+        if token.nesting == 1:
+            block = Block(token, [])
+            stack[-1].append(block)
+            stack.append(block.children)  # type: ignore[arg-type]
+        elif token.nesting == -1:
+            stack.pop()
+        else:
+            stack[-1].append(Block(token, None))
+    return root
+
+
+def _alt(tokens: Sequence[Token]) -> str:
+    """An image's alternative text: the text in its inline tokens, nested images' included."""
+    parts: list[str] = []
+    for token in tokens:
+        if token.type in ("text", "code_inline"):
+            parts.append(token.content)
+        if token.children:
+            parts.append(_alt(token.children))
+    return "".join(parts)
+
+
+_BREAKS = ("softbreak", "hardbreak")
+
+
+class _MarkdownWriter:
+    def inline(self, tokens: Sequence[Token], *, line_start: bool = True) -> str:
+        # A pair (``em_open`` … ``em_close``) is written as one piece once it closes; the text inside it starts
+        # as at the start of a line (it may follow a line break in the source).
+        out: list[list[str]] = [[]]
+        opened: list[tuple[Token, bool]] = []
+        for token in tokens:
+            if token.nesting == 1:
+                opened.append((token, line_start))
+                out.append([])
+                line_start = True
+                continue
+            if token.nesting == -1:
+                start, outer = opened.pop()
+                inner = "".join(out.pop())
+                out[-1].append(self._pair(start, inner, outer))
+                line_start = False
+                continue
+            out[-1].append(self._leaf(token, line_start))
+            line_start = token.type in _BREAKS
+        return "".join(out[0])
+
+    @staticmethod
+    def _pair(token: Token, inner: str, line_start: bool) -> str:
+        kind = token.type[:-5]
+        if kind in ("em", "strong", "s"):
+            markup = token.markup or {"em": "*", "strong": "**", "s": "~~"}[kind]
+            return markup + inner + markup
+        if kind == "link":
+            title = token.attrs.get("title")
+            suffix = ' "' + str(title).replace('"', '\\"') + '"' if title else ""
+            return f"[{inner}]({_destination(str(token.attrs.get('href', '')))}{suffix})"
+        return _escape(token.content, line_start=line_start)
+
+    @staticmethod
+    def _leaf(token: Token, line_start: bool) -> str:
+        kind = token.type
         if kind == "text":
-            return _escape(node.content, line_start=line_start)
+            return _escape(token.content, line_start=line_start)
         if kind == "softbreak":
             return "\n"
         if kind == "hardbreak":
             return "\\\n"
         if kind == "code_inline":
-            return _code_span(node.content)
+            return _code_span(token.content)
         if kind == "math_inline":
-            return f"${node.content}$"
+            return f"${token.content}$"
         if kind == "math_display":
-            return f"$${node.content}$$"
-        if kind in ("em", "strong", "s"):
-            markup = node.markup or {"em": "*", "strong": "**", "s": "~~"}[kind]
-            return markup + self.inline(node) + markup
-        if kind == "link":
-            title = node.attrs.get("title")
-            suffix = ' "' + str(title).replace('"', '\\"') + '"' if title else ""
-            return f"[{self.inline(node)}]({_destination(str(node.attrs.get('href', '')))}{suffix})"
+            return f"$${token.content}$$"
         if kind == "image":
-            src = str(node.attrs.get("src", ""))
-            alt = _escape(_alt(node), line_start=False)
+            src = str(token.attrs.get("src", ""))
+            alt = _escape(_alt(token.children or ()), line_start=False)
             if _INLINE_IMAGE.match(src):
                 return f"![{alt}]({_destination(src)})"
             return f"[🖼 {alt or _escape(src, line_start=False)}]({_destination(src)})"  # not loaded: a link
-        return _escape(node.content, line_start=line_start)
+        return _escape(token.content, line_start=line_start)
 
-    def block(self, node: SyntaxTreeNode, *, tight: bool = False) -> str:
-        kind = node.type
+    def block(self, block: Block) -> str:
+        kind = block.type
         if kind == "paragraph":
-            return self.inline(node.children[0]) if node.children else ""
+            return self.inline(block.inline())
         if kind == "heading":
-            text = self.inline(node.children[0], line_start=False) if node.children else ""
-            return "#" * int(node.tag[1:]) + " " + text
+            return "#" * int(block.token.tag[1:]) + " " + self.inline(block.inline(), line_start=False)
         if kind in ("fence", "code_block"):
-            return _fence(node.content, node.info if kind == "fence" else "")
+            return _fence(block.token.content, block.token.info if kind == "fence" else "")
         if kind == "hr":
             return "---"
         if kind == "blockquote":
-            inner = self.blocks(node.children)
+            inner = self.blocks(block.children or ())
             return "\n".join("> " + line if line else ">" for line in inner.split("\n"))
         if kind in ("bullet_list", "ordered_list"):
-            return self._list(node)
+            return self._list(block)
         if kind == "table":
-            return self._table(node)
+            return self._table(block)
         if kind == "math_block":
-            return f"$$\n{node.content.strip()}\n$$"
-        return _escape(node.content, line_start=True)
+            return f"$$\n{block.token.content.strip()}\n$$"
+        return _escape(block.token.content, line_start=True)
 
-    def blocks(self, nodes: Sequence[SyntaxTreeNode], *, tight: bool = False) -> str:
-        return ("\n" if tight else "\n\n").join(self.block(n) for n in nodes)
+    def blocks(self, blocks: Sequence[Block], *, tight: bool = False) -> str:
+        return ("\n" if tight else "\n\n").join(self.block(b) for b in blocks)
 
-    def _list(self, node: SyntaxTreeNode) -> str:
-        ordered = node.type == "ordered_list"
-        start = int(node.attrs.get("start", 1)) if ordered else 1
-        tight = all(
-            p.hidden for item in node.children for p in item.children if p.type == "paragraph"
-        )  # markdown-it hides the paragraphs of a tight list
-        items = []
-        for n, item in enumerate(node.children):
-            marker = f"{start + n}{node.markup or '.'} " if ordered else f"{node.markup or '-'} "
-            body = self.blocks(item.children, tight=tight) or ""
+    def _list(self, block: Block) -> str:
+        token, items = block.token, block.children or []
+        ordered = block.type == "ordered_list"
+        start = int(token.attrs.get("start", 1)) if ordered else 1
+        tight = _tight(items)
+        out = []
+        for n, item in enumerate(items):
+            marker = f"{start + n}{token.markup or '.'} " if ordered else f"{token.markup or '-'} "
+            body = self.blocks(item.children or (), tight=tight) or ""
             pad = " " * len(marker)
             lines = body.split("\n")
-            items.append(
-                marker + lines[0] + "".join("\n" + (pad + line if line else "") for line in lines[1:])
-            )
-        return ("\n" if tight else "\n\n").join(items)
+            out.append(marker + lines[0] + "".join("\n" + (pad + line if line else "") for line in lines[1:]))
+        return ("\n" if tight else "\n\n").join(out)
 
-    def _table(self, node: SyntaxTreeNode) -> str:
-        rows = _table_rows(node)
+    def _table(self, block: Block) -> str:
+        rows = _table_rows(block)
         aligns = [_align(cell) for cell in rows[0]] if rows else []
         lines = []
         for n, row in enumerate(rows):
             # A pipe in a code span must be escaped too in a table (GFM); text pipes already are.
-            cells = [
-                _PIPE.sub(r"\\|", self.inline(c.children[0], line_start=False)) if c.children else ""
-                for c in row
-            ]
+            cells = [_PIPE.sub(r"\\|", self.inline(c.inline(), line_start=False)) for c in row]
             lines.append("| " + " | ".join(cells) + " |")
             if n == 0:
                 rule = {"left": ":---", "right": "---:", "center": ":---:"}
@@ -178,105 +260,114 @@ class _MarkdownWriter:
         return "\n".join(lines)
 
 
-def _alt(node: SyntaxTreeNode) -> str:
-    return "".join(c.content for c in node.walk() if c.type in ("text", "code_inline"))
+def _tight(items: Sequence[Block]) -> bool:
+    """Whether a list is tight: markdown-it hides the paragraphs of a tight list."""
+    return all(p.token.hidden for item in items for p in item.children or () if p.type == "paragraph")
 
 
-def _table_rows(node: SyntaxTreeNode) -> list[list[SyntaxTreeNode]]:
-    return [list(tr.children) for section in node.children for tr in section.children]
+def _table_rows(block: Block) -> list[list[Block]]:
+    return [list(tr.children or ()) for section in block.children or () for tr in section.children or ()]
 
 
-def _align(cell: SyntaxTreeNode) -> str:
-    style = str(cell.attrs.get("style", ""))
+def _align(cell: Block) -> str:
+    style = str(cell.token.attrs.get("style", ""))
     return style.removeprefix("text-align:") if style.startswith("text-align:") else ""
 
 
-def markdown_copy(tree: SyntaxTreeNode) -> str:
-    """The safe Markdown of a parsed text (see the module docstring)."""
-    return _MarkdownWriter().blocks(tree.children)
+def markdown_copy(blocks: Sequence[Block]) -> str:
+    """The safe Markdown of a parsed text (its `block_tree`; see the module docstring)."""
+    return _MarkdownWriter().blocks(blocks)
 
 
 # ----- plain text -----
 
 
 class _PlainWriter:
-    def inline(self, node: SyntaxTreeNode) -> str:
-        return "".join(self._inline_node(child) for child in node.children)
+    def inline(self, tokens: Sequence[Token]) -> str:
+        out: list[list[str]] = [[]]
+        opened: list[tuple[Token, int]] = []  # an open pair and how many tokens came before it
+        for index, token in enumerate(tokens):
+            if token.nesting == 1:
+                opened.append((token, index))
+                out.append([])
+            elif token.nesting == -1:
+                start, at = opened.pop()
+                inner = "".join(out.pop())
+                out[-1].append(self._pair(start, inner, empty=index == at + 1))
+            else:
+                out[-1].append(self._leaf(token))
+        return "".join(out[0])
 
-    def _inline_node(self, node: SyntaxTreeNode) -> str:
-        kind = node.type
+    @staticmethod
+    def _pair(token: Token, inner: str, *, empty: bool) -> str:
+        if token.type == "link_open":
+            href = str(token.attrs.get("href", ""))
+            return inner if not href or href in (inner, f"mailto:{inner}") else f"{inner} <{href}>"
+        return token.content if empty else inner
+
+    @staticmethod
+    def _leaf(token: Token) -> str:
+        kind = token.type
         if kind in ("text", "code_inline"):
-            return node.content
-        if kind in ("softbreak", "hardbreak"):
+            return token.content
+        if kind in _BREAKS:
             return "\n"
         if kind == "math_inline":
-            return f"${node.content}$"
+            return f"${token.content}$"
         if kind == "math_display":
-            return f"$${node.content}$$"
-        if kind == "link":
-            text, href = self.inline(node), str(node.attrs.get("href", ""))
-            return text if not href or href in (text, f"mailto:{text}") else f"{text} <{href}>"
+            return f"$${token.content}$$"
         if kind == "image":
-            src = str(node.attrs.get("src", ""))
-            alt = _alt(node) or "image"
+            src = str(token.attrs.get("src", ""))
+            alt = _alt(token.children or ()) or "image"
             return f"[{alt}]" if _INLINE_IMAGE.match(src) else f"[{alt}: {src}]"
-        if node.children:
-            return self.inline(node)
-        return node.content
+        if token.children:
+            return _PlainWriter().inline(token.children)
+        return token.content
 
-    def block(self, node: SyntaxTreeNode) -> str:
-        kind = node.type
+    def block(self, block: Block, depth: int) -> str:
+        kind = block.type
         if kind == "paragraph":
-            return self.inline(node.children[0]) if node.children else ""
+            return self.inline(block.inline())
         if kind == "heading":
-            title = self.inline(node.children[0]) if node.children else ""
-            rule = "═" if node.tag == "h1" else "─"
+            title = self.inline(block.inline())
+            rule = "═" if block.token.tag == "h1" else "─"
             return f"{title}\n{rule * max(3, min(display_width(title), 100))}"
         if kind in ("fence", "code_block"):
-            return "\n".join("    " + line if line else "" for line in node.content.rstrip("\n").split("\n"))
+            lines = block.token.content.rstrip("\n").split("\n")
+            return "\n".join("    " + line if line else "" for line in lines)
         if kind == "hr":
             return "─" * 40
         if kind == "blockquote":
-            inner = self.blocks(node.children)
+            inner = self.blocks(block.children or (), depth=depth)
             return "\n".join("│ " + line if line else "│" for line in inner.split("\n"))
         if kind in ("bullet_list", "ordered_list"):
-            return self._list(node)
+            return self._list(block, depth)
         if kind == "table":
-            rows = _table_rows(node)
-            cells = [[self.inline(c.children[0]) if c.children else "" for c in row] for row in rows]
+            rows = _table_rows(block)
+            cells = [[self.inline(c.inline()) for c in row] for row in rows]
             return plain_table(cells[0], cells[1:], aligns=[_align(c) for c in rows[0]] if rows else [])
         if kind == "math_block":
-            return f"$$\n{node.content.strip()}\n$$"
-        return node.content
+            return f"$$\n{block.token.content.strip()}\n$$"
+        return block.token.content
 
-    def blocks(self, nodes: Sequence[SyntaxTreeNode], *, tight: bool = False) -> str:
-        return ("\n" if tight else "\n\n").join(b for b in (self.block(n) for n in nodes) if b)
+    def blocks(self, blocks: Sequence[Block], *, tight: bool = False, depth: int = 0) -> str:
+        return ("\n" if tight else "\n\n").join(b for b in (self.block(b, depth) for b in blocks) if b)
 
-    def _list(self, node: SyntaxTreeNode) -> str:
-        ordered = node.type == "ordered_list"
-        start = int(node.attrs.get("start", 1)) if ordered else 1
-        tight = all(p.hidden for item in node.children for p in item.children if p.type == "paragraph")
-        depth = sum(1 for a in _ancestors(node) if a.type in ("bullet_list", "ordered_list"))
+    def _list(self, block: Block, depth: int) -> str:
+        """A list (inside ``depth`` others): bullets by depth, numbers aligned, items indented."""
+        token, items = block.token, block.children or []
+        ordered = block.type == "ordered_list"
+        start = int(token.attrs.get("start", 1)) if ordered else 1
+        tight = _tight(items)
         bullet = "•◦▪"[depth % 3]
-        width = len(str(start + len(node.children) - 1)) + 2
-        items = []
-        for n, item in enumerate(node.children):
+        width = len(str(start + len(items) - 1)) + 2
+        out = []
+        for n, item in enumerate(items):
             marker = f"{start + n}.".rjust(width - 1) + " " if ordered else f"{bullet} "
             pad = " " * len(marker)
-            lines = self.blocks(item.children, tight=tight).split("\n")
-            items.append(
-                marker + lines[0] + "".join("\n" + (pad + line if line else "") for line in lines[1:])
-            )
-        return ("\n" if tight else "\n\n").join(items)
-
-
-def _ancestors(node: SyntaxTreeNode) -> list[SyntaxTreeNode]:
-    found = []
-    parent = node.parent
-    while parent is not None:
-        found.append(parent)
-        parent = parent.parent
-    return found
+            lines = self.blocks(item.children or (), tight=tight, depth=depth + 1).split("\n")
+            out.append(marker + lines[0] + "".join("\n" + (pad + line if line else "") for line in lines[1:]))
+        return ("\n" if tight else "\n\n").join(out)
 
 
 def plain_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, aligns: Sequence[str] = ()) -> str:
@@ -309,6 +400,7 @@ def plain_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, aligns:
     return "\n".join([line(table[0]), rule, *(line(r) for r in table[1:])])
 
 
-def plain_text(tree: SyntaxTreeNode) -> str:
-    """A parsed text as plain text: no Markdown markup, lists with bullets, tables aligned, code indented."""
-    return _PlainWriter().blocks(tree.children)
+def plain_text(blocks: Sequence[Block]) -> str:
+    """A parsed text (its `block_tree`) as plain text: no Markdown markup, lists with bullets, tables aligned,
+    code indented."""
+    return _PlainWriter().blocks(blocks)
