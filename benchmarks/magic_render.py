@@ -84,13 +84,13 @@ def scripted(name, pace=0.0):
 def bare(name):
     client = scripted(name).client()
     gc.collect()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with client.responses.stream(model="gpt-4.1", input="go") as stream:
         for _ in stream:
             pass
         final = stream.get_final_response()
     assert final.output_text == ANSWERS[name]
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 magics = get_ipython().magics_manager.registry["RespondMagics"]
 '''
@@ -99,11 +99,11 @@ MAGIC_CELL = """
 magics.session.use_client(scripted({name!r}, {pace}).client())
 magics.display = {mode!r}
 gc.collect()
-_started = time.perf_counter()
+_started, _cpu = time.perf_counter(), time.process_time()
 get_ipython().run_cell_magic("respond", "--new", "go")
-_elapsed = time.perf_counter() - _started
+_elapsed, _cpu = time.perf_counter() - _started, time.process_time() - _cpu
 assert _r.output_text == ANSWERS[{name!r}]
-print("ELAPSED", _elapsed, len(ANSWERS[{name!r}]))
+print("ELAPSED", _elapsed, len(ANSWERS[{name!r}]), _cpu)
 """
 
 
@@ -178,41 +178,47 @@ def main() -> None:
     names = ([] if args.no_paragraph else ["paragraph"]) + [f"{w // 1000}k words" for w in sizes]
     kernel = Kernel()
     modes = ("widget", "markdown")
-    rows: list[tuple[str, str, int, float, float, float, float, float, int]] = []
+    rows: list[tuple[str, str, int, float, float, float, float, int]] = []
     try:
         kernel.run("%load_ext nbresponses")
         kernel.run(f"SIZES = {sizes!r}\n" + SETUP)
 
-        def bare(name: str) -> float:
-            return kernel.printed(kernel.run(f"print('BARE', bare({name!r}))"), "BARE")[0]
+        def bare(name: str) -> tuple[float, float]:
+            elapsed, cpu = kernel.printed(kernel.run(f"print('BARE', *bare({name!r}))"), "BARE")
+            return elapsed, cpu
 
-        def magic(name: str, mode: str, pace: float = 0.0) -> tuple[float, int, list[dict[str, Any]]]:
+        def magic(name: str, mode: str, pace: float = 0.0) -> tuple[float, float, int, list[dict[str, Any]]]:
             messages = kernel.run(MAGIC_CELL.format(name=name, mode=mode, pace=pace))
-            elapsed, chars = kernel.printed(messages, "ELAPSED")
-            return elapsed, int(chars), messages
+            elapsed, chars, cpu = kernel.printed(messages, "ELAPSED")
+            return elapsed, cpu, int(chars), messages
 
         for name in names:
             bare(name)  # warm-up: first runs pay for imports and caches
             for mode in modes:
                 magic(name, mode)
-            bares: list[float] = []
-            times: dict[str, list[float]] = {mode: [] for mode in modes}
+            bares: list[tuple[float, float]] = []
+            runs: dict[str, list[tuple[float, float]]] = {mode: [] for mode in modes}
             chars = 0
             for _ in range(args.repeat):  # (a), widget, Markdown in each round: load changes touch all three
                 bares.append(bare(name))
                 for mode in modes:
-                    elapsed, chars, _ = magic(name, mode)
-                    times[mode].append(elapsed)
+                    elapsed, cpu, chars, _ = magic(name, mode)
+                    runs[mode].append((elapsed, cpu))
             for mode in modes:
-                ratio = statistics.median(t / b for t, b in zip(times[mode], bares, strict=True))
-                best = min(times[mode]) / min(bares)
-                elapsed, _, messages = magic(name, mode, args.pace_ms / 1000)
+                pairs = list(zip(runs[mode], bares, strict=True))
+                ratio = statistics.median(t[0] / b[0] for t, b in pairs)
+                cpu_ratio = statistics.median(t[1] / b[1] for t, b in pairs)
+                best = min(t[0] for t in runs[mode]) / min(b[0] for b in bares)
+                elapsed, _, _, messages = magic(name, mode, args.pace_ms / 1000)
                 count, _once, size = view_messages(messages)
-                rows.append((name, mode, chars, statistics.median(bares), statistics.median(times[mode]), ratio,
-                             best, count / elapsed, size))  # fmt: skip
+                bare_s, magic_s = (
+                    statistics.median(b[0] for b in bares),
+                    statistics.median(t[0] for t in runs[mode]),
+                )
+                rows.append((name, mode, chars, ratio, best, cpu_ratio, count / elapsed, size))
                 print(
-                    f"{name:>10} {mode:<8} {chars:>9,} chars  bare {statistics.median(bares):6.3f} s  %%respond "
-                    f"{statistics.median(times[mode]):6.3f} s (medians)  ratio {ratio:4.2f} (best {best:4.2f})  "
+                    f"{name:>10} {mode:<8} {chars:>9,} chars  bare {bare_s:6.3f} s  %%respond {magic_s:6.3f} s "
+                    f"(medians)  ratio {ratio:4.2f} (best {best:4.2f}, CPU {cpu_ratio:4.2f})  "
                     f"{count / elapsed:5.1f} msg/s  {size:>10,} B = {size / chars:4.1f} B/char",
                     flush=True,
                 )
@@ -220,23 +226,24 @@ def main() -> None:
         kernel.close()
     print()
     print(
-        f"Times: {args.repeat} rounds, unpaced; ratio = median over rounds of (b)/(a) (best = fastest (b) over "
-        f"fastest (a)).\nMessages and bytes: one run paced at {args.pace_ms} ms/event."
+        f"Times: {args.repeat} rounds, unpaced; ratio = median over rounds of (b)/(a), in wall time (the target); "
+        "best = fastest (b) over fastest (a);\nCPU = the same median in the kernel's CPU time (all its threads), "
+        f"which a loaded machine disturbs less. Messages and bytes: one run paced at {args.pace_ms} ms/event."
     )
     print(
-        "answer       view      chars      ratio (b)/(a)  best   msg/s   bytes/char   linear (B/char vs smallest)"
+        "answer       view      chars    ratio (b)/(a)  best   CPU    msg/s   bytes/char   linear (B/char vs smallest)"
     )
-    print("                                  target <=1.5          <=15    <=8          ~1")
+    print("                                target <=1.5                 <=15    <=8          ~1")
     for mode in modes:
         mine = [r for r in rows if r[1] == mode]
         words = [r for r in mine if r[0] != "paragraph"]
-        base = words[0][8] / words[0][2] if words else None
-        for name, _, chars, _bare_s, _magic_s, ratio, best, rate, size in mine:
+        base = words[0][7] / words[0][2] if words else None
+        for name, _, chars, ratio, best, cpu_ratio, rate, size in mine:
             per_char = size / chars
             linear = f"{per_char / base:.2f}" if base and name != "paragraph" else "-"
             print(
-                f"{name:<12} {mode:<8} {chars:>8,}   {ratio:8.2f}      {best:5.2f}  {rate:5.1f}   {per_char:6.1f}"
-                f"       {linear}"
+                f"{name:<12} {mode:<8} {chars:>8,}   {ratio:8.2f}      {best:5.2f}  {cpu_ratio:5.2f}  {rate:5.1f}   "
+                f"{per_char:6.1f}       {linear}"
             )
 
 

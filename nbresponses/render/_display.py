@@ -48,6 +48,7 @@ class MarkdownView(LiveView):
         self.sent = 0
         self._answer: GrowingMarkdown[Rendered] = GrowingMarkdown(render_markdown, markdown_to_html)
         self._reasoning: GrowingMarkdown[Rendered] = GrowingMarkdown(render_markdown, markdown_to_html)
+        self._card_html: dict[str, str] = {}
 
     def header_line(self) -> str:
         """``model · thread NAME``: the first line of the static output."""
@@ -84,10 +85,12 @@ class MarkdownView(LiveView):
             parts.append(
                 f"<details><summary>Reasoning summary</summary>{self._html(self._reasoning)}</details>"
             )
-        parts += [
-            section_rendered(card, {}).html
-            for card in card_sections(items, self.local_calls, runs_tools=self.runs_tools)
-        ]
+        cards: dict[str, str] = {}  # each card is rendered again only when it changed
+        for card in card_sections(items, self.local_calls, runs_tools=self.runs_tools):
+            shown_card = self._card_html.get(card.markdown) or section_rendered(card, {}).html
+            cards[card.markdown] = shown_card
+            parts.append(shown_card)
+        self._card_html = cards
         parts.append(self._html(self._answer))
         page = "<div class='nbresponses'>" + "".join(parts) + "</div>"
         self.sent += len(page)
