@@ -138,11 +138,11 @@ class Kernel:
                 return messages
 
     def printed(self, messages: list[dict[str, Any]], tag: str) -> list[float]:
-        for message in messages:
-            if message["msg_type"] == "stream":
-                for line in message["content"]["text"].splitlines():
-                    if line.startswith(tag):
-                        return [float(x) for x in line.split()[1:]]
+        # One print may come in several stream messages: join them before reading lines.
+        text = "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream")
+        for line in text.splitlines():
+            if line.startswith(tag + " "):
+                return [float(x) for x in line.split()[1:]]
         raise RuntimeError(f"{tag} not printed")
 
     def close(self) -> None:
