@@ -50,7 +50,9 @@ STATS = TurnStats(model="gpt-test", input_tokens=1200, cached_tokens=1024, outpu
 
 
 def answer_html(view: WidgetView) -> str:
-    """What the live answer shows: its finished pieces, then the part still growing."""
+    """What the live answer shows: its finished pieces, then the part still growing (nothing before the widgets)."""
+    if not view.built:
+        return ""
     return "".join(p.value for p in view.answer.pieces) + view.answer.tail.value
 
 
@@ -61,15 +63,20 @@ def final(display: FakeDisplay, view: WidgetView) -> dict[str, str]:
     return bundle
 
 
-def test_start_shows_one_widget_output_with_a_header() -> None:
+def test_start_shows_a_header_line_and_the_widgets_come_with_the_first_text() -> None:
     view, display = new_view()
     [(bundle, display_id)] = display.shown
-    assert bundle[WIDGET_MIME] == {"version_major": 2, "version_minor": 0, "model_id": view.box.model_id}
+    assert WIDGET_MIME not in bundle and not view.built  # no widget is opened before there is text to show
     assert "final answer replaces it" in bundle["text/plain"]  # what a frontend without widgets shows
     assert display_id is not None and display_id == view.display_id
+    assert visible(bundle["text/html"]) == "gpt-test · thread main · waiting for the first token…"
+    feed(view, ResponseAccumulator(), events(*text_stream("Hello")))
+    [(live, target)] = [update for update in display.updates if WIDGET_MIME in update[0]]
+    assert target == view.display_id and "final answer replaces it" in live["text/plain"]
+    assert live[WIDGET_MIME] == {"version_major": 2, "version_minor": 0, "model_id": view.box.model_id}
     # Only what shows: the header and the answer; reasoning, cards and approvals get their boxes when they come.
     assert list(view.box.children) == [view.header, view.answer.tail]
-    assert visible(view.header.value) == "gpt-test · thread main · waiting for the first token…"
+    assert visible(view.header.value) == "gpt-test · thread main · streaming…"
     assert view.reasoning_box is None and view.cards is None and view.approvals is None
 
 
@@ -116,7 +123,7 @@ def test_reasoning_box_opens_only_when_there_is_reasoning() -> None:
     reasoning = {"type": "reasoning", "id": "rs_1", "summary": []}
     acc = ResponseAccumulator()
     feed(view, acc, events({"type": "response.output_item.added", "output_index": 0, "item": reasoning}))
-    assert view.reasoning_box is None and list(view.box.children) == [view.header, view.answer.tail]
+    assert not view.built and view.reasoning_box is None  # nothing to show yet but the header line
     feed(view, acc, events(
         {"type": "response.reasoning_summary_part.added", "output_index": 0, "item_id": "rs_1",
          "summary_index": 0, "part": {"type": "summary_text", "text": ""}},

@@ -126,8 +126,29 @@ class _GrowingText:
         self.tail.close()
 
 
+def _shows_something(items: list[dict[str, Any]]) -> bool:
+    """Whether the items have more to show than the header: text, reasoning, or a tool call's card."""
+    return any(i.get("type") not in ("message", "reasoning") for i in items) or bool(
+        answer_markdown(items) or reasoning_text(items)
+    )
+
+
 class WidgetView(LiveView):
-    """A live view made of ipywidgets, replaced in place by the static output when the turn ends."""
+    """A live view made of ipywidgets, replaced in place by the static output when the turn ends.
+
+    The widgets are made when there is something to show besides the header (`_build`: answer or reasoning text,
+    a tool call), and the output switches to them by its display id. Until then it is a header line of HTML, and
+    a turn that ends sooner (a fast or cached answer) never opens a widget at all.
+    """
+
+    # Made by `_build`: a few widgets, and only those needed, since each is a model the kernel opens, sends and
+    # closes (about 1 ms each, the most of a short turn's cost). One layout and one style serve them all; the
+    # reasoning, the cards and the approval questions get their boxes when they first have something to show.
+    header: widgets.HTMLMath
+    answer: _GrowingText
+    box: widgets.VBox
+    _layout: widgets.Layout
+    _style: HTMLMathStyle
 
     def __init__(
         self,
@@ -138,15 +159,10 @@ class WidgetView(LiveView):
     ) -> None:
         super().__init__(refresh_per_second=refresh_per_second, clock=clock)
         self._display = display
-        # Few widgets, and only those needed: each is a model the kernel opens, sends and closes (about 1 ms
-        # each, the most of a short turn's cost). One layout and one style serve them all; the reasoning, the
-        # cards and the approval questions get their boxes when they first have something to show.
-        self._layout = widgets.Layout()
-        self._style = HTMLMathStyle()
+        self.built = False
+        """Whether the widgets were made (at the first refresh with something to show)."""
+        self._line = ""  # the header line shown before the widgets
         self._card_style: HTMLStyle | None = None
-        self.header = widgets.HTMLMath(layout=self._layout, style=self._style)
-        self.answer = _GrowingText(self._layout, self._style, clock, lambda _: self._arrange())
-        self.box = widgets.VBox([self.header, *self.answer.shown], layout=self._layout)
         self.reasoning: _GrowingText | None = None
         self.reasoning_box: widgets.Accordion | None = None
         self.cards: widgets.VBox | None = None
@@ -182,6 +198,7 @@ class WidgetView(LiveView):
             return None
         # A frontend that cannot draw the buttons (no widget manager) shows the output's text: it says why the
         # cell waits and how to stop it.
+        self._build()
         self._set_live_text(
             f"Waiting for approval of {name}: Run, Run all or Deny in the live view (interrupt the kernel to stop)."
         )
@@ -200,20 +217,28 @@ class WidgetView(LiveView):
     # ----- what the base class calls -----
 
     def _show(self) -> None:
-        self._set_header("waiting for the first token…")
-        view = {"version_major": 2, "version_minor": 0, "model_id": self.box.model_id}
+        self._line = self._header_html("waiting for the first token…")
         handle = self._display.display(
-            {_WIDGET_MIME: view, "text/plain": _WAITING}, raw=True, display_id=True
+            {"text/html": self._line, "text/plain": _WAITING}, raw=True, display_id=True
         )
         self.display_id = getattr(handle, "display_id", None)
 
     def _refresh(self, items: list[dict[str, Any]], status: str) -> None:
+        if not self.built and not self._calls and not _shows_something(items):
+            line = self._header_html(status)
+            if line != self._line and self.display_id is not None:
+                self._line = line
+                self._display.update_display(
+                    {"text/html": line, "text/plain": _WAITING}, raw=True, display_id=self.display_id
+                )
+            return
+        self._build()
         self._set_header(status)
         self._render_items(items)
 
     def _final(self, outcome: TurnOutcome, items: list[dict[str, Any]]) -> None:
         answer = answer_markdown(items)
-        whole = self.answer.whole(answer)
+        whole = self.answer.whole(answer) if self.built else None
         bundle = outcome_bundle(
             outcome,
             items=items,
@@ -227,9 +252,28 @@ class WidgetView(LiveView):
             self._display.update_display(bundle, raw=True, display_id=self.display_id)
         else:
             self._display.display(bundle, raw=True)
-        self._close()
+        if self.built:
+            self._close()
 
     # ----- helpers -----
+
+    def _build(self) -> None:
+        """Make the widgets and show them in place of the header line (once)."""
+        if self.built:
+            return
+        self.built = True
+        self._layout = widgets.Layout()
+        self._style = HTMLMathStyle()
+        self.header = widgets.HTMLMath(layout=self._layout, style=self._style)
+        self.answer = _GrowingText(self._layout, self._style, self.clock, lambda _: self._arrange())
+        self.box = widgets.VBox([self.header, *self.answer.shown], layout=self._layout)
+        view = {"version_major": 2, "version_minor": 0, "model_id": self.box.model_id}
+        bundle = {_WIDGET_MIME: view, "text/plain": _WAITING}
+        if self.display_id is not None:
+            self._display.update_display(bundle, raw=True, display_id=self.display_id)
+        else:
+            handle = self._display.display(bundle, raw=True, display_id=True)
+            self.display_id = getattr(handle, "display_id", None)
 
     def _arrange(self) -> None:
         """Put the view's parts in its box: header, reasoning, cards, approval questions, then the answer."""
@@ -279,12 +323,15 @@ class WidgetView(LiveView):
                 {_WIDGET_MIME: view, "text/plain": text}, raw=True, display_id=self.display_id
             )
 
-    def _set_header(self, status: str) -> None:
+    def _header_html(self, status: str) -> str:
         where = f" · thread <code>{html.escape(self.thread)}</code>" if self.thread else ""
-        value = (
+        return (
             f"<div style='{_theme.SMALL_MUTED}'><b>{html.escape(self.model)}</b>{where} · "
             f"{text_html(status)}</div>"
         )
+
+    def _set_header(self, status: str) -> None:
+        value = self._header_html(status)
         if value != self.header.value:  # each changed value is one comm message to the frontend
             self.header.value = value
             self.sent += len(value) + _MESSAGE_BYTES
