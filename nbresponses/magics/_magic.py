@@ -42,7 +42,7 @@ class RespondMagics(Magics):
         "auto",
         help="Live view: widgets, Markdown updated in place, or plain text.",
     ).tag(config=True)
-    refresh_per_second = Float(12.0, help="Most live-view updates per second (at most 15 is advised).").tag(
+    refresh_per_second = Float(10.0, help="Most live-view updates per second (at most 15 is advised).").tag(
         config=True
     )
     timeout = Float(600.0, help="Seconds to wait for each read (between chunks of a stream).").tag(

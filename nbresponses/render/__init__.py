@@ -146,7 +146,7 @@ def detect_mode(shell: Any = None) -> ViewMode:
 def make_view(
     mode: str = "auto",
     *,
-    refresh_per_second: float = 12.0,
+    refresh_per_second: float = 10.0,
     clock: Callable[[], float] = time.monotonic,
     display: Any = None,
 ) -> LiveView:

@@ -116,7 +116,7 @@ class LiveView:
     """
 
     def __init__(
-        self, *, refresh_per_second: float = 12.0, clock: Callable[[], float] = time.monotonic
+        self, *, refresh_per_second: float = 10.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.throttle = Throttle(refresh_per_second, clock)
         self.clock = clock

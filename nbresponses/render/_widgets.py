@@ -153,7 +153,7 @@ class WidgetView(LiveView):
     def __init__(
         self,
         *,
-        refresh_per_second: float = 12.0,
+        refresh_per_second: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         display: Any = ipy_display,
     ) -> None:
