@@ -89,6 +89,9 @@ def test_a_map_binds_a_frame_aligned_with_the_index(shell: Shell) -> None:
     assert (
         "Mapped df (2 rows) with gpt-4.1-mini" in final["text/plain"] and "labels" in final["text/markdown"]
     )
+    # While it runs, the view says it is mapping (a terminal prints that line, then the summary's).
+    live = [o.data["text/plain"] for o in captured.outputs if "text/plain" in o.data]
+    assert any(text.startswith("Mapping df (2 rows) with gpt-4.1-mini, up to") for text in live), live
 
 
 def test_a_schema_gives_columns_and_json_a_dict_column(shell: Shell) -> None:

@@ -189,8 +189,9 @@ def run_map(magics: RespondMagics, options: RespondOptions, template: str, *, ce
         if job.batch is not None:
             _, notes = _batch_notes(job.batch)
     else:
-        title = f"Mapped {name} ({total} rows) with {model}, up to {job.concurrency} at a time"
-        view.start(job.progress, title=title)
+        what = f"{name} ({total} rows) with {model}, up to {job.concurrency} at a time"
+        title = f"Mapped {what}"
+        view.start(job.progress, title=f"Mapping {what}")  # a terminal prints both: the start, then the end
         result = job.run(on_tick=lambda: view.update(job.progress))
     if job.progress.resumed and not options.fresh:
         notes.append(f"{job.progress.resumed} rows were answered by an earlier run and not sent again "
