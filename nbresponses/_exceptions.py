@@ -170,10 +170,15 @@ class APIStatusError(APIError):
     available_models: list[str] | None = None
     """For ``model_not_supported``: the models the endpoint lists (``GET /models``), when it could be read."""
 
+    endpoint: str | None = None
+    """The URL path the request went to (``/v1/chat/completions``), when the transport knows it."""
+
     @property
     def hint(self) -> str:
         if self.code == "model_not_supported":
             return _model_not_supported_hint(self.available_models)
+        if self.status == 404 and self.code not in _HINTS:
+            return _not_found_hint(self.endpoint)
         return _HINTS.get(self.code or "", _STATUS_HINTS.get(self.status, super().hint))
 
 
@@ -297,6 +302,15 @@ _HINTS = {
     "context_length_exceeded": "The conversation is too long for this model; start a new thread "
     "or shorten it.",
 }
+
+
+def _not_found_hint(endpoint: str | None) -> str:
+    """A 404's hint names the API the request went to: a bridged turn's 404 is about /chat/completions."""
+    _, under_v1, rest = (endpoint or "").rpartition("/v1/")
+    route = "/chat/completions" if rest.startswith("chat/completions") else "/" + rest.split("/")[0]
+    if not under_v1 or route in ("/", "/responses"):
+        return _STATUS_HINTS[404]
+    return f"Check the model name, and that the base URL ends in /v1 and serves {route}."
 
 
 def _model_not_supported_hint(models: list[str] | None) -> str:

@@ -70,3 +70,26 @@ def test_key_shapes_are_redacted_from_messages() -> None:
 
 def test_partial_text_on_stream_errors() -> None:
     assert exc.StreamError("cut", response=None).partial_text == ""
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "named"),
+    [
+        ("/v1/chat/completions", "serves /chat/completions"),
+        ("/gateway/v1/files/file_1", "serves /files"),
+        ("/v1/responses", "the response id, and that the base URL ends in /v1 and serves /responses"),
+        ("/v1/responses/resp_1", "the response id"),
+        ("/chat/completions", "serves /responses"),  # no /v1 in it: the general hint
+        (None, "serves /responses"),
+    ],
+)
+def test_a_404_hint_names_the_api_the_request_went_to(endpoint: str | None, named: str) -> None:
+    error = exc.NotFoundError("Not found", status=404)
+    error.endpoint = endpoint
+    assert named in error.hint
+
+
+def test_a_404_with_a_known_code_keeps_its_own_hint() -> None:
+    error = exc.NotFoundError("No such model", status=404, code="model_not_found")
+    error.endpoint = "/v1/chat/completions"
+    assert error.hint.startswith("Check the model name, and that your key or gateway offers it")

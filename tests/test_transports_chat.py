@@ -222,6 +222,8 @@ def test_chat_error_bodies_map_to_the_exception_tree(
         c.responses.create(model="m", input="x")
     assert info.value.status == status and info.value.code == code  # type: ignore[attr-defined]
     assert str(status) in str(info.value)
+    if status == 404:  # the hint names the API the bridge called, not /responses
+        assert "serves /chat/completions" in info.value.hint  # type: ignore[attr-defined]
 
 
 def test_429_with_retry_after_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:

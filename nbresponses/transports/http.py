@@ -115,7 +115,7 @@ def status_error(response: httpx2.Response, body: bytes, secrets: tuple[str, ...
         error = {"message": text[:300] if text else response.reason_phrase}
     message = str(error.get("message") or f"HTTP {response.status_code} {response.reason_phrase}")
     code = error.get("code")
-    return status_error_class(response.status_code)(
+    exception = status_error_class(response.status_code)(
         redact(message, secrets),
         status=response.status_code,
         type=error.get("type") if isinstance(error.get("type"), str) else None,
@@ -124,6 +124,8 @@ def status_error(response: httpx2.Response, body: bytes, secrets: tuple[str, ...
         request_id=request_id(response.headers),
         body={"error": {k: redact(v, secrets) if isinstance(v, str) else v for k, v in error.items()}},
     )
+    exception.endpoint = response.request.url.path
+    return exception
 
 
 def _connection_error(exc: httpx2.TransportError, config: ClientConfig) -> APIConnectionError:
