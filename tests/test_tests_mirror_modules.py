@@ -20,7 +20,6 @@ WITHOUT_TEST_MODULE = {
     "render": "re-exports and make_view, tested by test_render_display and test_render_widgets",
     "tools": "re-exports",
     "transports": "no code (a docstring)",
-    "types": "re-exports",
     "client": "re-exports",
     "client/_responses": "client.responses: every call is tested through test_client_client",
     "transports/http": "tested through test_client_client (status errors, retries, timeouts) and test_transports_retries",
