@@ -11,6 +11,7 @@ arriving raises `BodyBroken`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -124,7 +125,10 @@ def status_error(response: httpx2.Response, body: bytes, secrets: tuple[str, ...
         request_id=request_id(response.headers),
         body={"error": {k: redact(v, secrets) if isinstance(v, str) else v for k, v in error.items()}},
     )
-    exception.endpoint = response.request.url.path
+    with contextlib.suppress(
+        RuntimeError
+    ):  # a response built by hand (tests, a transport) may have no request
+        exception.endpoint = response.request.url.path
     return exception
 
 
