@@ -9,6 +9,7 @@ from typing import Any
 import httpx2
 import openai
 import pytest
+from pydantic import BaseModel
 
 from nbresponses.offline import OfflineServer, create_app
 from tests.loopback import serve
@@ -50,6 +51,30 @@ def test_stream_and_final_response(sdk: openai.OpenAI) -> None:
         deltas = [e.delta for e in stream if e.type == "response.output_text.delta"]
         final = stream.get_final_response()
     assert "".join(deltas) == final.output_text and "Stream please" in final.output_text
+
+
+class City(BaseModel):
+    name: str
+    population: int
+
+
+def test_structured_stream_side_by_side_with_ours(sdk: openai.OpenAI, base_url: str) -> None:
+    """OpenAI's structured-streaming example, with the SDK and with our client: both give ``output_parsed``."""
+    import nbresponses
+
+    with sdk.responses.stream(model="gpt-4.1", input="Describe Paris", text_format=City) as stream:
+        theirs_deltas = [e.delta for e in stream if e.type == "response.output_text.delta"]
+        theirs = stream.get_final_response()
+    with nbresponses.Client(api_key="sk-dummy-offline", base_url=base_url, max_retries=0) as client:
+        with client.responses.stream(
+            model="gpt-4.1", input="Describe Paris", text_format=City
+        ) as ours_stream:
+            ours_deltas = [e.delta for e in ours_stream if e.type == "response.output_text.delta"]  # type: ignore[union-attr]
+            ours = ours_stream.get_final_response()
+    assert isinstance(theirs.output_parsed, City) and isinstance(ours.output_parsed, City)
+    assert "".join(theirs_deltas) == theirs.output_text and "".join(ours_deltas) == ours.output_text
+    assert ours.output_parsed == City.model_validate_json(ours.output_text)
+    assert ours.output_parsed == theirs.output_parsed  # the same server answer, parsed the same way
 
 
 def test_function_call_round_trip(sdk: openai.OpenAI) -> None:

@@ -279,6 +279,58 @@ def test_client_parse_round_trip_with_the_offline_backend() -> None:
         refusing.client().responses.parse(model="gpt-4.1", input="x", text_format=Person)
 
 
+def test_client_stream_with_text_format_parses_the_final_response() -> None:
+    """The structured-streaming example of OpenAI's docs: ``stream(..., text_format=Model)``."""
+    backend = testing.OfflineBackend()
+    client = backend.client()
+    with client.responses.stream(
+        model="gpt-4.1", input="Ada is 36.", text_format=Person, text={"verbosity": "low"}
+    ) as stream:
+        deltas = [e.delta for e in stream if e.type == "response.output_text.delta"]  # type: ignore[union-attr]
+        final = stream.get_final_response()
+    assert isinstance(final.output_parsed, Person) and final.parsed is final.output_parsed
+    assert final.output_parsed == Person.model_validate_json("".join(deltas))  # what streamed is what parsed
+    sent = backend.requests[0]
+    assert sent["stream"] is True and sent["text"] == {"verbosity": "low", "format": schema_format(Person)}
+    assert "text_format" not in sent
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    with client.responses.stream(model="gpt-4.1", input="a number", text_format=schema) as stream:
+        assert isinstance(stream.get_final_response().parsed["n"], int)  # a JSON schema gives plain JSON
+    with client.responses.stream(model="gpt-4.1", input="no format") as stream:
+        assert stream.get_final_response().parsed is None  # nothing asked, nothing parsed
+        assert "format" not in backend.requests[-1].get("text", {})
+
+
+def test_client_stream_with_text_format_raises_at_the_final_response_not_while_iterating() -> None:
+    cut = testing.OfflineBackend().script([testing.incomplete(testing.text('{"name": "A'))])
+    with cut.client().responses.stream(model="gpt-4.1", input="x", text_format=Person) as stream:
+        kinds = [event.type for event in stream]  # the events stream as they come
+        with pytest.raises(StructuredOutputError, match="cut off") as caught:
+            stream.get_final_response()
+    assert kinds[-1] == "response.incomplete" and caught.value.raw_text == '{"name": "A'
+    with pytest.raises(TypeError, match="model class"):
+        testing.OfflineBackend().client().responses.stream(model="gpt-4.1", input="x", text_format=Person(
+            name="A", address=Address(city="B")))  # fmt: skip
+
+
+def test_async_client_stream_with_text_format_in_both_forms() -> None:
+    import asyncio
+
+    async def main() -> tuple[Response, Response]:
+        async with testing.OfflineBackend().async_client() as client:
+            async with client.responses.stream(model="gpt-4.1", input="Ada is 36.", text_format=Person) as s:
+                kinds = [event.type async for event in s]
+                entered = await s.get_final_response()
+            assert kinds[-1] == "response.completed"
+            stream = await client.responses.stream(model="gpt-4.1", input="Bo is 7.", text_format=Person)
+            async with stream:
+                awaited = await stream.get_final_response()
+            return entered, awaited
+
+    entered, awaited = asyncio.run(main())
+    assert isinstance(entered.output_parsed, Person) and isinstance(awaited.output_parsed, Person)
+
+
 def test_a_model_that_contains_itself_is_strict_and_keeps_a_bare_reference() -> None:
     class Node(BaseModel):
         name: str

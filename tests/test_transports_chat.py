@@ -69,6 +69,24 @@ def test_parse_sends_a_json_schema_and_parses_the_answer() -> None:
     assert gateway.chat_bodies()[0]["response_format"]["json_schema"]["name"] == "City"
 
 
+def test_stream_with_text_format_over_the_bridge_parses_the_final_response() -> None:
+    from pydantic import BaseModel
+
+    class City(BaseModel):
+        name: str
+        population: int
+
+    gateway = ChatGateway()
+    with client(gateway).responses.stream(
+        model="qwen-max", input="Describe Paris", text_format=City
+    ) as stream:
+        kinds = [event.type for event in stream]
+        final = stream.get_final_response()
+    assert kinds[-1] == "response.completed" and final.output_parsed == City(name="Paris", population=42)
+    (body,) = gateway.chat_bodies()
+    assert body["stream"] is True and body["response_format"]["json_schema"]["name"] == "City"
+
+
 def test_tool_call_round_trip() -> None:
     gateway = ChatGateway()
     c = client(gateway)

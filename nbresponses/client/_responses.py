@@ -35,6 +35,18 @@ __all__ = [
 ]
 
 
+def _structured(params: dict[str, Any], text_format: Any) -> dict[str, Any]:
+    """``params`` asking for an answer that follows ``text_format`` (a pydantic model or a JSON schema).
+
+    The one conversion of ``text_format`` into ``text.format``, for ``parse`` and ``stream`` (sync and async);
+    a ``text`` the caller gave keeps its other keys (``verbosity``).
+    """
+    from nbresponses.structured import schema_format
+
+    text = {**(params.get("text") or {}), "format": schema_format(text_format)}
+    return {**params, "text": text}
+
+
 class Responses:
     """``client.responses``: create, stream, retrieve, delete, cancel, compact; input items and token counts."""
 
@@ -57,19 +69,26 @@ class Responses:
         """
         return self._client._create(specs.create_spec(params, stream=stream))
 
-    def stream(self, **params: Any) -> ResponseStream:
-        """Start a streamed response; use it as a context manager and iterate its typed events."""
-        return cast(ResponseStream, self._client._create(specs.create_spec(params, stream=True)))
+    def stream(self, *, text_format: Any = None, **params: Any) -> ResponseStream:
+        """Start a streamed response; use it as a context manager and iterate its typed events.
+
+        With ``text_format`` (a pydantic model or JSON schema, as in `parse`) the answer follows it and
+        ``get_final_response()`` gives it parsed in ``.parsed`` / ``.output_parsed``; an answer that is not
+        valid JSON for it raises `StructuredOutputError` there.
+        """
+        if text_format is not None:
+            params = _structured(params, text_format)
+        stream = cast(ResponseStream, self._client._create(specs.create_spec(params, stream=True)))
+        return stream.parse_as(text_format) if text_format is not None else stream
 
     def parse(self, *, text_format: Any, **params: Any) -> Response:
         """Create a response whose answer follows ``text_format`` (a pydantic model or JSON schema).
 
         The answer is in ``.parsed``; an answer that is not valid JSON for it raises `StructuredOutputError`.
         """
-        from nbresponses.structured import parse_into, schema_format
+        from nbresponses.structured import parse_into
 
-        text = {**(params.pop("text", None) or {}), "format": schema_format(text_format)}
-        response = self.create(stream=False, text=text, **params)
+        response = self.create(stream=False, **_structured(params, text_format))
         parse_into(response, text_format)
         return response
 
@@ -174,25 +193,28 @@ class AsyncResponses:
         """``POST /responses``; see `Responses.create`."""
         return await self._client._create(specs.create_spec(params, stream=stream))
 
-    def stream(self, **params: Any) -> AsyncResponseStreamManager:
+    def stream(self, *, text_format: Any = None, **params: Any) -> AsyncResponseStreamManager:
         """A streamed response: ``async with client.responses.stream(...) as stream`` (as in the openai SDK).
 
         ``await client.responses.stream(...)`` gives the stream too. The parameters are checked at once
-        (`InvalidParamsError`); the request is sent on entering (or awaiting).
+        (`InvalidParamsError`); the request is sent on entering (or awaiting). ``text_format`` is as in
+        `Responses.stream`: ``await stream.get_final_response()`` gives the answer parsed in ``.parsed``.
         """
+        if text_format is not None:
+            params = _structured(params, text_format)
         spec = specs.create_spec(params, stream=True)
 
         async def start() -> AsyncResponseStream:
-            return cast(AsyncResponseStream, await self._client._create(spec))
+            stream = cast(AsyncResponseStream, await self._client._create(spec))
+            return stream.parse_as(text_format) if text_format is not None else stream
 
         return AsyncResponseStreamManager(start)
 
     async def parse(self, *, text_format: Any, **params: Any) -> Response:
         """Create a response whose answer follows ``text_format``; the answer is in ``.parsed``."""
-        from nbresponses.structured import parse_into, schema_format
+        from nbresponses.structured import parse_into
 
-        text = {**(params.pop("text", None) or {}), "format": schema_format(text_format)}
-        response = await self.create(stream=False, text=text, **params)
+        response = await self.create(stream=False, **_structured(params, text_format))
         parse_into(response, text_format)
         return response
 

@@ -32,7 +32,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from dataclasses import replace
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from pydantic import ValidationError
 
@@ -40,6 +40,7 @@ from nbresponses._accumulator import TERMINAL_EVENTS, ResponseAccumulator
 from nbresponses._exceptions import ResponseFailedError, StreamError, StreamTimeoutError
 from nbresponses._secrets import REDACTED, known, redact
 from nbresponses._sse import SSEDecoder
+from nbresponses.structured import parse_into
 from nbresponses.types.events import ResponseStreamEvent, parse_event
 from nbresponses.types.response import Response, end_status
 
@@ -217,6 +218,23 @@ def _is_json(reply: Reply | AsyncReply) -> bool:
 class _StreamBase:
     _pump: EventPump
     _reply: Reply | AsyncReply
+    _text_format: Any = None
+
+    def parse_as(self, text_format: Any) -> Self:
+        """Have `get_final_response` parse the answer into ``text_format`` (its ``.parsed``); returns the stream.
+
+        What ``client.responses.stream(..., text_format=Model)`` sets; ``text_format`` is a pydantic model
+        class or a JSON-schema dict, as `nbresponses.structured.parse_into` takes.
+        """
+        self._text_format = text_format
+        return self
+
+    def _final(self) -> Response:
+        """The final response (or what ended the stream), parsed when `parse_as` asked for it."""
+        response = self._pump.final()
+        if self._text_format is not None:
+            parse_into(response, self._text_format)
+        return response
 
     @property
     def http_response(self) -> Any:
@@ -293,9 +311,13 @@ class ResponseStream(_StreamBase):
         return self
 
     def get_final_response(self) -> Response:
-        """Consume the rest of the stream and return the final response (or raise what ended it)."""
+        """Consume the rest of the stream and return the final response (or raise what ended it).
+
+        Raises:
+            StructuredOutputError: the stream was asked for a ``text_format`` and the answer does not fit it.
+        """
         self.until_done()
-        return self._pump.final()
+        return self._final()
 
     def _iterate(self) -> Iterator[ResponseStreamEvent]:
         pump = self._pump
@@ -356,9 +378,13 @@ class AsyncResponseStream(_StreamBase):
         return self
 
     async def get_final_response(self) -> Response:
-        """Consume the rest of the stream and return the final response (or raise what ended it)."""
+        """Consume the rest of the stream and return the final response (or raise what ended it).
+
+        Raises:
+            StructuredOutputError: the stream was asked for a ``text_format`` and the answer does not fit it.
+        """
         await self.until_done()
-        return self._pump.final()
+        return self._final()
 
     async def _iterate(self) -> AsyncIterator[ResponseStreamEvent]:
         pump = self._pump
