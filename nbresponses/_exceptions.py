@@ -58,6 +58,8 @@ __all__ = [
     "StreamError",
     "StreamTimeoutError",
     "UnprocessableEntityError",
+    "error_body_message",
+    "one_line",
     "redact",
     "status_error_class",
 ]
@@ -322,6 +324,58 @@ def _model_not_supported_hint(models: list[str] | None) -> str:
         shown = ", ".join(models[:12]) + (f" and {len(models) - 12} more" if len(models) > 12 else "")
         hint += f" It lists: {shown}."
     return hint
+
+
+MESSAGE_LIMIT = 400
+"""How long a server's error message may be in an exception (a whole request echoed back is not a message)."""
+
+
+def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` on one line (each run of whitespace becomes one space), cut at ``limit`` characters with "…"."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def error_body_message(data: Any) -> str | None:
+    """The message of a decoded JSON error body, in each shape servers send; None when it has none.
+
+    OpenAI's ``{"error": {"message": ...}}``; ``{"error": "text"}`` (Ollama, LM Studio); ``{"message": ...}``
+    (vLLM, many gateways); ``{"msg": ...}``; FastAPI's ``{"detail": "text"}`` and its validation errors
+    ``{"detail": [{"loc": [...], "msg": ..., "type": ...}]}`` (llama-cpp-python and other FastAPI servers),
+    read as ``model: Field required`` (the first three, then how many more; their echoed ``input`` is left
+    out). The message is raw: callers redact it and make it `one_line`.
+    """
+    if isinstance(data, str):
+        return data.strip() or None
+    if isinstance(data, list):
+        return _validation_message(data)
+    if not isinstance(data, dict):
+        return None
+    for key in ("error", "message", "detail", "msg", "errors"):
+        found = error_body_message(data.get(key))
+        if found:
+            return found
+    return None
+
+
+def _validation_message(entries: list[Any]) -> str | None:
+    problems = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            text = error_body_message(entry)
+        else:
+            text = error_body_message({k: v for k, v in entry.items() if k in ("msg", "message", "detail")})
+            loc = entry.get("loc")
+            if text and isinstance(loc, list | tuple):
+                where = [str(part) for part in loc]
+                where = where[1:] if where[:1] == ["body"] and len(where) > 1 else where  # the request body
+                text = f"{'.'.join(where)}: {text}" if where else text
+        if text:
+            problems.append(text)
+    if not problems:
+        return None
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    return "; ".join(problems[:3]) + more
 
 
 def status_error_class(status: int) -> type[APIStatusError]:

@@ -237,6 +237,78 @@ def test_non_json_error_body() -> None:
         make_client(recorder).responses.create(model="m", input="x")
 
 
+FASTAPI_422 = {
+    "detail": [
+        {
+            "type": "missing",
+            "loc": ["body", "model"],
+            "msg": "Field required",
+            "input": {"input": "x" * 5000},
+        },
+        {
+            "type": "string_type",
+            "loc": ["body", "input", 0, "content"],
+            "msg": "Input should be a valid string",
+        },
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "shown"),
+    [
+        (422, FASTAPI_422, "model: Field required; input.0.content: Input should be a valid string"),
+        (400, {"detail": "Model 'qwen' is not loaded."}, "Model 'qwen' is not loaded."),
+        (404, {"detail": {"message": "No such route"}}, "No such route"),
+        (400, {"message": "context too long", "type": "BadRequestError", "code": 400}, "context too long"),
+        (
+            400,
+            {"error": "Unexpected endpoint or method. (POST /v1/responses)"},
+            "Unexpected endpoint or method.",
+        ),
+        (500, {"code": 500, "msg": "upstream failed"}, "upstream failed"),
+        (422, {"detail": []}, "HTTP 422 Unprocessable"),  # nothing to say: the status says it
+    ],
+)
+def test_error_bodies_of_local_servers_keep_their_message(status: int, body: object, shown: str) -> None:
+    """FastAPI's (vLLM, llama-cpp-python, LM Studio), Ollama's and gateways' error bodies: the message shows."""
+    recorder = Recorder(json_reply(status, body))
+    with pytest.raises(exc.APIStatusError) as info:
+        make_client(recorder, max_retries=0).responses.create(model="m", input="x")
+    error = info.value
+    assert error.status == status and error.message.startswith(shown)
+    assert "\n" not in str(error) and len(error.message) <= exc.MESSAGE_LIMIT
+    assert "xxxxx" not in str(error)  # the echoed input of a validation error is left out
+
+
+def test_a_huge_or_multiline_error_message_is_one_line_and_cut() -> None:
+    vllm = (
+        "1 validation error for ResponsesRequest\nbody.model\n  Field required [type=missing]\n" + "y" * 9000
+    )
+    recorder = Recorder(json_reply(400, {"object": "error", "message": f"{vllm} {KEY}"}))
+    with pytest.raises(exc.BadRequestError) as info:
+        make_client(recorder).responses.create(model="m", input="x")
+    message = info.value.message
+    assert message.startswith(
+        "1 validation error for ResponsesRequest body.model Field required [type=missing]"
+    )
+    assert message.endswith("…") and len(message) == exc.MESSAGE_LIMIT and "\n" not in message
+    proxy = (
+        "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>" + "<p>x</p>\n" * 500 + "</body></html>"
+    )
+    with pytest.raises(exc.InternalServerError) as caught:
+        make_client(Recorder(httpx2.Response(502, text=proxy)), max_retries=0).responses.create(
+            model="m", input="x"
+        )
+    assert caught.value.message == "502 Bad Gateway"
+    straddling = {
+        "error": {"message": "z" * (exc.MESSAGE_LIMIT - 8) + KEY}
+    }  # the cut falls where the key was
+    with pytest.raises(exc.BadRequestError) as cut:
+        make_client(Recorder(json_reply(400, straddling))).responses.create(model="m", input="x")
+    assert "sk-" not in str(cut.value) and cut.value.message.endswith("[redact…")  # redacted before it is cut
+
+
 def test_connection_errors_are_retried_then_raised(fast_retries: list[float]) -> None:
     def refuse(request: httpx2.Request) -> httpx2.Response:
         raise httpx2.ConnectError("connection refused", request=request)

@@ -93,3 +93,35 @@ def test_a_404_with_a_known_code_keeps_its_own_hint() -> None:
     error = exc.NotFoundError("No such model", status=404, code="model_not_found")
     error.endpoint = "/v1/chat/completions"
     assert error.hint.startswith("Check the model name, and that your key or gateway offers it")
+
+
+def test_error_body_message_reads_each_shape_servers_send() -> None:
+    read = exc.error_body_message
+    assert read({"error": {"message": "OpenAI's", "code": "x"}}) == "OpenAI's"
+    assert (
+        read({"error": "Ollama's"})
+        == read({"message": "Ollama's"})
+        == read({"msg": "Ollama's"})
+        == "Ollama's"
+    )
+    assert read({"detail": "FastAPI's"}) == read({"detail": {"message": "FastAPI's"}}) == "FastAPI's"
+    entries = [{"loc": ["body", "input", 0], "msg": "bad", "input": "echoed"}, {"loc": ["query", "x"], "msg": "no"},
+               {"loc": ["body"], "msg": "whole"}, {"msg": "loose"}, "text"]  # fmt: skip
+    assert read({"detail": entries}) == "input.0: bad; query.x: no; body: whole (and 2 more)"
+    assert read({"errors": [{"message": "one"}]}) == "one"
+    for empty in (
+        {},
+        {"error": {"message": ""}},
+        {"detail": []},
+        {"detail": [{"loc": ["body"]}]},
+        None,
+        3,
+        " ",
+    ):
+        assert read(empty) is None
+
+
+def test_one_line_collapses_whitespace_and_cuts() -> None:
+    assert exc.one_line("a\n  b\tc ") == "a b c"
+    assert exc.one_line("x" * 20, limit=10) == "x" * 9 + "…"
+    assert exc.one_line("ab  " * 4, limit=10) == "ab ab ab…"  # no space before the ellipsis

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -22,7 +23,14 @@ from typing import Any
 import httpx2
 
 from nbresponses._config import ClientConfig, Timeouts
-from nbresponses._exceptions import APIConnectionError, APIStatusError, APITimeoutError, status_error_class
+from nbresponses._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    error_body_message,
+    one_line,
+    status_error_class,
+)
 from nbresponses._secrets import install_log_filter, redact
 
 from .base import BodyBroken, RequestSpec, request_id
@@ -103,21 +111,32 @@ def _error_code(body: bytes) -> str | None:
     return code if isinstance(code, str) else None
 
 
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _text_message(text: str) -> str | None:
+    """A body that is not JSON: an HTML error page (a proxy's) by its title, other text as it is."""
+    title = _TITLE.search(text) if text.lstrip().startswith("<") else None
+    return (title.group(1) if title else text).strip() or None
+
+
 def status_error(response: httpx2.Response, body: bytes, secrets: tuple[str, ...]) -> APIStatusError:
     """Build the exception for a non-2xx response from its status, headers and body."""
     error: dict[str, Any] = {}
+    message: str | None = None
     try:
         parsed = json.loads(body)
+        message = error_body_message(parsed)
         if isinstance(parsed, dict):
             nested = parsed.get("error", parsed)
-            error = nested if isinstance(nested, dict) else {"message": str(nested)}
+            error = nested if isinstance(nested, dict) else {"message": message}
     except ValueError:
-        text = body.decode("utf-8", "replace").strip()
-        error = {"message": text[:300] if text else response.reason_phrase}
-    message = str(error.get("message") or f"HTTP {response.status_code} {response.reason_phrase}")
+        message = _text_message(body.decode("utf-8", "replace"))
+        error = {"message": message}
+    shown = one_line(redact(message or f"HTTP {response.status_code} {response.reason_phrase}", secrets))
     code = error.get("code")
     exception = status_error_class(response.status_code)(
-        redact(message, secrets),
+        shown,
         status=response.status_code,
         type=error.get("type") if isinstance(error.get("type"), str) else None,
         code=str(code) if code is not None else None,

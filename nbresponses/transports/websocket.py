@@ -32,6 +32,8 @@ from nbresponses._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    error_body_message,
+    one_line,
     redact,
     status_error_class,
 )
@@ -201,7 +203,7 @@ def _status_error(envelope: dict[str, Any], secrets: tuple[str, ...]) -> APIStat
     error = envelope["error"]
     given = envelope.get("status")
     status = given if isinstance(given, int) and 400 <= given < 600 else 400
-    message = redact(str(error.get("message") or f"WebSocket error {status}"), secrets)
+    message = one_line(redact(error_body_message(error) or f"WebSocket error {status}", secrets))
     return status_error_class(status)(
         message, status=status, type=error.get("type"), code=error.get("code"), param=error.get("param"),
         request_id=None, body={"error": {k: redact(v, secrets) if isinstance(v, str) else v for k, v in error.items()}},
