@@ -11,8 +11,9 @@ Context travels one of two ways, chosen per thread:
   ``encrypted_content`` for reasoning models). A gateway that rejects ``previous_response_id`` or storage
   switches the thread to client state once, with a notice, and the request is retried: the seed gateways'
   ``invalid_previous_response_id`` and ``previous_response_not_found`` codes are enough, whatever the message's
-  language. A gateway that answers but did not keep the response (it echoes ``store: false`` when true was sent,
-  or ``previous_response_id: null`` when one was sent) is detected after the turn, and the thread switches too.
+  language. The refused request is then no turn of the history (its row is discarded): the resent one is. A
+  gateway that answers but did not keep the response (it echoes ``store: false`` when true was sent, or
+  ``previous_response_id: null`` when one was sent) is detected after the turn, and the thread switches too.
 
 A model answered through the Chat Completions bridge (``Client(api="chat")``, or auto mode's fallback) always
 uses client state: a chat endpoint keeps nothing, so ``previous_response_id`` is never sent to it.
@@ -41,6 +42,7 @@ from ._exceptions import (
     ResponseFailedError,
     StreamError,
 )
+from ._thread_state import prompt_text, user_items, wants_client_state
 from .store import DEFAULT_THREAD, HeadMoved, HistoryStore, ThreadBusy, ThreadMode, TurnRecord, TurnStatus
 
 if TYPE_CHECKING:
@@ -60,45 +62,6 @@ EventHandler = Callable[["ResponseStreamEvent", Callable[[], "Response"]], None]
 as a live view's trailing refresh does)."""
 
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "codex")
-_STATE_PARAMS = ("previous_response_id", "store")
-_STATE_CODES = ("previous_response_not_found", "invalid_previous_response_id")
-_STATE_PHRASES = ("previous_response_id", "previous response", "zero data retention", "store")
-
-
-def wants_client_state(error: BaseException, *, sent_previous_id: bool) -> bool:
-    """Whether an API error means the server or gateway cannot keep conversation state for us."""
-    if isinstance(error, BridgeStateError):
-        return True
-    if not isinstance(error, APIStatusError):
-        return False
-    if error.code in _STATE_CODES or error.param in _STATE_PARAMS:
-        return True
-    message = (error.message or "").lower()
-    if error.status == 404 and sent_previous_id and "response" in message:
-        return True
-    return error.status in (400, 422, 501) and any(phrase in message for phrase in _STATE_PHRASES)
-
-
-def _user_items(input: str | Iterable[Any]) -> list[Any]:
-    if isinstance(input, str):
-        return [{"role": "user", "content": input}]
-    items = list(input)
-    if items and all(
-        isinstance(part, Mapping) and str(part.get("type", "")).startswith("input_") for part in items
-    ):
-        return [{"role": "user", "content": items}]  # content parts of one user message
-    return items
-
-
-def _prompt_text(items: list[Any]) -> str:
-    for item in items:
-        content = item.get("content") if isinstance(item, Mapping) else None
-        if isinstance(content, str):
-            return content
-        for part in content or ():
-            if isinstance(part, Mapping) and part.get("type") == "input_text":
-                return str(part.get("text", ""))
-    return ""
 
 
 class Conversation:
@@ -153,6 +116,7 @@ class Conversation:
         """The last `send`'s response: the final one, or the partial one of a request that failed or was
         interrupted (None if nothing arrived). The same object the history row was closed with."""
         self._sent_previous_id = False
+        self._attempt: int | None = None  # the history row of the last request sent
         self._resend = False  # this turn goes in client state though the thread is in server state (a retry)
         # (store, turn id, the client-state context through that turn): see _context_through.
         self._context: tuple[HistoryStore | None, int | None, list[Any]] = (None, None, [])
@@ -192,7 +156,7 @@ class Conversation:
             KeyboardInterrupt: after the partial turn was logged as interrupted.
         """
         self.first_token_at = self.last_response = None
-        items = _user_items(input)
+        items = user_items(input)
         model = {**self.defaults, **params}.get("model")
         route = self._api_for(model)
         # Why this turn goes in client state while the thread is in server state; the thread switches (and
@@ -207,7 +171,33 @@ class Conversation:
             "params": params,
         }
         try:
-            response = self._turn(items, **turn_args)
+            response, switch = self._send_once(items, model, switch, turn_args)
+        except BaseException as error:
+            if route != "chat" and self._api_for(model) == "chat" and not isinstance(error, BridgeStateError):
+                self._fell_back(
+                    str(model), answered=False
+                )  # the refusal is remembered though this turn failed
+            raise
+        if route != "chat" and self._api_for(model) == "chat":
+            self._fell_back(str(model))  # the bridge answered for the first time: one notice says it all
+        elif switch is not None:
+            self._to_client_state(switch)
+        elif self.mode == "server":
+            self._check_stored(response, sent_previous=self._sent_previous_id,
+                               sent_store=params.get("store", self.defaults.get("store")) is not False)  # fmt: skip
+        return response
+
+    def _send_once(
+        self, items: list[Any], model: Any, switch: str | None, turn_args: dict[str, Any]
+    ) -> tuple[Response, str | None]:
+        """The turn, resent once in client state when the first request proved it must carry the thread's items;
+        with the notice of the thread's switch to client state, if the turn makes one.
+
+        The first request's row is then discarded: the resent one is the turn (the user saw one answer), so the
+        refused attempt is neither a failed turn in the history nor a request in the usage and turn numbers.
+        """
+        try:
+            return self._turn(items, **turn_args), switch
         except (APIStatusError, BridgeStateError) as error:
             sent_previous = self._sent_previous_id and self.mode == "server"
             if switch is not None or self.mode == "client":
@@ -228,19 +218,23 @@ class Conversation:
             switch = (
                 f"{reason}; thread {self.thread!r} now resends its history with each request (store=false)."
             )
+            self._discard_attempt()
             self._resend = True
             try:
-                response = self._turn(items, **turn_args)
+                return self._turn(items, **turn_args), switch
             finally:
                 self._resend = False
-        if route != "chat" and self._api_for(model) == "chat":
-            self._fell_back(str(model))  # the bridge answered for the first time: one notice says it all
-        elif switch is not None:
-            self._to_client_state(switch)
-        elif self.mode == "server":
-            self._check_stored(response, sent_previous=self._sent_previous_id,
-                               sent_store=params.get("store", self.defaults.get("store")) is not False)  # fmt: skip
-        return response
+
+    def _discard_attempt(self) -> None:
+        """Remove the failed row of the request `_send_once` is about to resend (it stays if it cannot go)."""
+        turn = self.last_turn
+        if turn is None or turn.id != self._attempt or turn.status != "failed":
+            return  # its row could not be closed (a history write failed): leave it to the usual repair
+        try:
+            self.store.discard_turn(turn.id)
+        except (HistoryError, LookupError, ValueError):
+            return  # kept as a failed row: nothing is lost, the history shows one attempt more
+        self.last_turn = None
 
     def _api_for(self, model: Any) -> str | None:
         api_for = getattr(self.client, "api_for", None)
@@ -268,9 +262,18 @@ class Conversation:
         self.store.set_mode(self.notebook, self.thread, "client")
         self.notices.append(notice)
 
-    def _fell_back(self, model: str) -> None:
-        """Auto mode answered through the bridge for the first time: say so once, and keep the thread client-side."""
+    def _fell_back(self, model: str, *, answered: bool = True) -> None:
+        """Auto mode sent ``model`` to the bridge for the first time: say so once, and (once an answer came
+        through it) keep the thread client-side. A turn that failed on the bridge leaves the thread as it was,
+        but the route is remembered all the same, so it is said then."""
         where = getattr(self.client, "base_url", "this endpoint")
+        if not answered:
+            self.notices.append(
+                f"{where} does not serve {model} on /v1/responses, so nbresponses sends it through the Chat "
+                "Completions bridge (/chat/completions) from now on, also after a restart (--api responses to "
+                "try again)."
+            )
+            return
         notice = (
             f"{where} does not serve {model} on /v1/responses, so this answer came through the Chat Completions "
             "bridge (/chat/completions); nbresponses uses it for this model from now on, also after a restart "
@@ -361,7 +364,7 @@ class Conversation:
                     self.thread,
                     parent_id=parent.id if parent else None,
                     cell_id=cell_id,
-                    prompt=prompt if prompt is not None else _prompt_text(items),
+                    prompt=prompt if prompt is not None else prompt_text(items),
                     request={**body, "input": body["input"][resent:]} if resent else body,
                     input_items=items,
                     expected_head=head,
@@ -406,6 +409,7 @@ class Conversation:
         params: Mapping[str, Any],
     ) -> Response:
         turn, body = self._begin(items, cell_id=cell_id, continues=continues, prompt=prompt, params=params)
+        self._attempt = turn.id
         self._sent_previous_id = "previous_response_id" in body
         self.first_token_at = self.last_response = None
         live: ResponseStream | None = None

@@ -135,23 +135,64 @@ def test_switching_a_server_state_thread_to_a_chat_only_model_resends_its_items(
     assert chat.client.api_for("deepseek-chat") == "chat"
 
 
-def test_a_failed_bridged_turn_leaves_the_thread_as_it_was(store: HistoryStore) -> None:
+def test_a_failed_bridged_turn_leaves_the_thread_as_it_was_and_remembers_the_route(
+    store: HistoryStore,
+) -> None:
     gateway = ChatGateway().script(Scripted(status=500))
     chat = Conversation(_client(_mixed_gateway(gateway), api="auto"), store=store, notebook="nb")
     chat.send("I am Ada.", model="gpt-4.1")
     head = store.head_id("nb", "default")
     with pytest.raises(nbresponses.InternalServerError):
         chat.send("Who am I?", model="deepseek-chat")
-    # the refusal sent the turn to the bridge as messages, and the bridge failed: nothing switched, nothing said
-    assert chat.mode == "server" and store.head_id("nb", "default") == head and not chat.notices
-    assert chat.history()[-1].status == "failed"
-    assert chat.client.api_for("deepseek-chat") is None  # not remembered: the bridge never answered
+    # the refusal sent the turn to the bridge as messages, and the bridge failed: the thread is as it was
+    assert chat.mode == "server" and store.head_id("nb", "default") == head
+    # one failed turn, the bridged one: the refused request to /responses was an attempt, not a turn
+    statuses = [(t.status, t.error_type) for t in chat.history()]
+    assert statuses == [("completed", None), ("failed", "InternalServerError")]
+    # /responses refused the model: that is remembered, though the bridge failed this time, and said once
+    assert chat.client.api_for("deepseek-chat") == "chat"
+    (said,) = chat.notices
+    assert "does not serve deepseek-chat on /v1/responses" in said and "from now on" in said
+    chat.notices.clear()
     answer = chat.send("Who am I?", model="deepseek-chat")
     assert answer.output_text == "You said: Who am I? Before that: I am Ada."
-    assert chat.mode == "client" and len(chat.notices) == 1
-    assert "does not serve deepseek-chat on /v1/responses" in chat.notices[0]
-    assert "resends its history" in chat.notices[0]
-    assert chat.client.api_for("deepseek-chat") == "chat"
+    assert (
+        gateway.paths()[-1] == "POST /v1/chat/completions"
+        and gateway.paths().count("POST /v1/responses") == 1
+    )
+    (switched,) = chat.notices
+    assert chat.mode == "client" and "keeps no conversation" in switched and "resends its history" in switched
+
+
+def test_a_refused_first_attempt_is_not_a_turn(store: HistoryStore) -> None:
+    """Issue 15's auto mode: the request /responses refused is resent through the bridge; that is the turn."""
+    gateway = ChatGateway()
+    chat = Conversation(_client(_mixed_gateway(gateway), api="auto"), store=store, notebook="nb")
+    chat.send("My name is Ada.", model="gpt-4.1")
+    chat.send("What is my name?", model="deepseek-chat")
+    turns = chat.history()
+    assert [(t.prompt, t.status, t.model) for t in turns] == [
+        ("My name is Ada.", "completed", "gpt-4.1"), ("What is my name?", "completed", "deepseek-chat")]  # fmt: skip
+    assert store.turn_numbers("nb") == {turns[0].id: 1, turns[1].id: 2}
+    assert [row.status for row in store.usage_rows("nb")] == ["completed", "completed"]
+    assert chat.last_turn is not None and chat.last_turn.id == turns[1].id
+    assert gateway.paths() == ["POST /v1/responses", "POST /v1/chat/completions"]
+
+
+def test_a_request_resent_without_previous_response_id_is_one_turn(store: HistoryStore) -> None:
+    backend = testing.OfflineBackend().script([
+        testing.reply(testing.text("Hi Ada.")),
+        testing.http_error(400, code="invalid_previous_response_id", message="无效的上一个响应ID"),
+        testing.reply(testing.text("You are Ada.")),
+    ])  # fmt: skip
+    chat = Conversation(backend.client(), store=store, notebook="nb", model="gpt-4.1")
+    chat.send("I am Ada.", stream=False)
+    chat.send("Who am I?", stream=False)
+    assert [(t.prompt, t.status) for t in chat.history()] == [
+        ("I am Ada.", "completed"),
+        ("Who am I?", "completed"),
+    ]
+    assert len(backend.requests) == 3  # the refused request was sent; it is no turn of the history
 
 
 def test_a_chat_client_switches_the_thread_only_when_the_bridge_answers(store: HistoryStore) -> None:

@@ -152,3 +152,43 @@ def test_an_interrupted_or_failed_bridged_turn_leaves_the_thread_in_server_state
         sent = k.value("[e['body'].get('previous_response_id') is not None for e in backend.journal "
                        "if e['path'].endswith('/responses')]")  # fmt: skip
         assert sent == [False, True]  # the last turn still continues turn 1 by id
+
+
+def test_auto_mode_the_refused_attempt_is_no_turn(tmp_path: Path) -> None:
+    """``%respond history`` shows the turn the user saw: the request /responses refused is no failed turn."""
+    env = {"NBRESPONSES_BACKEND": "offline", "NBRESPONSES_HISTORY": str(tmp_path / "history.sqlite"),
+           "NBRESPONSES_NOTEBOOK": str(tmp_path / "notebook.ipynb")}  # fmt: skip
+    with kernel(**env) as k:
+        start(k)
+        run(k, "%%respond\nMy name is Grace.", "cell-1")
+        answer = run(k, "%%respond -m offline-chat\nWhat is my name?", "cell-2")
+        assert "Grace" in answer and answer.count("does not serve offline-chat on /v1/responses") == 1
+        history = run(k, "%respond history", "cell-3")
+        assert "failed" not in history and history.count("What is my name?") == 1
+        assert "| 2 | cell-2 | What is my name? | offline-chat |" in history and "| 3 |" not in history
+
+
+def test_auto_mode_keeps_the_route_when_the_bridged_turn_fails(tmp_path: Path) -> None:
+    """A hosted tool the bridge cannot send fails the turn, but /responses refused the model: not tried again."""
+    env = {"NBRESPONSES_BACKEND": "offline", "NBRESPONSES_HISTORY": str(tmp_path / "history.sqlite"),
+           "NBRESPONSES_NOTEBOOK": str(tmp_path / "notebook.ipynb")}  # fmt: skip
+    with kernel(**env) as k:
+        start(k)
+        run(k, OFFLINE_SCRIPTED, "setup-2")
+        run(k, "%%respond\nMy name is Grace.", "cell-1")
+        failed = k.execute("%%respond -m offline-chat --web-search\nWhat happened today?", cell_id="cell-2")
+        assert [o["ename"] for o in failed if o["msg_type"] == "error"] == ["TurnFailed"]
+        shown = markdown(failed)
+        assert "no hosted tools" in shown and "does not serve offline-chat on /v1/responses" in shown
+        before = k.value("len(backend.journal)")
+        again = run(k, "%%respond -m offline-chat\nWhat is my name?", "cell-3")
+        assert "Grace" in again
+        paths = k.value(f"[e['path'] for e in backend.journal[{before}:]]")
+        assert paths == ["/v1/chat/completions"]  # straight to the bridge: /responses is not tried again
+        history = run(k, "%respond history", "cell-4")
+        # the failed turn is the bridged request the user saw fail, once; the refused attempt is none
+        assert (
+            history.count("| failed |") == 1
+            and "| 2 | cell-2 | What happened today? | offline-chat | 0 | failed |" in history
+        )
+        assert "| 3 | cell-3 | What is my name? | offline-chat |" in history and "| 4 |" not in history

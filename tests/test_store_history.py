@@ -279,6 +279,22 @@ def test_begin_and_finish_refuse_misuse(store: HistoryStore) -> None:
         store.begin_turn(NB, "", parent_id=None)
 
 
+def test_discard_turn_removes_a_failed_attempt_only(store: HistoryStore) -> None:
+    first = run(store, "A")
+    attempt = run(store, "B", status="failed")
+    store.discard_turn(attempt.id)  # the attempt a conversation resent at once: no row, no usage, no number
+    assert [t.id for t in store.history(NB)] == [first.id] and store.turn_numbers(NB) == {first.id: 1}
+    assert [row.turn_id for row in store.usage_rows(NB)] == [first.id]
+    assert [hit.turn_id for hit in store.search("prompt of", notebook=NB)] == [first.id]  # not searchable
+    with pytest.raises(LookupError):
+        store.discard_turn(attempt.id)
+    running = store.begin_turn(NB, parent_id=first.id, cell_id="C")
+    for kept in (first, running):  # a completed turn (a head, a parent) and a running one stay
+        with pytest.raises(ValueError, match="only a failed attempt"):
+            store.discard_turn(kept.id)
+    assert len(store.history(NB)) == 2
+
+
 def test_in_progress_row_exists_before_the_request_and_is_never_a_parent(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     with HistoryStore(path) as first:

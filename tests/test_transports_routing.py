@@ -11,6 +11,7 @@ from nbresponses._exceptions import (
     BadRequestError,
     BridgeStateError,
     InternalServerError,
+    InvalidParamsError,
     NotFoundError,
     RateLimitError,
 )
@@ -108,22 +109,47 @@ def test_auto_remembers_a_model_that_answered_on_responses_and_still_falls_back_
     assert router.api_for("gpt-4.1") == "chat"
 
 
-def test_auto_raises_other_errors_and_a_failed_bridge_is_not_remembered() -> None:
-    router = ApiRouter("auto", base_url=URL)
+def test_auto_raises_other_errors_and_a_bridge_that_fails_after_a_refusal_is_remembered() -> None:
+    memory = MemoryRoutes()
+    router = ApiRouter("auto", base_url=URL, memory=memory)
     limited = error(RateLimitError, 429, "slow down")
     with pytest.raises(RateLimitError):
         router.run("m", Calls(native_error=limited).native, Calls().bridged)
+    assert router.api_for("m") is None  # not a refusal: nothing learned
     unknown = error(BadRequestError, 400, "unknown model for /responses")
     calls = Calls(native_error=unknown, bridged_error=error(BadRequestError, 400, "bad messages"))
     with pytest.raises(BadRequestError, match="bad messages"):  # the bridge's own error is the one to show
         router.run("m", calls.native, calls.bridged)
-    assert calls.log == ["responses", "chat"] and router.api_for("m") is None
+    # the refusal proved /responses does not serve m: the next call goes straight to the bridge
+    assert calls.log == ["responses", "chat"] and memory.api_route(URL, "m") == "chat"
+    again = Calls(native_error=unknown)
+    assert router.run("m", again.native, again.bridged) == "bridged" and again.log == ["chat"]
     no_route = error(NotFoundError, 404, "404 page not found")
     calls = Calls(
         native_error=no_route, bridged_error=error(NotFoundError, 404, "Invalid URL (POST /v1/chat)")
     )
     with pytest.raises(NotFoundError, match="404 page not found"):  # no chat route either: the first error
+        router.run("other", calls.native, calls.bridged)
+    assert router.api_for("other") is None and memory.api_route(URL, "other") is None  # and nothing kept
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        InvalidParamsError("no hosted tools over the bridge: web_search cannot be used with it."),
+        error(InternalServerError, 500, "boom"),
+        KeyboardInterrupt(),
+    ],
+)
+def test_a_refusal_is_remembered_even_when_the_bridge_then_fails(failure: BaseException) -> None:
+    memory = MemoryRoutes()
+    router = ApiRouter("auto", base_url=URL, memory=memory)
+    calls = Calls(native_error=REFUSED, bridged_error=failure)  # type: ignore[arg-type]
+    with pytest.raises(type(failure)):
         router.run("m", calls.native, calls.bridged)
+    assert memory.api_route(URL, "m") == "chat"
+    after = Calls(native_error=REFUSED)
+    assert router.run("m", after.native, after.bridged) == "bridged" and after.log == ["chat"]
 
 
 def test_a_refusal_with_server_state_routes_to_the_bridge_and_is_kept_once_the_bridge_answers() -> None:
@@ -150,16 +176,41 @@ def test_a_tentative_bridge_without_a_chat_route_is_forgotten_and_the_refusal_sh
     assert no_route.log == ["chat"] and router.api_for("m") is None and memory.api_route(URL, "m") is None
 
 
-@pytest.mark.parametrize("failure", [error(InternalServerError, 500, "boom"), KeyboardInterrupt()])
-def test_a_tentative_bridge_that_fails_otherwise_is_forgotten_too(failure: BaseException) -> None:
-    router = ApiRouter("auto", base_url=URL)
+@pytest.mark.parametrize(
+    "failure",
+    [
+        InvalidParamsError("no hosted tools over the bridge: web_search cannot be used with it."),
+        error(InternalServerError, 500, "boom"),
+        KeyboardInterrupt(),
+    ],
+)
+def test_a_tentative_bridge_that_fails_otherwise_is_remembered(failure: BaseException) -> None:
+    """Auto mode's turn 2 of a thread: the refusal, the items resent to the bridge, which fails for its own reason."""
+    memory = MemoryRoutes()
+    router = ApiRouter("auto", base_url=URL, memory=memory)
     calls = Calls(native_error=REFUSED, bridged_error=BridgeStateError("state", param="previous_response_id"))
     with pytest.raises(BridgeStateError):
         router.run("m", calls.native, calls.bridged)
     failing = Calls(bridged_error=failure)  # type: ignore[arg-type]
     with pytest.raises(type(failure)):
         router.run("m", failing.native, failing.bridged)
-    assert router.api_for("m") is None  # the next call finds the route again, from /responses
+    assert memory.api_route(URL, "m") == "chat"  # the next cell does not try /responses again
+    after = Calls(native_error=REFUSED)
+    assert router.run("m", after.native, after.bridged) == "bridged" and after.log == ["chat"]
+
+
+def test_a_tentative_bridge_refused_for_state_again_stays_tentative() -> None:
+    memory = MemoryRoutes()
+    router = ApiRouter("auto", base_url=URL, memory=memory)
+    state = BridgeStateError("state", param="previous_response_id")
+    for calls in (Calls(native_error=REFUSED, bridged_error=state), Calls(bridged_error=state)):
+        with pytest.raises(BridgeStateError):
+            router.run("m", calls.native, calls.bridged)
+        assert router.api_for("m") == "chat" and memory.api_route(URL, "m") is None
+    no_route = Calls(bridged_error=error(NotFoundError, 404, "Invalid URL (POST /v1/chat/completions)"))
+    with pytest.raises(BadRequestError, match="not supported"):  # the refusal is still the error to show
+        router.run("m", no_route.native, no_route.bridged)
+    assert router.api_for("m") is None
 
 
 @pytest.mark.anyio
@@ -206,3 +257,25 @@ async def test_arun_keeps_a_tentative_bridge_only_once_it_answers() -> None:
         await router.arun("m", refused, with_state)
     assert await router.arun("m", refused, answered) == "bridged"
     assert memory.api_route(URL, "m") == "chat"
+
+
+@pytest.mark.anyio
+async def test_arun_remembers_a_refusal_when_the_bridge_then_fails() -> None:
+    memory = MemoryRoutes()
+    router = ApiRouter("auto", base_url=URL, memory=memory)
+
+    async def refused() -> str:
+        raise REFUSED
+
+    async def hosted() -> str:
+        raise InvalidParamsError("no hosted tools over the bridge")
+
+    async def no_route() -> str:
+        raise error(NotFoundError, 404, "Invalid URL")
+
+    with pytest.raises(BadRequestError, match="not supported"):
+        await router.arun("other", refused, no_route)
+    assert memory.api_route(URL, "other") is None
+    with pytest.raises(InvalidParamsError):
+        await router.arun("m", refused, hosted)
+    assert memory.api_route(URL, "m") == "chat" and router.api_for("m") == "chat"

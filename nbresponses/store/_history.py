@@ -277,6 +277,24 @@ class HistoryStore:
                 self._advance(conn, turn_id, row[1:5])
         return self.get_turn(turn_id)
 
+    def discard_turn(self, turn_id: int) -> None:
+        """Delete a failed turn that was an attempt, not a turn: a request retried at once by the same send.
+
+        Auto mode's request that ``/v1/responses`` refused, resent through the Chat Completions bridge, or a
+        request resent without ``previous_response_id`` after the gateway refused it: the user saw one turn,
+        the retry's. Only a failed turn nothing refers to (no child, no supersession, no thread's head or fork)
+        can go. Raises :class:`LookupError` for an unknown turn and :class:`ValueError` for any other.
+        """
+        refs = """SELECT 1 FROM turns WHERE parent_id = :id OR superseded_by = :id
+            UNION ALL SELECT 1 FROM threads WHERE head_id = :id OR forked_from = :id LIMIT 1"""
+        with self._write() as conn:
+            row = conn.execute("SELECT status FROM turns WHERE id = ?", (turn_id,)).fetchone()
+            if row is None:
+                raise LookupError(f"No turn {turn_id}.")
+            if row[0] != "failed" or conn.execute(refs, {"id": turn_id}).fetchone():
+                raise ValueError(f"Turn {turn_id} is {row[0]} or referred to; only a failed attempt can go.")
+            conn.execute("DELETE FROM turns WHERE id = ?", (turn_id,))
+
     def _advance(self, conn: sqlite3.Connection, turn_id: int, where: tuple[Any, ...]) -> None:
         """Make a just-completed turn the head, superseding what it replaced."""
         notebook, thread, generation, parent_id = where

@@ -6,11 +6,13 @@ endpoint) is retried once through the bridge, and the choice is remembered per b
 `RouteMemory` (in memory by default; the notebook magic keeps it in the history database, so it survives a
 restart). After that, the model goes straight to the bridge: no second try on ``/responses``.
 
-Only a chat endpoint that took the request is remembered. A refusal met while the request still carried
-server-side state (``previous_response_id``: `BridgeStateError`, before anything reached the chat endpoint)
-routes the model to the bridge for this process only, so that the conversation layer can resend the thread's
-items there; the choice is kept once the bridge accepts a request, and forgotten if the server has no chat
-route either (then the ``/responses`` refusal is the error shown).
+The refusal is what proves that ``/responses`` does not serve the model, so the choice is remembered whatever the
+bridge then does: it answers, or it fails for a reason of its own (a hosted tool it cannot send, the chat
+endpoint's 500, Ctrl-C); the next call goes to the bridge. Two cases keep nothing: a server with no chat route
+either (the bridge's 404 / 405; the ``/responses`` refusal is the error shown), and a refusal met while the
+request still carried server-side state (``previous_response_id``: `BridgeStateError`, before anything reached
+the chat endpoint), which routes the model to the bridge for this process only, so that the conversation layer
+can resend the thread's items there; the resent request's outcome then decides as above.
 """
 
 from __future__ import annotations
@@ -124,25 +126,38 @@ class ApiRouter:
         if model and known != api:
             self.memory.set_api_route(self.base_url, model, api)
 
+    def _bridge_failed(
+        self, model: str, error: BaseException, refusal: APIStatusError, known: str | None
+    ) -> BaseException:
+        """What to raise when the bridge failed for a model ``/responses`` refused, learning on the way.
+
+        The refusal proved that ``/responses`` does not serve the model, so the route is remembered whatever the
+        bridge did (a hosted tool it cannot send, a chat endpoint's 500, Ctrl-C), except when the server has no
+        chat route either (404 / 405: the refusal is the error to show, and nothing is kept) or when the request
+        still carried server-side state (`BridgeStateError`: routed to the bridge for this process, until the
+        resent request shows whether a chat route exists).
+        """
+        if isinstance(error, BridgeStateError):
+            self._tentative[model] = refusal
+            return error
+        self._tentative.pop(model, None)
+        if isinstance(error, APIStatusError) and error.status in (404, 405):
+            return refusal  # no chat route either: the /responses refusal says more
+        self._learned(model, "chat", known)
+        return error
+
+    def _answered(self, model: str, known: str | None) -> None:
+        self._tentative.pop(model, None)
+        self._learned(model, "chat", known)
+
     def run(self, model: str | None, native: Callable[[], _T], bridged: Callable[[], _T]) -> _T:
         """Call ``native`` (``/responses``) or ``bridged`` (chat) for ``model``, falling back once in auto mode."""
         api = self.api_for(model)
         if api == "chat":
-            if not model or model not in self._tentative:
+            refusal = self._tentative.get(model) if model else None
+            if refusal is None or not model:
                 return bridged()
-            try:
-                result = bridged()
-            except APIStatusError as error:
-                refusal = self._tentative.pop(model, None)
-                if refusal is not None and error.status in (404, 405):
-                    raise refusal from None  # no chat route either: the /responses refusal says more
-                raise
-            except BaseException:
-                self._tentative.pop(model, None)  # the next call finds the route again
-                raise
-            self._tentative.pop(model, None)
-            self._learned(model, "chat", None)
-            return result
+            return self._bridge(model, refusal, None, bridged)
         if self.api == "responses" or not model:
             return native()
         try:
@@ -151,19 +166,21 @@ class ApiRouter:
             if not refuses_responses(error):
                 raise
             self._fall_back(model, error)
-            try:
-                result = bridged()
-            except BridgeStateError:
-                # the caller resends the thread's items without the state: to the bridge, in this process
-                self._tentative[model] = error
-                raise
-            except APIStatusError as bridge_error:
-                if bridge_error.status in (404, 405):
-                    raise error from None  # no chat route either: the /responses error says more
-                raise
-            self._learned(model, "chat", api)
-            return result
+            return self._bridge(model, error, api, bridged)
         self._learned(model, "responses", api)
+        return result
+
+    def _bridge(
+        self, model: str, refusal: APIStatusError, known: str | None, bridged: Callable[[], _T]
+    ) -> _T:
+        try:
+            result = bridged()
+        except BaseException as error:
+            raised = self._bridge_failed(model, error, refusal, known)
+            if raised is error:
+                raise
+            raise raised from None
+        self._answered(model, known)
         return result
 
     async def arun(
@@ -172,21 +189,10 @@ class ApiRouter:
         """The asyncio twin of `run`."""
         api = self.api_for(model)
         if api == "chat":
-            if not model or model not in self._tentative:
+            refusal = self._tentative.get(model) if model else None
+            if refusal is None or not model:
                 return await bridged()
-            try:
-                result = await bridged()
-            except APIStatusError as error:
-                refusal = self._tentative.pop(model, None)
-                if refusal is not None and error.status in (404, 405):
-                    raise refusal from None  # no chat route either: the /responses refusal says more
-                raise
-            except BaseException:
-                self._tentative.pop(model, None)  # the next call finds the route again
-                raise
-            self._tentative.pop(model, None)
-            self._learned(model, "chat", None)
-            return result
+            return await self._abridge(model, refusal, None, bridged)
         if self.api == "responses" or not model:
             return await native()
         try:
@@ -195,16 +201,19 @@ class ApiRouter:
             if not refuses_responses(error):
                 raise
             self._fall_back(model, error)
-            try:
-                result = await bridged()
-            except BridgeStateError:
-                self._tentative[model] = error
-                raise
-            except APIStatusError as bridge_error:
-                if bridge_error.status in (404, 405):
-                    raise error from None
-                raise
-            self._learned(model, "chat", api)
-            return result
+            return await self._abridge(model, error, api, bridged)
         self._learned(model, "responses", api)
+        return result
+
+    async def _abridge(
+        self, model: str, refusal: APIStatusError, known: str | None, bridged: Callable[[], Awaitable[_T]]
+    ) -> _T:
+        try:
+            result = await bridged()
+        except BaseException as error:
+            raised = self._bridge_failed(model, error, refusal, known)
+            if raised is error:
+                raise
+            raise raised from None
+        self._answered(model, known)
         return result
