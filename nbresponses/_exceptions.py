@@ -219,6 +219,11 @@ class InternalServerError(APIStatusError):
 class APIConnectionError(APIError):
     """No HTTP response: DNS, refused connection, TLS, or a connection dropped before the headers."""
 
+    connect_failed: bool = False
+    """The connection could not be opened at all (refused, unknown host, TLS, proxy, connect timeout): nothing
+    reached the server, and at a wrong base URL every request will fail alike. False for a connection that broke
+    or timed out once a request was under way."""
+
     @property
     def hint(self) -> str:
         return "Check the base URL and your network or proxy; the request was retried before giving up."

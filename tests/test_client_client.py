@@ -317,6 +317,7 @@ def test_connection_errors_are_retried_then_raised(fast_retries: list[float]) ->
     with pytest.raises(exc.APIConnectionError, match="refused") as info:
         make_client(recorder, max_retries=2).responses.create(model="m", input="x")
     assert not isinstance(info.value, exc.APITimeoutError)
+    assert info.value.connect_failed  # the server was never reached: a map stops on it (rowmap._engine)
     assert len(recorder.requests) == 3 and len(fast_retries) == 2
 
 
@@ -324,8 +325,18 @@ def test_timeouts_raise_api_timeout_error() -> None:
     def slow(request: httpx2.Request) -> httpx2.Response:
         raise httpx2.ReadTimeout("timed out", request=request)
 
-    with pytest.raises(exc.APITimeoutError):
+    with pytest.raises(exc.APITimeoutError) as info:
         make_client(Recorder(slow), max_retries=0).responses.create(model="m", input="x")
+    assert not info.value.connect_failed  # a slow answer, not an unreachable server
+
+
+def test_a_connect_timeout_is_a_connection_that_could_not_be_opened() -> None:
+    def unreachable(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectTimeout("timed out", request=request)
+
+    with pytest.raises(exc.APITimeoutError) as info:
+        make_client(Recorder(unreachable), max_retries=0).responses.create(model="m", input="x")
+    assert info.value.connect_failed
 
 
 def test_stream_is_never_retried_once_started() -> None:

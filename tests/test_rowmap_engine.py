@@ -79,6 +79,88 @@ def test_a_wrong_key_stops_the_map_after_three_identical_failures() -> None:
     assert Counter(row.status for row in result.rows) == {"failed": 3, "not_sent": 9}
 
 
+def mock_client(handle: Any) -> Any:
+    import httpx2
+
+    from nbresponses import Client
+
+    return Client(api_key="k", base_url="https://gw.example/v1",
+                  http_client=httpx2.Client(transport=httpx2.MockTransport(handle)))  # fmt: skip
+
+
+def test_a_server_that_cannot_be_reached_stops_the_map_within_its_first_attempts() -> None:
+    import httpx2
+
+    attempts: Counter[str] = Counter()
+
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        attempts[json.loads(request.read())["input"]] += 1
+        raise httpx2.ConnectError("[Errno 111] Connection refused", request=request)
+
+    mapped = MapJob("{q}", FRAME, client=mock_client(refuse), params={"model": "m"}, concurrency=4, retries=6)
+    result = mapped.run()
+    # Every attempt counts (not each row after its 6 retries): the third stops the map, at most the 4 in flight
+    # were tried, none of them twice.
+    tried = sum(attempts.values())
+    assert 3 <= tried <= 4 and set(attempts.values()) == {1}
+    stopped = result.progress.stopped or ""
+    assert stopped.startswith("the first 3 attempts could not connect (check the base URL")
+    assert "ConnectError talking to https://gw.example/v1: [Errno 111] Connection refused" in stopped
+    assert Counter(row.status for row in result.rows) == {"failed": tried, "not_sent": 12 - tried}
+    assert {row.error for row in result.rows if row.status == "not_sent"} == {stopped}
+    assert result.progress.retries <= 2  # the retries started before the stop were cut short
+
+
+def test_a_real_refused_port_stops_the_map() -> None:
+    import socket
+
+    from nbresponses import Client
+
+    with socket.socket() as bound:  # bound, never listening: connections to it are refused
+        bound.bind(("127.0.0.1", 0))
+        client = Client(api_key="sk-x", base_url=f"http://127.0.0.1:{bound.getsockname()[1]}/v1")
+        result = MapJob("{q}", FRAME, client=client, params={"model": "m"}, concurrency=8).run()
+    assert "could not connect" in (result.progress.stopped or "")
+    progress = result.progress
+    assert 3 <= progress.failed <= 8 and progress.failed + progress.not_sent == 12 and progress.answered == 0
+
+
+def test_connection_failures_after_an_answer_are_retried_not_fatal() -> None:
+    import httpx2
+
+    attempts: Counter[str] = Counter()
+
+    def flaky(request: httpx2.Request) -> httpx2.Response:
+        prompt = json.loads(request.read())["input"]
+        attempts[prompt] += 1
+        if prompt != "q0" and attempts[prompt] == 1:
+            raise httpx2.ConnectError("connection refused", request=request)
+        return httpx2.Response(200, json=load_response(prompt))
+
+    frame = FRAME.head(5)
+    result = MapJob("{q}", frame, client=mock_client(flaky), params={"model": "m"}, concurrency=1).run()
+    assert [row.status for row in result.rows] == ["completed"] * 5 and result.progress.stopped is None
+    assert result.progress.retries == 4
+
+
+def test_read_timeouts_of_the_first_requests_are_retried_not_fatal() -> None:
+    import httpx2
+
+    attempts: Counter[str] = Counter()
+
+    def slow_once(request: httpx2.Request) -> httpx2.Response:
+        prompt = json.loads(request.read())["input"]
+        attempts[prompt] += 1
+        if attempts[prompt] == 1:
+            raise httpx2.ReadTimeout("timed out", request=request)
+        return httpx2.Response(200, json=load_response(prompt))
+
+    frame = FRAME.head(4)
+    result = MapJob("{q}", frame, client=mock_client(slow_once), params={"model": "m"}, concurrency=4).run()
+    assert [row.status for row in result.rows] == ["completed"] * 4 and result.progress.stopped is None
+    assert set(attempts.values()) == {2}
+
+
 def test_no_quota_stops_the_map_at_once() -> None:
     responder = Scripted(lambda p, n: testing.http_error(429, code="insufficient_quota", message="No quota."))
     result = job(responder, concurrency=1).run()
@@ -94,6 +176,38 @@ def test_the_budget_stops_sending_new_rows() -> None:
     assert 1 <= sent < 12 and result.progress.not_sent == 12 - sent
     assert "budget reached" in (result.progress.stopped or "")
     assert {row.status for row in result.rows} == {"completed", "not_sent"}
+
+
+def test_the_budget_stop_line_says_the_final_spend_with_rows_in_flight() -> None:
+    from nbresponses import Client
+    from nbresponses.pricing.usage_stats import format_cost
+
+    prices = PriceTable.from_json({"m": {"input": 1_000_000.0, "output": 1_000_000.0}})
+    app = testing.LoadTestApp(latency=0.05)
+    frame = pd.DataFrame({"q": [f"q{i}" for i in range(30)]})
+    with serve(app) as url:
+        client = Client(base_url=url, api_key="sk-test")
+        result = MapJob("{q}", frame, client=client, params={"model": "m"}, concurrency=4, prices=prices,
+                        budget=MapBudget(30.0)).run()  # fmt: skip
+    progress = result.progress
+    # The line and the summary's cost agree: rows in flight at the stop finish after it and count.
+    assert progress.stopped is not None and progress.stopped.startswith(
+        f"budget reached: the estimated spend is {format_cost(progress.cost_usd)} of the $30.00 budget"
+    )
+    assert progress.cost_text() == format_cost(progress.cost_usd) and 0 < progress.not_sent < 30
+    if progress.cost_usd > 30.0:
+        assert progress.stopped.endswith("(rows already in flight when it was reached were answered after the stop)")
+
+
+def test_the_budget_stop_line_counts_the_notebooks_earlier_spend() -> None:
+    prices = PriceTable.from_json({"gpt-4.1-mini": {"input": 1_000_000.0, "output": 1_000_000.0}})
+    result = job(Scripted(lambda p, n: answer(p)), concurrency=1, prices=prices,
+                 budget=MapBudget(50.0, spent_before=20.0)).run()  # fmt: skip
+    progress = result.progress
+    assert progress.stopped == (
+        f"budget reached: the notebook's estimated spend is ${20 + progress.cost_usd:.2f} "
+        f"(${progress.cost_usd:.2f} of it this map's) of the $50.00 budget"
+    )
 
 
 def test_answers_are_logged_and_a_second_run_sends_nothing(tmp_path: Path) -> None:

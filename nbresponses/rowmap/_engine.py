@@ -5,7 +5,10 @@ slot, no rate-limit pause, room in the server's rate-limit windows; so there are
 ``concurrency`` requests in flight. A row that fails does not stop the others: 429s (after the server's wait),
 5xx, 408/409 and connection errors are retried (``retries`` times), anything else is recorded as the row's
 error. The map stops sending early when the budget is reached, or when the first requests all fail the same
-way with an error no other row can escape (a wrong key, model or URL, no quota). Answers are written to the
+way with an error no other row can escape (a wrong key, model or URL, no quota). A connection that cannot even
+be opened (refused, unknown host, TLS: a wrong base URL, a server that is down) counts at every attempt, so
+such a map stops within its first few attempts instead of retrying every row; once a row was answered, the same
+errors are taken as passing and retried. Answers are written to the
 history in small batches by a background task, and whatever was answered is written before `run` returns,
 interrupted or not.
 """
@@ -51,6 +54,7 @@ DEFAULT_RETRIES = 6
 _FLUSH_EVERY = 1.0  # seconds between history writes while the map runs (a crash loses at most this much)
 _FATAL_STATUSES = frozenset({400, 401, 403, 404, 405})
 _FATAL_RUN = 3  # this many identical failures before any success: the rest would fail alike
+_UNREACHABLE = "unreachable"  # the failure kind of a connection that could not be opened
 
 
 @dataclass
@@ -121,6 +125,8 @@ class MapEngine:
         self._succeeded = 0
         self._failures: list[tuple[int | None, str | None]] = []
         self._stopped = False
+        self._stop_event: asyncio.Event | None = None
+        self._budget_stop: float | None = None  # the map's own spend when the budget stopped it
         self._cond: asyncio.Condition | None = None
 
     # ----- running -----
@@ -131,6 +137,9 @@ class MapEngine:
         Cancelling the task (Ctrl-C) ends it early: answered rows are kept and logged, the rest are marked.
         """
         self._cond = asyncio.Condition()
+        self._stop_event = asyncio.Event()
+        if self._stopped:
+            self._stop_event.set()
         workers = [
             asyncio.ensure_future(self._worker()) for _ in range(min(self.pace.concurrency, len(self._queue)))
         ]
@@ -149,6 +158,7 @@ class MapEngine:
             await asyncio.gather(writer, return_exceptions=True)
             self._flush()
             self._settle()
+            self._final_budget_line()
             self.progress.in_flight = 0
             self.progress.waiting = None
             self.progress.finished = self.clock()
@@ -189,16 +199,41 @@ class MapEngine:
         if self.budget is None or not self.budget.reached(self._spent, self._priced, self._in_flight):
             return False
         if not self._stopped:
-            total = self.budget.spent_before + self._spent
-            self._stop(
-                f"budget reached: the estimated spend is {format_cost(total)} of the {usd(self.budget.limit_usd)} "
-                "budget"
-            )
+            self._budget_stop = self._spent
+            self._stop(self._budget_line())
         return True
+
+    def _budget_line(self, *, late: bool = False) -> str:
+        assert self.budget is not None
+        before, limit = self.budget.spent_before, usd(self.budget.limit_usd)
+        if before:
+            line = (f"budget reached: the notebook's estimated spend is {format_cost(before + self._spent)} "
+                    f"({format_cost(self._spent)} of it this map's) of the {limit} budget")  # fmt: skip
+        else:
+            line = f"budget reached: the estimated spend is {format_cost(self._spent)} of the {limit} budget"
+        if late:
+            line += " (rows already in flight when it was reached were answered after the stop)"
+        return line
+
+    def _final_budget_line(self) -> None:
+        """Say the final spend: rows in flight at the budget stop finish after it and add to the spend."""
+        if self._budget_stop is None or self.budget is None:
+            return
+        self.progress.stopped = self._budget_line(late=self._spent > self._budget_stop)
 
     def _stop(self, reason: str) -> None:
         self._stopped = True
         self.progress.stopped = reason
+        if self._stop_event is not None:
+            self._stop_event.set()
+
+    async def _backoff(self, seconds: float) -> None:
+        """Wait before a retry; a stop of the map ends the wait at once."""
+        if self._stop_event is None:
+            await asyncio.sleep(seconds)
+            return
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._stop_event.wait(), timeout=seconds)
 
     # ----- one request -----
 
@@ -244,19 +279,17 @@ class MapEngine:
                 await self._release()
             if failure is None:
                 return self._answered(request, response)
-            if (
-                isinstance(failure, NBResponsesError)
-                and _retryable(failure)
-                and attempt < self.retries
-                and not self._stopped
-            ):
+            retry = isinstance(failure, NBResponsesError) and _retryable(failure) and attempt < self.retries
+            if not retry or _unreachable(failure):
+                self._check_fatal(failure)  # an unreachable server counts at every attempt, not after the retries
+            if retry and not self._stopped:
                 attempt += 1
                 self.progress.retries += 1
                 # A 429's wait is the pace's (every new request pauses); other failures back off on their own.
                 if not isinstance(failure, RateLimitError):
-                    await asyncio.sleep(backoff_delay(attempt - 1))
-                continue
-            self._check_fatal(failure)
+                    await self._backoff(backoff_delay(attempt - 1))
+                if not self._stopped:
+                    continue
             return RowOutcome("failed", error=error_line(failure))
 
     def _answered(self, request: RowRequest, response: object) -> RowOutcome:
@@ -292,11 +325,17 @@ class MapEngine:
         if code == "insufficient_quota":
             self._stop(f"the account is out of quota ({error_line(error)})")
             return
-        if self._succeeded or status not in _FATAL_STATUSES:
+        unreachable = _unreachable(error)
+        if self._succeeded or not (unreachable or status in _FATAL_STATUSES):
             self._failures.clear()
             return
-        self._failures.append((status, code))
-        if len(self._failures) >= _FATAL_RUN and len(set(self._failures[-_FATAL_RUN:])) == 1:
+        self._failures.append((status, _UNREACHABLE if unreachable else code))
+        if len(self._failures) < _FATAL_RUN or len(set(self._failures[-_FATAL_RUN:])) != 1 or self._stopped:
+            return
+        if unreachable:
+            self._stop(f"the first {len(self._failures)} attempts could not connect (check the base URL and your "
+                       f"network or proxy): {error_line(error).rstrip('.')}")  # fmt: skip
+        else:
             self._stop(f"the first {len(self._failures)} requests all failed: {error_line(error)}")
 
     def _record(self, request: RowRequest, outcome: RowOutcome) -> None:
@@ -340,6 +379,11 @@ async def _cancel(tasks: Sequence[asyncio.Future[None]]) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _unreachable(error: BaseException) -> bool:
+    """A connection that could not be opened (refused, DNS, TLS...), unlike one that broke or timed out mid-answer."""
+    return isinstance(error, APIConnectionError) and error.connect_failed
 
 
 def _retryable(error: NBResponsesError) -> bool:

@@ -151,13 +151,21 @@ def status_error(response: httpx2.Response, body: bytes, secrets: tuple[str, ...
     return exception
 
 
+_CONNECT_FAILURES = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.ProxyError, httpx2.UnsupportedProtocol)
+"""Transport errors before a connection was open: the server was never reached."""
+
+
 def _connection_error(exc: httpx2.TransportError, config: ClientConfig) -> APIConnectionError:
     what = f"{type(exc).__name__} talking to {config.base_url}"
     detail = redact(str(exc), config.secrets)
     message = f"{what}: {detail}" if detail else what
-    if isinstance(exc, httpx2.TimeoutException):
-        return APITimeoutError(f"Request timed out ({message}).")
-    return APIConnectionError(f"Connection error ({message}).")
+    error = (
+        APITimeoutError(f"Request timed out ({message}).")
+        if isinstance(exc, httpx2.TimeoutException)
+        else APIConnectionError(f"Connection error ({message}).")
+    )
+    error.connect_failed = isinstance(exc, _CONNECT_FAILURES)
+    return error
 
 
 def _retry_wait(response: httpx2.Response | None, retries_done: int) -> float:
