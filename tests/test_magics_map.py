@@ -42,6 +42,11 @@ def usage_error(shell: Shell, cell: str) -> str:
             "The template uses {txt}, which is neither a column of df "
             "(columns: text) nor a variable. Did you mean {text}? Nothing was sent",
         ),
+        (
+            "%%respond --map df\nRate {Text} and {T}",  # {T}: a typo of a column only if one is named t
+            "The template uses {Text}, which is neither a column of df (columns: text) nor a variable. "
+            "Did you mean {text}? Nothing was sent",
+        ),
         ("%%respond --map empty\nRate {text}", "empty has no rows: nothing to send."),
         ("%%respond --map words\nRate {value}", "words is a list, not a pandas DataFrame"),
         (

@@ -34,6 +34,27 @@ def test_a_missing_name_is_an_error_with_the_columns_and_a_suggestion() -> None:
     assert template.missing({"review": "ok"}) == ["reveiw"]
 
 
+def test_a_single_letter_of_a_column_in_the_other_case_is_a_typo() -> None:
+    template = RowTemplate("Describe {X}.")
+    with pytest.raises(MapInputError) as raised:
+        template.check([{"x": 1, "y": 2}], columns=["x", "y"], what="df", uniform=True)
+    message = str(raised.value)
+    assert message.startswith("The template uses {X}, which is neither a column of df (columns: x, y) nor a")
+    assert "Did you mean {x}?" in message and "write {{X}} for a literal {X}" in message
+    assert RowTemplate("Describe {Review}.").missing({"review": 1}) == ["Review"]
+    with pytest.raises(MapInputError, match=r"Did you mean \{review\}\?"):  # the same letters first
+        RowTemplate("{Review}").check([{"reviews": 1, "review": 2}], columns=["reviews", "review"], what="df",
+                                      uniform=True)  # fmt: skip
+
+
+def test_other_single_letters_and_json_are_sent_as_typed() -> None:
+    text = 'Plot {x} on $\\mathbb{R}^{n}$; answer as {"label": "a"} or {{x}}.'
+    template = RowTemplate(text)
+    template.check([{"x": 1}], columns=["x"], what="df", uniform=True)  # {R}, {n}: LaTeX, no column like them
+    assert template.render({"x": 7}) == 'Plot 7 on $\\mathbb{R}^{n}$; answer as {"label": "a"} or {x}.'
+    assert RowTemplate("{X} and {Y}", {"X": "var"}).missing({"x": 1}) == []  # a variable X fills {X}
+
+
 def test_rows_given_as_dicts_are_each_checked() -> None:
     template = RowTemplate("{a_col} {b_col}")
     rows = [{"a_col": 1, "b_col": 2}, {"a_col": 3}]

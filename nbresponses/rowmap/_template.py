@@ -4,7 +4,9 @@
 ``{name[key]}``, as in any prompt); ``{row[Any Column]}`` reaches columns whose names are not identifiers.
 A name that is neither a column nor a variable is an error before anything is sent: a template sent to a
 thousand rows with ``{colour}`` left in it costs a thousand wrong answers. ``{{name}}`` stays a literal
-``{name}``; single letters (LaTeX, code) are never taken for column names.
+``{name}``. A single letter that resolves to nothing is usually LaTeX or code (``x^{n}``, ``\\vec{v}``) and is
+left as typed, unless a column is that letter in the other case: ``{X}`` for a column ``x`` is a typo, refused
+like any other missing name (with "did you mean {x}?").
 """
 
 from __future__ import annotations
@@ -99,11 +101,16 @@ class RowTemplate:
     def _scope(self, row: Mapping[str, Any]) -> ChainMap[str, Any]:
         return ChainMap(row, {ROW_NAME: row}, self.namespace)  # type: ignore[arg-type]
 
-    def missing(self, row: Mapping[str, Any]) -> list[str]:
-        """The names the template uses that neither ``row`` nor the namespace has (single letters aside)."""
+    def missing(self, row: Mapping[str, Any], columns: Sequence[str] | None = None) -> list[str]:
+        """The names the template uses that neither ``row`` nor the namespace has.
+
+        A single letter counts only where one of ``columns`` (default: the row's) is that letter in the other
+        case (``{X}`` for ``x``); any other is LaTeX or code, sent as typed.
+        """
         lookups = _Lookups(self._scope(row))
         interpolate(self.text, lookups)
-        return [name for name in dict.fromkeys(lookups.missed) if len(name) > 1]
+        letters = {str(c).lower() for c in (columns if columns is not None else row) if len(str(c)) == 1}
+        return [name for name in dict.fromkeys(lookups.missed) if len(name) > 1 or name.lower() in letters]
 
     def check(
         self, rows: Sequence[Mapping[str, Any]], *, columns: Sequence[str], what: str, uniform: bool
@@ -114,12 +121,13 @@ class RowTemplate:
         row is checked.
         """
         for position, row in enumerate(rows[:1] if uniform else rows):
-            missing = self.missing(row)
+            known = [str(c) for c in (columns if uniform else row)]
+            missing = self.missing(row, known)
             if not missing:
                 continue
             name = missing[0]
-            known = [str(c) for c in (columns if uniform else row)]
-            close = difflib.get_close_matches(name, known, n=1)
+            same = [c for c in known if c.lower() == name.lower()]  # a typo of case first: {X} for x
+            close = same[:1] or difflib.get_close_matches(name, known, n=1)
             hint = f" Did you mean {{{close[0]}}}?" if close else ""
             where = "" if uniform else f" (row {position})"
             shown = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
