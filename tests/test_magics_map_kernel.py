@@ -185,3 +185,52 @@ def test_batch_survives_a_kernel_restart_between_submit_and_collect(tmp_path: Pa
         again = k.execute(cell, cell_id="batch-cell")  # answered rows come from the history now
         assert k.value("int(_r.resumed.sum())") == ROWS
         assert "Submitted" not in final_bundle(again)["text/markdown"]
+
+
+def test_a_headless_rerun_in_a_fresh_kernel_sends_only_unanswered_rows(tmp_path: Path) -> None:
+    """``jupyter execute`` / nbconvert / papermill: no notebook identity (no JPY_SESSION_NAME), no cell ids, a new
+    kernel (so a new ``kernel:`` notebook key) each run, one history file."""
+    env = {"NBRESPONSES_BACKEND": "", "NBRESPONSES_HISTORY": str(tmp_path / "history.sqlite"),
+           "NBRESPONSES_NOTEBOOK": "", "JPY_SESSION_NAME": "", "OPENAI_API_KEY": "sk-test-loopback-key-000"}  # fmt: skip
+    app = testing.LoadTestApp(latency=0)
+    with serve(app) as url:
+        keys = []
+        for run, rows in enumerate((30, ROWS)):  # the second run's table has 10 more rows
+            frame = FRAME.replace(f"range({ROWS})", f"range({rows})")
+            with kernel(**env, OPENAI_BASE_URL=url) as k:
+                k.execute(f"%load_ext nbresponses\n%config RespondMagics.display = 'markdown'\n{frame}")
+                keys.append(k.value("get_ipython().find_magic('respond', 'cell').__self__.session.notebook"))
+                outputs = k.execute(CELL)
+                assert not errors(outputs), outputs
+                assert k.value("sorted(set(_r.status))") == ["completed"]
+                assert k.value("int(_r.resumed.sum())") == (0 if run == 0 else 30)
+        assert keys[0].startswith("kernel:") and keys[1].startswith("kernel:") and keys[0] != keys[1]
+        assert app.stats.requests == ROWS  # 30, then only the 10 new rows
+        assert "30 rows were answered by an earlier run" in final_bundle(outputs)["text/markdown"]
+        with kernel(**env, OPENAI_BASE_URL=url) as k:  # --fresh still sends them all
+            k.execute(f"%load_ext nbresponses\n%config RespondMagics.display = 'markdown'\n{FRAME}")
+            assert not errors(k.execute(CELL.replace("--map df", "--map df --fresh")))
+            assert k.value("int(_r.resumed.sum())") == 0
+        assert app.stats.requests == 2 * ROWS
+
+
+def test_a_headless_rerun_of_a_batch_cell_finds_its_batch(tmp_path: Path) -> None:
+    env = {"NBRESPONSES_BACKEND": "offline", "NBRESPONSES_HISTORY": str(tmp_path / "history.sqlite"),
+           "NBRESPONSES_NOTEBOOK": "", "JPY_SESSION_NAME": "", "NBRESPONSES_OFFLINE_BATCH_SECONDS": "600"}  # fmt: skip
+    cell = "%%respond --map df --batch -m gpt-4.1-mini\nQ: {q}"
+    with kernel(**env) as k:
+        k.execute(f"%load_ext nbresponses\n{FRAME}")
+        submitted = final_bundle(k.execute(cell))["text/markdown"]
+        assert "Submitted batch batch_" in submitted
+        batch_id = submitted.split("Submitted batch ")[1].split(" ")[0]
+    with kernel(**env) as k:  # a fresh headless run: another notebook key, the same requests
+        k.execute(f"%load_ext nbresponses\n{FRAME}")
+        again = final_bundle(k.execute(cell))["text/markdown"]
+        assert "Submitted" not in again and f"Batch {batch_id} is in_progress" in again
+        assert k.value("sorted(set(_r.status))") == ["pending"]
+        listing = "".join(o.get("data", {}).get("text/markdown", "") for o in k.execute("%respond batches"))
+        assert batch_id in listing and "headless run (" in listing and listing.count("batch_") == 1
+        cancelled = "".join(o.get("text", "") for o in k.execute(f"%respond batches cancel {batch_id}"))
+        assert f"Batch {batch_id} is cancelling" in cancelled
+        collected = final_bundle(k.execute(cell))["text/markdown"]
+        assert f"Collected batch {batch_id} (cancelled" in collected

@@ -117,9 +117,16 @@ def test_the_history_path_and_notebook_are_honoured(backend: testing.OfflineBack
     path = tmp_path / "h.sqlite"
     kwargs: dict[str, Any] = {"client": backend.client(), "history_path": path}
     map_rows("{q}", [{"q": "a"}], notebook="one", **kwargs)
-    map_rows("{q}", [{"q": "a"}], notebook="two", **kwargs)
-    map_rows("{q}", [{"q": "a"}], notebook="one", **kwargs)
-    assert len(backend.requests) == 2  # resumed within a notebook only
+    # The same request is answered from the history whatever the notebook (a headless re-run has a new key) ...
+    again = map_rows("{q}", [{"q": "a"}], notebook="two", **kwargs)
+    assert len(backend.requests) == 1 and list(again.resumed) == [True]
+    map_rows("{q}", [{"q": "a"}], notebook="two", fresh=True, **kwargs)
+    assert len(backend.requests) == 2
+    # ... and the notebook decides where the answers (and their spend) are recorded.
+    from nbresponses.store import HistoryStore
+
+    with HistoryStore(path) as store:
+        assert len(store.usage_rows("one")) == 1 and len(store.usage_rows("two")) == 1
 
 
 def test_in_ipython_the_map_shows_its_progress_and_summary(ipython: Any) -> None:

@@ -196,7 +196,9 @@ def test_the_budget_stop_line_says_the_final_spend_with_rows_in_flight() -> None
     )
     assert progress.cost_text() == format_cost(progress.cost_usd) and 0 < progress.not_sent < 30
     if progress.cost_usd > 30.0:
-        assert progress.stopped.endswith("(rows already in flight when it was reached were answered after the stop)")
+        assert progress.stopped.endswith(
+            "(rows already in flight when it was reached were answered after the stop)"
+        )
 
 
 def test_the_budget_stop_line_counts_the_notebooks_earlier_spend() -> None:

@@ -22,7 +22,7 @@ def response(text: str, *, status: str = "completed") -> Response:
     })  # fmt: skip
 
 
-def test_answers_are_found_by_key_within_their_notebook(tmp_path: Path) -> None:
+def test_answers_are_found_by_key_in_any_notebook(tmp_path: Path) -> None:
     with HistoryStore(tmp_path / "h.sqlite") as store:
         log = MapLog(store, "nb", cell_id="c", thread="map")
         assert log.save([SavedRow("k1", response("one"), 0.5, request={"model": "m", "input": "x"}),
@@ -32,13 +32,26 @@ def test_answers_are_found_by_key_within_their_notebook(tmp_path: Path) -> None:
         assert found["k2"].status == "incomplete" and Response.model_validate_json(
             found["k2"].response_json or ""
         )
-        assert MapLog(store, "other").answered(["k1"]) == {}
+        # A headless re-run has another notebook key: the same request is found there too.
+        headless = MapLog(store, "kernel:1234-abcd")
+        assert headless.answered(["k1"])["k1"].output_text == "one"
         log.forget(["k1"])
         assert set(log.answered(["k1", "k2"])) == {"k2"}
-        usage = store.usage_rows("nb")
+        assert notebooks_with_rows(store) == ["nb"]
+        # This notebook's answer first, else the newest of any notebook.
+        MapLog(store, "a").save([SavedRow("k3", response("a's"), None)])
+        MapLog(store, "b").save([SavedRow("k3", response("b's"), None)])
+        assert MapLog(store, "a").answered(["k3"])["k3"].output_text == "a's"
+        assert MapLog(store, "c").answered(["k3"])["k3"].output_text == "b's"
+        assert {u.thread for u in store.usage_rows("c")} <= {"map"} and store.usage_rows("c") == []
+        usage = store.usage_rows("nb")  # the spend stays with the notebook that paid for it
         assert [(u.thread, u.input_tokens, u.cached_tokens, u.reasoning_tokens) for u in usage] == [
             ("map", 10, 2, 1)
         ]
+
+
+def notebooks_with_rows(store: HistoryStore) -> list[str]:
+    return [row[0] for row in store._read("SELECT DISTINCT notebook FROM map_rows")]
 
 
 def test_keys_are_scrubbed_from_what_is_written(tmp_path: Path) -> None:
@@ -64,6 +77,24 @@ def test_batches_are_recorded_and_found_by_their_keys(tmp_path: Path) -> None:
         assert record.status == "completed" and record.counts["completed"] == 2 and record.collected_at
         assert log.open_batch(["a"], "u") is None  # collected: a new run submits anew
         assert [b.batch_id for b in log.batches()] == ["batch_1"] and record.keys == ("a", "b")
+
+
+def test_an_open_batch_is_found_from_another_notebook_key(tmp_path: Path) -> None:
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        first = MapLog(store, "kernel:run-1")
+        first.add_batch(
+            "batch_1", keys=["a"], base_url="u", model="m", status="in_progress", input_file_id="f"
+        )
+        first.add_batch("batch_2", keys=["b"], base_url="elsewhere", model="m", status="in_progress",
+                        input_file_id="f")  # fmt: skip
+        first.add_batch("batch_3", keys=["c"], base_url="u", model="m", status="completed", input_file_id="f")
+        first.update_batch("batch_3", status="completed", collected=True)
+        second = MapLog(store, "kernel:run-2")
+        assert second.open_batch(["a"], "u").batch_id == "batch_1"  # a headless re-run finds it
+        assert second.batches() == []
+        # What a run here can act on: the open batches on this backend (not collected ones, not other backends).
+        assert [b.batch_id for b in second.batches(open_at="u")] == ["batch_1"]
+        assert sorted(b.batch_id for b in first.batches(open_at="u")) == ["batch_1", "batch_2", "batch_3"]
 
 
 def test_a_version_3_history_gains_the_map_tables(tmp_path: Path) -> None:

@@ -213,8 +213,16 @@ def _when(timestamp: float | None) -> str:
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S") if timestamp else ""
 
 
+def _notebook_name(key: str) -> str:
+    """A notebook key as the listing shows it: a path's file name; a run without a notebook identity as such."""
+    if key.startswith(("kernel:", "ipython:")):
+        return f"headless run ({key.split(':', 1)[1][:8]})"
+    return key.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def batches_subcommand(magics: RespondMagics, args: str) -> None:
-    """``%respond batches`` lists this notebook's batches; ``%respond batches cancel ID`` cancels one."""
+    """``%respond batches`` lists this notebook's batches and the open ones a run here would collect (other
+    notebooks', headless runs'); ``%respond batches cancel ID`` cancels one."""
     from nbresponses.rowmap import MapLog, cancel_batch, list_batches
 
     from ._subcommands import markdown_table, show_markdown
@@ -241,6 +249,7 @@ def batches_subcommand(magics: RespondMagics, args: str) -> None:
     if not listing:
         print("No batches in this notebook yet: %%respond --batch --map DF submits one.")
         return
+    others = any(entry.record.notebook != log.notebook for entry in listing)
     rows = []
     for entry in listing:
         record, latest = entry.record, entry.batch
@@ -253,8 +262,18 @@ def batches_subcommand(magics: RespondMagics, args: str) -> None:
         if entry.problem:
             status += " (could not ask the server)"
         done = f"{counts.get('completed', 0)}/{counts.get('total', record.request_count)}" if counts else ""
-        rows.append((record.batch_id, (record.cell_id or "")[:8], record.request_count, status, done,
-                     counts.get("failed", 0) if counts else "", _when(record.created_at),
-                     _when(record.collected_at) or "not yet"))  # fmt: skip
-    header = ("batch", "cell", "requests", "status", "done", "failed", "submitted", "collected")
+        row: tuple[Any, ...] = (record.batch_id, (record.cell_id or "")[:8], record.request_count, status, done,
+                                counts.get("failed", 0) if counts else "", _when(record.created_at),
+                                _when(record.collected_at) or "not yet")  # fmt: skip
+        if others:
+            row = (*row[:1], "this one" if record.notebook == log.notebook else _notebook_name(record.notebook),
+                   *row[1:])  # fmt: skip
+        rows.append(row)
+    header: tuple[str, ...] = ("batch", "cell", "requests", "status", "done", "failed", "submitted",
+                               "collected")  # fmt: skip
+    if others:
+        header = (*header[:1], "notebook", *header[1:])
     show_markdown(markdown_table(header, rows))
+    if others:
+        print("Open batches of other notebooks and headless runs are listed too: running the same map here "
+              "collects them.")  # fmt: skip

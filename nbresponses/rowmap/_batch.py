@@ -2,7 +2,8 @@
 
 Submitting uploads a JSONL file of ``/v1/responses`` requests (``custom_id`` = the row's key) and creates a
 batch; the batch and its keys are recorded in the history. Running the same map again (the same cell, also
-after a kernel restart) finds that batch by its keys instead of submitting another: while it runs, its status
+after a kernel restart, also a headless re-run of the notebook under another notebook key) finds that batch by
+its keys and backend instead of submitting another: while it runs, its status
 is reported; once it is over, its output and error files are read, answers are recorded like any map row (at
 the batch price) and the batch is marked collected. A backend without the Batch API is found out before
 anything is uploaded.
@@ -217,9 +218,11 @@ class BatchListing:
 
 
 def list_batches(client: Client, log: MapLog, *, limit: int = 20) -> list[BatchListing]:
-    """The notebook's batches, newest first; those not collected yet are asked about (and their status kept)."""
+    """The notebook's batches and the open batches of other notebooks on ``client``'s backend (a run of the same
+    map here reports on them and collects them: a headless re-run has another notebook key), newest first;
+    those not collected yet are asked about (and their status kept)."""
     listing = []
-    for record in log.batches(limit=limit):
+    for record in log.batches(limit=limit, open_at=client.base_url):
         if record.collected_at is not None:
             listing.append(BatchListing(record, None))
             continue

@@ -280,8 +280,8 @@ class MapEngine:
             if failure is None:
                 return self._answered(request, response)
             retry = isinstance(failure, NBResponsesError) and _retryable(failure) and attempt < self.retries
-            if not retry or _unreachable(failure):
-                self._check_fatal(failure)  # an unreachable server counts at every attempt, not after the retries
+            if not retry or _unreachable(failure):  # an unreachable server counts at every attempt
+                self._check_fatal(failure)
             if retry and not self._stopped:
                 attempt += 1
                 self.progress.retries += 1

@@ -1,10 +1,17 @@
 """Mapped rows and batches in the history file: what makes a map resumable and a batch collectable later.
 
 Two tables of the history (``store._MIGRATIONS`` 2): ``map_rows`` holds each answered row request under its key
-(per notebook), with its answer, usage and cost, so a re-run sends only the rest and the notebook's usage and
-budget count it; ``map_batches`` holds each submitted batch with the keys it carries, so re-running the cell,
-after a kernel restart too, finds its batch instead of submitting another. Both are written through the
-store's connection, so its scrubbing of secrets applies.
+(recorded with the notebook that paid for it, whose usage and budget count it), with its answer, usage and
+cost, so a re-run sends only the rest; ``map_batches`` holds each submitted batch with the keys it carries, so
+re-running the cell, after a kernel restart too, finds its batch instead of submitting another. Both are written
+through the store's connection, so its scrubbing of secrets applies.
+
+Answers and open batches are found by request key in the whole history, not in this notebook's rows only. The
+key already hashes everything that decides an answer (the base URL, model, the filled-in prompt, every option),
+while the notebook key is not a stable identity: a headless run (``jupyter execute``, nbconvert, papermill)
+gets ``kernel:<connection file>``, new in every run, and a renamed or moved notebook gets a new path. Scoped to
+the notebook, each such re-run sent every row and submitted every batch again, paying twice for the same
+requests. This notebook's own answer is preferred, then the newest; ``--fresh`` sends all again.
 """
 
 from __future__ import annotations
@@ -87,7 +94,7 @@ class MapLog:
 
     Args:
         store: the history.
-        notebook: the notebook key (rows are reused within one notebook only).
+        notebook: the notebook key (its rows and batches are recorded under it; answers are reused from any).
         cell_id: the cell mapping (recorded with rows and batches).
         thread: the name the notebook's usage shows these rows under.
     """
@@ -103,14 +110,15 @@ class MapLog:
     # ----- rows -----
 
     def answered(self, keys: Iterable[str]) -> dict[str, StoredRow]:
-        """The rows of ``keys`` answered before, by key."""
+        """The rows of ``keys`` answered before (in any notebook: this one's answer first, then the newest)."""
         wanted = list(dict.fromkeys(keys))
         found: dict[str, StoredRow] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            sql = (f"SELECT {_ROW_COLUMNS} FROM map_rows WHERE notebook = ? AND key IN "
-                   f"({','.join('?' * len(chunk))})")  # fmt: skip
-            for row in self.store._read(sql, [self.notebook, *chunk]):
+            # Ascending, so that the preferred answer of a key comes last and stays.
+            sql = (f"SELECT {_ROW_COLUMNS} FROM map_rows WHERE key IN ({','.join('?' * len(chunk))}) "
+                   "ORDER BY notebook = ?, created_at, id")  # fmt: skip
+            for row in self.store._read(sql, [*chunk, self.notebook]):
                 found[row[0]] = StoredRow(*row)
         return found
 
@@ -197,17 +205,23 @@ class MapLog:
         rows = self.store._read(f"SELECT {_BATCH_COLUMNS} FROM map_batches WHERE batch_id = ?", (batch_id,))
         return BatchRecord.from_row(rows[0]) if rows else None
 
-    def batches(self, *, limit: int = 50) -> list[BatchRecord]:
-        """This notebook's batches, newest first."""
-        sql = f"SELECT {_BATCH_COLUMNS} FROM map_batches WHERE notebook = ? ORDER BY created_at DESC LIMIT ?"
-        return [BatchRecord.from_row(row) for row in self.store._read(sql, (self.notebook, limit))]
+    def batches(self, *, limit: int = 50, open_at: str | None = None) -> list[BatchRecord]:
+        """This notebook's batches, newest first; with ``open_at`` (a base URL), also every other notebook's
+        uncollected batch on that backend: a run of the same map here would report on it and collect it."""
+        if open_at is None:
+            sql = f"SELECT {_BATCH_COLUMNS} FROM map_batches WHERE notebook = ? ORDER BY created_at DESC LIMIT ?"
+            return [BatchRecord.from_row(row) for row in self.store._read(sql, (self.notebook, limit))]
+        sql = (f"SELECT {_BATCH_COLUMNS} FROM map_batches WHERE notebook = ? OR (collected_at IS NULL AND "
+               "base_url = ?) ORDER BY created_at DESC LIMIT ?")  # fmt: skip
+        return [BatchRecord.from_row(row) for row in self.store._read(sql, (self.notebook, open_at, limit))]
 
     def open_batch(self, keys: Iterable[str], base_url: str) -> BatchRecord | None:
-        """The newest uncollected batch of this notebook and backend that carries any of ``keys``."""
+        """The newest uncollected batch of this backend that carries any of ``keys`` (submitted by any notebook:
+        the keys say the requests are the same)."""
         wanted = set(keys)
-        sql = (f"SELECT {_BATCH_COLUMNS} FROM map_batches WHERE notebook = ? AND collected_at IS NULL "
+        sql = (f"SELECT {_BATCH_COLUMNS} FROM map_batches WHERE collected_at IS NULL "
                "AND base_url = ? ORDER BY created_at DESC")  # fmt: skip
-        for row in self.store._read(sql, (self.notebook, base_url)):
+        for row in self.store._read(sql, (base_url,)):
             record = BatchRecord.from_row(row)
             if wanted.intersection(record.keys):
                 return record

@@ -15,7 +15,7 @@ from ._owners import ENDED
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "TABLES", "Migration"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TABLES = frozenset({"threads", "turns", "api_routes", "map_rows", "map_batches"})
 
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -76,5 +76,8 @@ MIGRATIONS: tuple[tuple[Migration, ...], ...] = (
     ),
     (  # 4 -> 5: full-text search of prompts and answers (FTS5, kept by triggers; skipped without FTS5)
         _search.create_index,
+    ),
+    (  # 5 -> 6: map rows are found by their request key in any notebook (a headless re-run has a new notebook key)
+        "CREATE INDEX map_rows_key ON map_rows (key, created_at)",
     ),
 )

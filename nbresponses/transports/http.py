@@ -151,7 +151,12 @@ def status_error(response: httpx2.Response, body: bytes, secrets: tuple[str, ...
     return exception
 
 
-_CONNECT_FAILURES = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.ProxyError, httpx2.UnsupportedProtocol)
+_CONNECT_FAILURES = (
+    httpx2.ConnectError,
+    httpx2.ConnectTimeout,
+    httpx2.ProxyError,
+    httpx2.UnsupportedProtocol,
+)
 """Transport errors before a connection was open: the server was never reached."""
 
 
