@@ -48,10 +48,8 @@ def test_final_statuses_finish_a_batch(status: str) -> None:
 def test_a_gateways_fields_are_kept_and_missing_counts_are_none() -> None:
     batch = Batch.model_validate({"id": "b", "status": "validating", "gateway_region": "eu"})
     assert batch.request_counts is None and batch.model_extra == {"gateway_region": "eu"}
-    assert (
-        BatchList.model_validate({"object": "list", "data": [BATCH], "has_more": False}).data[0].id
-        == "batch_abc"
-    )
+    page = BatchList.model_validate({"object": "list", "data": [BATCH], "has_more": False})
+    assert page.data[0].id == "batch_abc" and [b.id for b in page] == ["batch_abc"]
 
 
 def test_files() -> None:
@@ -62,6 +60,7 @@ def test_files() -> None:
         {"object": "list", "data": [uploaded.to_dict()], "has_more": True, "last_id": "file-1"}
     )
     assert page.data[0] == uploaded and page.has_more
+    assert list(page) == [uploaded]  # a page iterates over its files, as the openai SDK's pages do
     assert DeletedFile.model_validate({"id": "file-1", "object": "file", "deleted": True}).deleted
 
 

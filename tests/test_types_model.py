@@ -22,3 +22,11 @@ def test_openai_and_gateway_listings() -> None:
 def test_an_empty_listing_and_a_float_timestamp() -> None:
     assert ModelList.model_validate({"object": "list"}).ids == []
     assert Model.model_validate({"id": "local", "created": 1.7e9}).created == 1.7e9
+
+
+def test_a_listing_iterates_over_its_models_as_the_sdks_pages_do() -> None:
+    listing = ModelList.model_validate({"object": "list", "data": [{"id": "a"}, {"id": "b"}]})
+    assert [model.id for model in listing] == ["a", "b"]
+    assert list(ModelList.model_validate({"object": "list"})) == []
+    # iterating does not change what the model is or dumps
+    assert ModelList.model_validate(listing.to_dict()) == listing

@@ -356,3 +356,11 @@ def test_parsed_is_set_through_its_property_and_stays_out_of_the_json() -> None:
     response.parsed = {"a": 1}
     assert response.parsed == {"a": 1} and response.output_parsed == {"a": 1}
     assert response.to_dict() == {"id": "resp_1", "status": "completed", "output": []}
+
+
+def test_item_pages_iterate_over_their_items() -> None:
+    body = {"object": "list", "data": [{"type": "message", "id": "msg_1", "role": "user", "status": "completed",
+                                        "content": [{"type": "input_text", "text": "hi"}]}]}  # fmt: skip
+    for page in (ResponseItemList.model_validate(body), ConversationItemList.model_validate(body)):
+        items = list(page)
+        assert len(items) == 1 and isinstance(items[0], Message) and items[0].id == "msg_1"

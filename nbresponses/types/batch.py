@@ -7,6 +7,7 @@ whose lines are `BatchOutputLine`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ._base import APIModel
@@ -50,6 +51,11 @@ class FileList(APIModel):
     first_id: str | None = None
     last_id: str | None = None
     has_more: bool | None = None
+
+    # The openai SDK's pages iterate over their items; pydantic's own __iter__ yields (field, value) pairs.
+    def __iter__(self) -> Iterator[FileObject]:  # type: ignore[override]
+        """Iterate over the files of this page."""
+        return iter(self.data)
 
 
 class DeletedFile(APIModel):
@@ -124,6 +130,11 @@ class BatchList(APIModel):
     first_id: str | None = None
     last_id: str | None = None
     has_more: bool | None = None
+
+    # The openai SDK's pages iterate over their items; pydantic's own __iter__ yields (field, value) pairs.
+    def __iter__(self) -> Iterator[Batch]:  # type: ignore[override]
+        """Iterate over the batches of this page."""
+        return iter(self.data)
 
 
 class BatchOutputResponse(APIModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ._base import APIModel
 
 __all__ = ["Model", "ModelList"]
@@ -26,3 +28,8 @@ class ModelList(APIModel):
     def ids(self) -> list[str]:
         """The model ids, in the order listed."""
         return [model.id for model in self.data]
+
+    # The openai SDK's pages iterate over their items; pydantic's own __iter__ yields (field, value) pairs.
+    def __iter__(self) -> Iterator[Model]:  # type: ignore[override]
+        """Iterate over the models of this page."""
+        return iter(self.data)

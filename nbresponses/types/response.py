@@ -15,6 +15,7 @@ In IPython a `Response` shows itself as safe HTML, Markdown and text: the render
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from pydantic import PrivateAttr
@@ -270,6 +271,11 @@ class ResponseItemList(APIModel):
     has_more: bool | None = None
     first_id: str | None = None
     last_id: str | None = None
+
+    # The openai SDK's pages iterate over their items; pydantic's own __iter__ yields (field, value) pairs.
+    def __iter__(self) -> Iterator[ItemResource]:  # type: ignore[override]
+        """Iterate over the items of this page."""
+        return iter(self.data)
 
 
 class InputTokenCount(APIModel):
