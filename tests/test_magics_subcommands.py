@@ -84,6 +84,42 @@ def test_login_keeps_the_key_out_of_everything(ipython: Shell, monkeypatch: pyte
     assert ipython.magics.session.login_key is None
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "%respond login gwkey-ABCDEFGH12345678",
+        "%respond login sk-proj-abcdefghijklmnop0123",
+        "%respond login http://x.example ZZkey99",
+    ],
+)
+def test_login_refuses_anything_but_a_url_and_keeps_it_out_of_the_settings(
+    ipython: Shell, monkeypatch: pytest.MonkeyPatch, line: str
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt: asked.append(prompt) or "sk-typed-secret-000111222")
+    result, captured = ipython.run(line)
+    error = result.error_in_exec
+    assert type(error).__name__ == "UsageError" and asked == []  # refused before the hidden prompt
+    word = line.split()[-1]
+    assert word not in str(error) and word not in captured.stdout  # never echoed
+    assert ipython.magics.base_url in (None, "") and ipython.magics.session.login_key is None
+
+
+def test_login_where_no_key_can_be_typed_is_one_line(ipython: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
+    from IPython.core.error import StdinNotImplementedError
+
+    def no_stdin(prompt: str) -> str:
+        raise StdinNotImplementedError(
+            "raw_input was called, but this frontend does not support input requests."
+        )
+
+    monkeypatch.setattr("getpass.getpass", no_stdin)
+    result, _ = ipython.run("%respond login http://gateway.example.invalid/v1")
+    error = result.error_in_exec
+    assert type(error).__name__ == "UsageError" and "OPENAI_API_KEY" in str(error)
+    assert ipython.magics.base_url != "http://gateway.example.invalid/v1"  # nothing changed
+
+
 def test_budget_stops_sending_and_warns_at_80_percent(ipython: Shell) -> None:
     backend = testing.OfflineBackend()
     ipython.magics.session.use_client(backend.client())

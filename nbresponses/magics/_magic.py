@@ -17,7 +17,7 @@ from traitlets import Bool, Dict, Enum, Float, Int, Unicode, Union
 from nbresponses.inputs import DEFAULT_MAX_VALUE_CHARS
 
 from ._errors import CellErrors
-from ._options import SUBCOMMANDS, parse_cell_options, parse_line, usage
+from ._options import SUBCOMMANDS, parse_cell_options, parse_line, refuse_keys, usage
 from ._session import NotebookSession, notebook_key
 
 __all__ = ["RespondMagics"]
@@ -140,6 +140,7 @@ class RespondMagics(Magics):
         from ._prepare import is_subcommand, prepare
         from ._run import run_turn
 
+        refuse_keys(line)  # subcommand lines too: "%respond login sk-..." would be saved in the notebook
         if cell is None:
             words = line.split(None, 1)
             if len(words) == 1 and words[0] not in SUBCOMMANDS and not words[0].startswith("-"):

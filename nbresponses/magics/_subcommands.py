@@ -110,11 +110,27 @@ def _config(m: RespondMagics, _args: str) -> None:
 
 
 def _login(m: RespondMagics, args: str) -> None:
-    if args.strip():
-        m.base_url = args.strip()
-    key = getpass.getpass("API key (not shown, not saved): ").strip()
+    url = args.strip()
+    # Only a URL may follow "login": anything else is most likely the key itself, typed where it would be
+    # saved in the notebook (and it must not become the base URL, nor be echoed back).
+    if url and (" " in url or not url.startswith(("http://", "https://"))):
+        raise UsageError(
+            "%respond login takes only an optional base URL (http:// or https://); the key is typed into the "
+            "hidden prompt that follows. If you typed a key on this line, delete it from the cell."
+        )
+    from IPython.core.error import StdinNotImplementedError
+
+    try:
+        key = getpass.getpass("API key (not shown, not saved): ").strip()
+    except (StdinNotImplementedError, EOFError):
+        raise UsageError(
+            "This frontend cannot ask for a key (no input box, e.g. a headless run): set OPENAI_API_KEY in "
+            "the kernel's environment instead."
+        ) from None
     if not key:
         raise UsageError("No key entered; nothing changed.")
+    if url:
+        m.base_url = url
     m.session.login_key = Secret(key)
     print(f"Key set for this kernel session. Requests go to {m.base_url or 'the default base URL'}.")
 
