@@ -29,6 +29,7 @@ time and disk in proportion to what it sends, not to its square.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
     from .types.response import Response
 
 __all__ = ["DEFAULT_MODEL", "Conversation", "EventHandler", "wants_client_state"]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gpt-4.1"
 """The model of a turn that names none (the magic's ``RespondMagics.model`` default too)."""
@@ -348,6 +351,9 @@ class Conversation:
         Another kernel on the same thread is waited for (its turn must be in this one's context), and a head
         that moves meanwhile means building the request again: turns append in order.
         """
+        # A row an earlier turn could not close stays open (the next open of the history marks it interrupted);
+        # this turn's failures must never be written onto it.
+        self.open_turn = None
         waits = 0
         while True:
             head = self.store.head_id(self.notebook, self.thread)
@@ -393,7 +399,8 @@ class Conversation:
             return True
         try:
             self._finish(self.open_turn, status=status, error=error)
-        except (HistoryError, LookupError, ValueError):
+        except Exception:  # whatever the history raises, the turn must still end (its row stays open)
+            logger.debug("The open turn's history row could not be closed", exc_info=True)
             return False
         return True
 
@@ -439,8 +446,13 @@ class Conversation:
                 self._finish(
                     turn.id, status=status, response=partial, error=error, first_token_at=self.first_token_at
                 )
-            except HistoryError as history:  # the turn's own error matters more; say the history failed too
-                self.notices.append(str(history))
+            except Exception as history:  # the turn's own error matters more; say the history failed too
+                logger.debug("The failed turn's history row could not be closed", exc_info=True)
+                self.notices.append(
+                    str(history)
+                    if isinstance(history, HistoryError)
+                    else f"The history could not be written: {history!r}"
+                )
             raise
         self.last_response = response
         from .types.response import end_status

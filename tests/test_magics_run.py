@@ -263,6 +263,30 @@ def test_a_history_that_stays_unwritable_says_the_row_is_open(
     assert _store(ipython).history(ipython.magics.session.notebook or "")[-1].status == "in_progress"
 
 
+def test_any_exception_from_the_history_still_ends_the_turn_and_never_lands_on_another_row(
+    ipython: Shell, outcomes: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not a HistoryError: a bug, or a raw sqlite3 error, raised by every write that closes a row.
+    finish_turn = HistoryStore.finish_turn
+    _fail_once(monkeypatch, "finish_turn", TypeError("a bug in the history"), times=99)
+    result, captured = ipython.run("%%respond\nsecond", cell_id="b")
+    failure = result.error_in_exec
+    assert isinstance(failure, TurnFailed) and isinstance(failure.error, UnexpectedError)
+    assert outcomes[-1].status == "error" and "second" in outcomes[-1].response.output_text  # answer kept
+    assert "stays open" in ipython.markdown(captured)
+    assert "streaming…" not in ipython.markdown(captured).rsplit("<sub>", 1)[-1]
+    assert ipython.ns["_r"] is outcomes[-1].response
+    rows = _store(ipython).history(ipython.magics.session.notebook or "")
+    assert [(r.prompt.strip(), r.status) for r in rows] == [("second", "in_progress")]
+    # The next cell's own failure (before anything is sent) is not written onto the row left open.
+    monkeypatch.setattr(HistoryStore, "finish_turn", finish_turn)
+    _fail_once(monkeypatch, "begin_turn", sqlite3.OperationalError("database is locked"))
+    result, _ = ipython.run("%%respond\nthird", cell_id="c")
+    assert isinstance(result.error_in_exec, TurnFailed) and outcomes[-1].status == "error"
+    rows = _store(ipython).history(ipython.magics.session.notebook or "")
+    assert [(r.prompt.strip(), r.status, r.error_type) for r in rows] == [("second", "in_progress", None)]
+
+
 def test_ctrl_c_while_a_value_is_read_sends_nothing(ipython: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
     backend = testing.OfflineBackend()
     ipython.magics.session.use_client(backend.client())
