@@ -27,10 +27,12 @@ def test_help_names_every_option_and_subcommand_once_each() -> None:
 @pytest.mark.parametrize(
     ("word", "suggested"),
     [("histroy", "history"), ("hisory", "history"), ("History", "history"), ("usgae", "usage"),
-     ("treads", "threads"), ("confg", "config"), ("hello", "help"), ("explain", None), ("history", None),
-     ("pandas", None)],
+     ("treads", "threads"), ("confg", "config"), ("hepl", "help"), ("fxi", "fix"), ("explain", None),
+     ("history", None), ("pandas", None),
+     # everyday one-word prompts two edits (or one, with another first letter) from a short subcommand
+     ("hello", None), ("hi", None), ("Hey", None), ("test", None), ("more", None), ("work", None), ("mix", None)],
 )  # fmt: skip
-def test_one_word_within_two_edits_of_a_subcommand_is_a_typo(word: str, suggested: str | None) -> None:
+def test_one_word_close_to_a_subcommand_is_a_typo(word: str, suggested: str | None) -> None:
     assert suggest_subcommand(word) == suggested
 
 

@@ -122,11 +122,20 @@ def _distance(a: str, b: str) -> int:
 
 
 def suggest_subcommand(word: str) -> str | None:
-    """The subcommand within edit distance 2 of ``word`` (the closest), or None."""
+    """The subcommand ``word`` looks like a typo of (the closest), or None.
+
+    Two edits for subcommands of six letters or more (``hsitory``, ``treads``); one edit and the same first
+    letter for shorter ones, where two edits reach everyday words: ``hi`` is two from ``fix``, ``hello`` from
+    ``help``, ``work`` one from ``fork``, and those are prompts.
+    """
     lowered = word.lower()
     scored = sorted((_distance(lowered, name), name) for name in SUBCOMMANDS)
     distance, name = scored[0]
-    return name if distance <= 2 and word != name else None
+    if word == name:
+        return None
+    if len(name) >= 6:
+        return name if distance <= 2 else None
+    return name if distance <= 1 and lowered[:1] == name[:1] else None
 
 
 def typo_error(word: str) -> UsageError | None:
