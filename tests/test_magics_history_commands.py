@@ -85,6 +85,12 @@ def test_export_mistakes_are_one_line(ipython: Shell, tmp_path: Path) -> None:
     )
     backend = testing.OfflineBackend().script([testing.text("Sure.")])
     ipython.magics.session.use_client(backend.client())
+    for line in (f"%respond export {tmp_path / 'x.json'}", "%respond export joins out.txt"):
+        result, _ = ipython.run(line)  # a file of another kind is a mistake, not a prompt
+        assert not result.success and "Export to a .md (Markdown) or .jsonl (JSON Lines) file" in str(
+            result.error_in_exec
+        )
+    assert backend.requests == [] and not (tmp_path / "x.json").exists()
     result, _ = ipython.run("%respond export the table to CSV, how?")
     assert result.success and backend.requests[-1]["input"][-1]["content"][0]["text"].startswith(
         "export the table"

@@ -109,11 +109,19 @@ def export_command(m: RespondMagics, args: str) -> None:
     print(f"Wrote {count} turn{'s' if count != 1 else ''} of thread {thread!r} to {path}.")
 
 
+_FILE_NAME = re.compile(r"[^\s]*[/\\][^\s]*|[\w~.-]+\.[A-Za-z0-9]{1,10}")
+"""A word that names a file: it has a folder in it, or a suffix (``out.json``, ``~/notes/t.md``)."""
+
+
 def looks_like_export(args: str) -> bool:
-    """Whether a ``%respond export ...`` line is the subcommand (it names a .md or .jsonl file)."""
+    """Whether a ``%respond export ...`` line is the subcommand: it ends in a file name.
+
+    Any file name counts, so that ``%respond export out.json`` is told to use .md or .jsonl instead of being
+    sent to the model as a prompt; "export the table to CSV" is a prompt.
+    """
     try:
         words = shlex.split(args, posix=True)
     except ValueError:
         return False
     names = [w for w in words if w != "--all"]
-    return 0 < len(names) <= 2 and names[-1].lower().endswith((".md", ".markdown", ".jsonl"))
+    return 0 < len(names) <= 2 and _FILE_NAME.fullmatch(names[-1]) is not None
