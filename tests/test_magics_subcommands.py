@@ -100,7 +100,7 @@ def test_login_refuses_anything_but_a_url_and_keeps_it_out_of_the_settings(
     result, captured = ipython.run(line)
     error = result.error_in_exec
     assert type(error).__name__ == "UsageError" and asked == []  # refused before the hidden prompt
-    word = line.split()[-1]
+    word = line.rsplit(maxsplit=1)[-1]
     assert word not in str(error) and word not in captured.stdout  # never echoed
     assert ipython.magics.base_url in (None, "") and ipython.magics.session.login_key is None
 
