@@ -25,10 +25,15 @@ class Kernel:
         self.last_reply: dict[str, Any] = {}
         """The ``execute_reply`` content of the last `execute` (``status``, ``ename`` of a UsageError too)."""
 
-    def execute(self, code: str, *, cell_id: str | None = None, timeout: float = 60) -> list[dict[str, Any]]:
-        """Run code (as the cell ``cell_id``); return its iopub messages up to idle. Raises on a Python error."""
+    def execute(
+        self, code: str, *, cell_id: str | None = None, timeout: float = 60, allow_stdin: bool = False
+    ) -> list[dict[str, Any]]:
+        """Run code (as the cell ``cell_id``); return its iopub messages up to idle. Raises on a Python error.
+
+        ``allow_stdin`` is False as nbclient sends it (a headless run); JupyterLab sends True.
+        """
         content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                   "allow_stdin": False, "stop_on_error": True}  # fmt: skip
+                   "allow_stdin": allow_stdin, "stop_on_error": True}  # fmt: skip
         message = self.client.session.msg(
             "execute_request", content, metadata={"cellId": cell_id} if cell_id else {}
         )

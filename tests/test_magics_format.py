@@ -104,7 +104,10 @@ def test_code_in_a_real_kernel_is_a_set_next_input_payload(tmp_path: Path) -> No
     }  # the loopback server
     with serve(create_app(backend.server)) as base_url, kernel(**env) as k:
         k.execute(f"%load_ext nbresponses\n%config RespondMagics.base_url = {base_url!r}")
-        outputs = k.execute("%%respond -f code\nA function that adds two numbers", cell_id="cell-1")
+        # as JupyterLab sends it (a frontend that can answer input() also takes set_next_input)
+        outputs = k.execute(
+            "%%respond -f code\nA function that adds two numbers", cell_id="cell-1", allow_stdin=True
+        )
         reply = k.reply()
         assert reply["status"] == "ok", outputs
         payloads = [p for p in reply.get("payload", []) if p.get("source") == "set_next_input"]
@@ -119,9 +122,20 @@ def test_code_with_the_offline_backend_in_a_kernel(tmp_path: Path) -> None:
     env = {"NBRESPONSES_BACKEND": "offline", "NBRESPONSES_HISTORY": str(tmp_path / "h.sqlite")}
     with kernel(**env) as k:
         k.execute("%load_ext nbresponses")
-        k.execute("%%respond -f code\nPrint the numbers one to three", cell_id="cell-1")
+        k.execute("%%respond -f code\nPrint the numbers one to three", cell_id="cell-1", allow_stdin=True)
         payloads = [p for p in k.reply().get("payload", []) if p.get("source") == "set_next_input"]
         assert len(payloads) == 1
         code = payloads[0]["text"]
         compile(code, "<new cell>", "exec")  # the offline model's code block is runnable Python
         assert "Print the numbers one to three" in code
+
+
+def test_code_in_a_headless_run_says_no_cell_was_added(tmp_path: Path) -> None:
+    env = {"NBRESPONSES_BACKEND": "offline", "NBRESPONSES_HISTORY": str(tmp_path / "h.sqlite")}
+    with kernel(**env) as k:  # as nbclient, papermill and nbval run a notebook: no stdin, no frontend
+        k.execute("%load_ext nbresponses")
+        outputs = k.execute("%%respond -f code\nPrint the numbers one to three", cell_id="cell-1")
+        assert [p for p in k.reply().get("payload", []) if p.get("source") == "set_next_input"] == []
+        shown = "\n".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
+        assert "is not added as a cell: this run has no frontend to add it" in shown
+        assert "new cell below" not in shown

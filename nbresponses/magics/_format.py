@@ -47,6 +47,14 @@ def code_to_next_cell(magics: RespondMagics, response: Response) -> str:
     found = notebook_code(response.output_text)
     if not found.code.strip():
         return "The answer has no code block, so no cell was added."
+    from nbresponses.render import interactive_frontend
+
+    if type(magics.shell).__name__ != "TerminalInteractiveShell" and not interactive_frontend():
+        # nbclient, papermill, nbval: no frontend takes set_next_input's payload, so no cell would appear
+        said = f"{_blocks(found.blocks)} is not added as a cell: this run has no frontend to add it (a headless run)."
+        if found.left_out:
+            said += " Blocks in other languages were left out."
+        return said + " The code is in the answer above and in _r.output_text."
     if magics.shell is not None:
         magics.shell.set_next_input(found.code, replace=False)
     said = f"{_blocks(found.blocks)} is {_where(magics.shell)}: check it before running it."
