@@ -32,10 +32,14 @@ def test_search_lists_matching_turns_of_this_notebook_with_highlights(ipython: S
     _, captured = ipython.run("%respond history --search merge")
     table = ipython.markdown(captured)
     assert table.startswith("1 turn matching merge in this notebook")
-    assert "How do I **merge** DataFrames?" in table
-    assert "| Use \\*\\*pd.**merge**\\*\\*(left, right) \\<b\\>now\\</b\\>. |" in table
+    assert "How do I **merge** DataFrames" in table
+    assert "| Use \\*\\*pd.**merge**\\*\\*(left, right)… |" in table  # an excerpt around the match
+    _, captured = ipython.run("%respond history --search now")
+    table = ipython.markdown(captured)
     html = MarkdownIt("commonmark").enable("table").render(table)
-    assert "<b>" not in html and "&lt;b&gt;now&lt;/b&gt;" in html  # the answer's HTML is text, not markup
+    assert (
+        "<b>" not in html and "&lt;b&gt;<strong>now</strong>&lt;/b&gt;" in html
+    )  # the answer's HTML is text
     _, captured = ipython.run("%respond history --search left")
     table = ipython.markdown(captured)
     assert table.startswith("2 turns matching left") and "joins" in table and "default" in table
@@ -110,7 +114,7 @@ def test_search_and_export_in_a_kernel(tmp_path: Path) -> None:
         shown = "\n".join(
             o.get("data", {}).get("text/markdown", "") for o in k.execute("%respond history --search pivot")
         )
-        assert "1 turn matching pivot" in shown and "df.**pivot**\\_table" in shown
+        assert "1 turn matching pivot" in shown and "**Pivot** with df.**pivot**\\_" in shown
         target = tmp_path / "thread.md"
         k.execute(f"%respond export {target}")
         assert (
@@ -123,3 +127,20 @@ def test_search_and_export_in_a_kernel(tmp_path: Path) -> None:
             o.get("data", {}).get("text/markdown", "") for o in k.execute("%respond history --search reshape")
         )
         assert "1 turn matching reshape" in shown
+
+
+def test_search_results_fit_100_columns_as_plain_text(ipython: Shell) -> None:
+    long = "The merge keeps every key of both tables, " * 8
+    backend = testing.OfflineBackend().script([testing.text(long), testing.text(long)])
+    ipython.magics.session.use_client(backend.client())
+    ipython.run(
+        "%%respond --thread a-rather-long-thread-name\n" + "Tell me how merge works. " * 6, cell_id="a"
+    )
+    ipython.run(
+        "%%respond -m gpt-4.1-mini-2025-04-14\nAnd merge again, please, with all the details?", cell_id="b"
+    )
+    for line in ("%respond history --search merge", "%respond history --search merge --all"):
+        _, captured = ipython.run(line)
+        plain = "\n".join(o.data.get("text/plain", "") for o in captured.outputs)
+        assert "merge" in plain and "turn" in plain
+        assert max(len(row) for row in plain.splitlines()) <= 100, plain

@@ -26,16 +26,25 @@ def _plain(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-def _highlighted(text: str, words: list[str]) -> str:
+def _highlighted(text: str, words: list[str], width: int) -> str:
     from nbresponses.store._search import snippet
 
-    excerpt, spans = snippet(text, words)
+    excerpt, spans = snippet(text, words, width=width)
     out, position = [], 0
     for start, end in spans:
         out += [_plain(excerpt[position:start]), "**", _plain(excerpt[start:end]), "**"]
         position = end
     out.append(_plain(excerpt[position:]))
     return "".join(out)
+
+
+def _clip_end(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _clip_start(text: str, width: int) -> str:
+    """The end of a long notebook path is what tells notebooks apart: ``…/reports/q3.ipynb``."""
+    return text if len(text) <= width else "…" + text[-(width - 1) :]
 
 
 def _split_search(args: str) -> tuple[str, bool, int]:
@@ -74,13 +83,18 @@ def search_command(m: RespondMagics, args: str) -> None:
         print(f"No turn matches {query!r} in {where}.")
         return
     words = terms(query)
-    header = ["turn", *(["notebook"] if every else []), "thread", "when", "model", "prompt", "answer"]
+    # The table fits 100 columns in a terminal: excerpts around the match, clipped names, no model column.
+    context, answer_context = (7, 10) if every else (11, 15)
+    header = ["turn", *(["notebook"] if every else []), "thread", "when", "prompt", "answer"]
     rows = []
     for hit in hits[:limit]:
-        when = datetime.fromtimestamp(hit.started_at).strftime("%Y-%m-%d %H:%M:%S")
-        notebook_cell = [_plain(hit.notebook)] if every else []
-        rows.append([hit.turn_id, *notebook_cell, _plain(hit.thread), when, _plain(hit.model or ""),
-                     _highlighted(hit.prompt, words), _highlighted(hit.answer, words)])  # fmt: skip
+        when = datetime.fromtimestamp(hit.started_at).strftime("%m-%d %H:%M")
+        notebook_cell = [_plain(_clip_start(hit.notebook, 14))] if every else []
+        prompt, answer = (
+            _highlighted(hit.prompt, words, context),
+            _highlighted(hit.answer, words, answer_context),
+        )
+        rows.append([hit.turn_id, *notebook_cell, _plain(_clip_end(hit.thread, 12)), when, prompt, answer])
     more = f" (the first {limit}; --limit N shows more)" if len(hits) > limit else ""
     count = f"{len(rows)} turn{'s' if len(rows) != 1 else ''}"
     show_markdown(f"{count} matching {_plain(query)!s} in {where}{more}:\n\n" + markdown_table(header, rows))
