@@ -78,6 +78,20 @@ def _image_media(data: bytes) -> str | None:
     return None
 
 
+def _whole(data: bytes, media: str) -> bool:
+    """Whether an image's bytes reach its format's end (a cut-off download or a bare signature does not).
+
+    Only the format's framing is read (header chunk and end marker, or the RIFF size), not the pixels.
+    """
+    if media == "image/png":  # signature, an IHDR chunk first, an IEND chunk last
+        return len(data) >= 57 and data[12:16] == b"IHDR" and data.rfind(b"IEND") >= 33
+    if media == "image/jpeg":  # an end-of-image marker after the start
+        return data.rfind(b"\xff\xd9") > 2
+    if media == "image/gif":  # header, logical screen, then the ";" trailer
+        return len(data) >= 14 and data.rfind(b";") >= 13
+    return len(data) >= 20 and int.from_bytes(data[4:8], "little") + 8 <= len(data)  # WEBP: the RIFF size
+
+
 def _data_url(media: str, data: bytes) -> str:
     return f"data:{media};base64,{base64.b64encode(data).decode()}"
 
@@ -107,6 +121,12 @@ def image_part(
     if len(data) > MAX_IMAGE_BYTES:
         raise InputError(
             f"{source} is {len(data) / 1e6:.1f} MB; the API takes images up to 20 MB. Resize it first."
+        )
+    if not _whole(data, found):
+        kind = found.removeprefix("image/").upper()
+        raise InputError(
+            f"{source} is cut short or damaged (a {kind} of {len(data):,} bytes without its end); "
+            "the API would refuse it. Save or download it again."
         )
     return {"type": "input_image", "image_url": _data_url(media or found, data), "detail": detail}
 

@@ -173,6 +173,23 @@ def test_an_image_is_checked_by_its_bytes_not_its_name(tmp_path: Path, content: 
         value_to_parts("p", path)
 
 
+@pytest.mark.parametrize("kind", ["PNG", "JPEG", "GIF", "WEBP"])
+def test_a_whole_image_is_sent_and_a_cut_off_one_is_refused(tmp_path: Path, kind: str) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, format=kind)
+    whole = buffer.getvalue()
+    path = tmp_path / f"photo.{kind.lower()}"
+    path.write_bytes(whole)
+    [part] = [p for p in build_input("look", {}, images=[str(path)]).content if p["type"] == "input_image"]
+    assert base64.b64decode(part["image_url"].split(",", 1)[1]) == whole
+    for damaged in (whole[: len(whole) // 2], whole[:12]):  # a download cut off, a bare signature
+        path.write_bytes(damaged)
+        with pytest.raises(
+            InputError, match=f"is cut short or damaged \\(a {kind} of {len(damaged):,} bytes"
+        ):
+            build_input("look", {}, images=[str(path)])
+
+
 def test_any_file_given_to_image_must_be_an_image(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("notes")
     with pytest.raises(InputError, match="is not a PNG, JPEG, GIF or WEBP image"):
