@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nbresponses.offline._png import png_bytes
 from nbresponses.rowmap import MapInputError
 from nbresponses.rowmap._template import RowTemplate, row_value
 
@@ -63,7 +64,7 @@ def test_rows_given_as_dicts_are_each_checked() -> None:
 
 
 def test_rows_with_images_become_content_parts(tmp_path: pytest.TempPathFactory) -> None:
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+    png = png_bytes("a picture", size=8)
     parts = RowTemplate("Describe {picture}").render({"picture": png})
     assert isinstance(parts, list) and [p["type"] for p in parts] == ["input_text", "input_image"]
 
