@@ -27,6 +27,13 @@ _STEP = re.compile(rf"\.({_NAME})|\[(-?\d+)\]|\['([^'\]]*)'\]|\[\"([^\"\]]*)\"\]
 _MISSING = object()
 
 
+@dataclass(frozen=True)
+class _Unread:
+    """A step of an expression on a notebook variable failed: the reason, to say why it was sent as typed."""
+
+    reason: str
+
+
 class ValueInterrupted(KeyboardInterrupt):
     """Ctrl-C while a value was read (a property, ``repr`` or conversion that did not return): nothing was sent."""
 
@@ -54,7 +61,7 @@ def _resolve(expression: str, namespace: Mapping[str, Any]) -> Any:
     value = namespace.get(root.group(0), _MISSING)
     rest = expression[root.end() :]
     for step in _STEP.finditer(rest):
-        if value is _MISSING:
+        if value is _MISSING or isinstance(value, _Unread):
             break
         attr, number, single, double, bare = step.groups()
         try:
@@ -67,10 +74,8 @@ def _resolve(expression: str, namespace: Mapping[str, Any]) -> Any:
                 value = value[key]
         except KeyboardInterrupt:  # a property or __getitem__ that never returns
             raise ValueInterrupted(expression) from None
-        except (
-            Exception
-        ):  # a missing key, or the user's property / __getitem__ failed: leave the text as typed
-            value = _MISSING
+        except Exception as error:  # a missing key, or the user's property / __getitem__ failed: leave it as typed
+            value = _Unread(f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
     return value
 
 
@@ -87,6 +92,10 @@ def interpolate(text: str, namespace: Mapping[str, Any]) -> tuple[list[str | Pla
             continue
         root = re.match(_ROOT, expression).group(0)  # type: ignore[union-attr]
         value = _resolve(expression, namespace)
+        if isinstance(value, _Unread):
+            reason = value.reason if len(value.reason) <= 120 else value.reason[:119] + "…"
+            warnings.append(f"{{{expression}}} could not be read ({reason}); it was sent as typed.")
+            continue
         if value is _MISSING:
             # Single letters are LaTeX or code ({a}/{b}) far more often than typos, and their "close" names are
             # just short ones that share the letter ({a} -> ax, {n} -> np): never warn about them.

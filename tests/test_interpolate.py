@@ -60,9 +60,19 @@ def test_private_and_dunder_access_is_never_resolved() -> None:
     assert text_of(pieces) == "{obj._private} {obj.__class__} {_hidden}"
 
 
-def test_failing_lookup_leaves_text() -> None:
-    pieces, warnings = interpolate("{items[9]} {data[nokey]}", NS)
-    assert text_of(pieces) == "{items[9]} {data[nokey]}" and warnings == []
+def test_failing_lookup_leaves_text_and_says_why() -> None:
+    class Broken:
+        @property
+        def x(self) -> int:
+            raise KeyError("x")
+
+    pieces, warnings = interpolate("{items[9]} {data[nokey]} {dobj.x}", {**NS, "dobj": Broken()})
+    assert text_of(pieces) == "{items[9]} {data[nokey]} {dobj.x}"
+    assert warnings == [
+        "{items[9]} could not be read (IndexError: list index out of range); it was sent as typed.",
+        "{data[nokey]} could not be read (KeyError: 'nokey'); it was sent as typed.",
+        "{dobj.x} could not be read (KeyError: 'x'); it was sent as typed.",
+    ]
 
 
 def test_single_letter_latex_is_not_warned_about() -> None:
