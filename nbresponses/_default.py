@@ -96,17 +96,21 @@ def async_offline_client(server: OfflineServer | None = None, **options: Any) ->
     return AsyncClient(http_client=AsyncHTTPClient(transport=transport), **_offline_options(server, options))
 
 
-def offline_server(history_path: str | os.PathLike[str] | None = None) -> Any:
+def offline_server(history_path: str | os.PathLike[str] | None = None, *, in_memory: bool = False) -> Any:
     """An `OfflineServer` whose state is the file beside the history (shared by kernels, scripts, restarts).
 
     If that file cannot be opened (a read-only folder, a damaged file), the state is kept in memory and that is
-    said on stderr.
+    said on stderr. ``in_memory`` keeps it there from the start: when the history itself could not use its
+    file, no state file is made beside that file.
     """
     import sqlite3
     from pathlib import Path
 
     from .offline import OfflineServer, state_path
     from .store import default_history_path
+
+    if in_memory:
+        return OfflineServer()
 
     path = state_path(Path(history_path) if history_path else default_history_path())
     try:

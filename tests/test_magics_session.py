@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from nbresponses._config import Secret
 from nbresponses.magics._session import NotebookSession, notebook_key
 
@@ -25,7 +27,11 @@ def test_offline_only_without_key_and_base_url() -> None:
     assert not session.uses_offline("", {})
 
 
-def test_a_history_file_that_cannot_be_used_is_memory_for_the_session_and_said_once(tmp_path: Path) -> None:
+def test_a_history_file_that_cannot_be_used_is_memory_for_the_session_and_said_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NBRESPONSES_BACKEND"):
+        monkeypatch.delenv(name, raising=False)  # the offline backend
     broken = tmp_path / "notes.sqlite"
     broken.write_text("my notes, not a database")
     session = NotebookSession()
@@ -36,4 +42,8 @@ def test_a_history_file_that_cannot_be_used_is_memory_for_the_session_and_said_o
     assert note.startswith(f"The history file {broken} cannot be used: it is not an SQLite database.")
     assert "RespondMagics.history_path" in note
     assert broken.read_text() == "my notes, not a database"
+    # The offline backend's state follows the history into memory: no state file is made beside the user's file.
+    session.client(base_url="", timeout=10, connect_timeout=5, max_retries=0, history_path=str(broken))
+    assert session.offline_server is not None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.sqlite"]
     session.close()

@@ -156,7 +156,9 @@ class NotebookSession:
             )
             self.notices.append(f"{action} {cassette} (no key is written to it).")
         elif offline:
-            self.offline_server = default.offline_server(history_path or None)
+            # A history that fell back to memory (its file unusable) keeps the offline state there too.
+            memory = self._store is not None and self._store.in_memory and self._store_path == history_path
+            self.offline_server = default.offline_server(history_path or None, in_memory=memory)
             client = default.offline_client(self.offline_server, timeout=timeout, transport=transport)
             if not self.offline_announced:
                 self.offline_announced = True
