@@ -100,6 +100,18 @@ def test_markdown_view_sends_bytes_in_proportion_to_the_answer() -> None:
     assert sent <= MARKDOWN_BYTES_PER_CHAR * 1.2 * len("".join(words)) + 10_000
 
 
+def test_markdown_view_counts_the_page_it_sends_not_only_the_text() -> None:
+    view, display = new_markdown_view()
+    acc = ResponseAccumulator()
+    # A table: its HTML is several times its Markdown, so the text's length alone underestimates each page.
+    rows = ["| name | value | cost |\n", "|---|---:|---:|\n"] + [
+        f"| row{n} | {n} | {n % 7} |\n" for n in range(2000)
+    ]
+    feed(view, acc, events(*text_stream(*rows)))
+    assert view.sent <= MARKDOWN_BYTES_PER_CHAR * len("".join(rows)) + 8_000
+    assert view.sent == sum(len(update["text/html"]) for update, _ in display.updates)
+
+
 def test_markdown_view_shows_errors_without_a_traceback() -> None:
     view, display = new_markdown_view()
     error = exc.AuthenticationError("Incorrect API key provided: sk-proj-abcdefghijklmnop.", status=401)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import json
 import re
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from nbresponses import _exceptions as exc
 from nbresponses._accumulator import ResponseAccumulator
 from nbresponses.pricing.usage_stats import TurnStats
-from nbresponses.render import OutcomeStatus, TurnOutcome, _theme, outcome_bundle
+from nbresponses.render import OutcomeStatus, TurnOutcome, _theme, _widgets, outcome_bundle
 from nbresponses.render._html import markdown_to_html
 from nbresponses.render._markdown import answer_markdown
 from nbresponses.render._widgets import LIVE_ALLOWANCE, LIVE_BYTES_PER_CHAR, WidgetView
@@ -190,6 +191,34 @@ def test_a_long_answer_is_sent_block_by_block_within_the_byte_budget() -> None:
     assert len(shown) > len(text) / 2 and visible(markdown_to_html(text)).startswith(shown.rstrip("\n"))
     view.finish(TurnOutcome(response=acc.snapshot()))
     assert visible(final(display, view)["text/html"]).endswith(visible(markdown_to_html(text)))
+
+
+def test_a_slow_stream_still_shows_its_tail_and_stays_within_the_floors_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = SteppingClock(0.01)  # a model's pace: a stream of about 140 s
+    view, _ = new_view(refresh_per_second=10, clock=clock)
+    tail_updates: list[float] = []
+    update = _widgets._GrowingText.update
+
+    def counted(self: Any, text: str, may_send: Any) -> int:
+        before = self.tail.value
+        sent = update(self, text, may_send)
+        if self.tail.value != before:
+            tail_updates.append(clock.now)
+        return sent
+
+    monkeypatch.setattr(_widgets._GrowingText, "update", counted)
+    acc = ResponseAccumulator()
+    paragraph = " ".join(f"word{n}" for n in range(60)) + "."
+    text = "\n\n".join(f"Paragraph {p}: {paragraph}" for p in range(200))
+    feed(view, acc, events(*text_stream(*re.findall(r"\s*\S+|\s+", text))))
+    # Re-sending the growing block every second, whatever it cost, came to about 5 bytes a character here.
+    assert view.sent <= 4 * len(text)
+    gaps = [b - a for a, b in itertools.pairwise(tail_updates)]
+    assert (
+        len(tail_updates) > clock.now / 3 and max(gaps) < 5
+    )  # the text still moves, every few seconds at most
 
 
 def test_a_function_call_has_one_card_that_moves_through_its_states() -> None:

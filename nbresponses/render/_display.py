@@ -93,6 +93,8 @@ class MarkdownView(LiveView):
         self._card_html = cards
         parts.append(self._html(self._answer))
         page = "<div class='nbresponses'>" + "".join(parts) + "</div>"
+        if self.sent + len(page) > MARKDOWN_BYTES_PER_CHAR * shown + _ALLOWANCE:
+            return  # the page (HTML, cards) is larger than the text: the check above is only its lower bound
         self.sent += len(page)
         self._display.update_display(
             {"text/html": page, "text/plain": f"({status})"}, raw=True, display_id=self.display_id

@@ -38,7 +38,8 @@ LIVE_BYTES_PER_CHAR = 2.5
 """While streaming, the view sends at most this many bytes per character of text shown (plus the allowance)..."""
 LIVE_ALLOWANCE = 6_000
 """... so that short answers refresh at the full rate."""
-_TAIL_FLOOR_S = 1.0  # the growing block is shown at least this often, budget or not
+_TAIL_FLOOR_S = 1.0  # the growing block is shown at least this often while within the floor's budget:
+_FLOOR_BYTES_PER_CHAR = 3.0  # a slow stream re-sending a long tail each second would cost ~6 bytes a character
 _MIN_PIECE = 1200  # characters of finished blocks gathered into one widget (each widget costs ~600 bytes)
 _PIECE_INTERVAL_S = 0.5  # a new piece costs a message besides the tail's: at most two a second
 _MESSAGE_BYTES = 160  # what a comm message costs besides its value
@@ -340,9 +341,9 @@ class WidgetView(LiveView):
         """Whether the growing block may be sent again now: within the byte budget, or not sent for a while."""
         shown = len(self.answer.text.text) + (len(self.reasoning.text.text) if self.reasoning else 0)
         now = self.clock()
-        if (
-            self.sent + cost <= LIVE_BYTES_PER_CHAR * shown + LIVE_ALLOWANCE
-            or now - self._last_tail >= _TAIL_FLOOR_S
+        if self.sent + cost <= LIVE_BYTES_PER_CHAR * shown + LIVE_ALLOWANCE or (
+            now - self._last_tail >= _TAIL_FLOOR_S
+            and self.sent + cost <= _FLOOR_BYTES_PER_CHAR * shown + LIVE_ALLOWANCE
         ):
             self._last_tail = now
             return True
