@@ -74,7 +74,9 @@ def _resolve(expression: str, namespace: Mapping[str, Any]) -> Any:
                 value = value[key]
         except KeyboardInterrupt:  # a property or __getitem__ that never returns
             raise ValueInterrupted(expression) from None
-        except Exception as error:  # a missing key, or the user's property / __getitem__ failed: leave it as typed
+        except (
+            Exception
+        ) as error:  # a missing key, or the user's property / __getitem__ failed: sent as typed
             value = _Unread(f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
     return value
 

@@ -38,8 +38,10 @@ LIVE_BYTES_PER_CHAR = 2.5
 """While streaming, the view sends at most this many bytes per character of text shown (plus the allowance)..."""
 LIVE_ALLOWANCE = 6_000
 """... so that short answers refresh at the full rate."""
-_TAIL_FLOOR_S = 1.0  # the growing block is shown at least this often while within the floor's budget:
-_FLOOR_BYTES_PER_CHAR = 3.0  # a slow stream re-sending a long tail each second would cost ~6 bytes a character
+# The growing block is shown at least once a second, within a budget of its own: at a model's pace (50 words a
+# second) re-sending the tail each second regardless came to 11.5 bytes a character in magic_render.py.
+_TAIL_FLOOR_S = 1.0
+_FLOOR_BYTES_PER_CHAR = 3.0
 _MIN_PIECE = 1200  # characters of finished blocks gathered into one widget (each widget costs ~600 bytes)
 _PIECE_INTERVAL_S = 0.5  # a new piece costs a message besides the tail's: at most two a second
 _MESSAGE_BYTES = 160  # what a comm message costs besides its value
