@@ -190,7 +190,7 @@ def test_fix_in_a_kernel_against_a_loopback_server(tmp_path: Path) -> None:
         k.execute("import json\ndef load(text):\n    return json.loads(text)", cell_id="helpers")
         errors = [o for o in k.execute("load('{bad')", cell_id="failing") if o["msg_type"] == "error"]
         assert errors and errors[0]["ename"] == "JSONDecodeError"
-        outputs = k.execute("%respond fix", cell_id="fix")
+        outputs = k.execute("%respond fix", cell_id="fix", allow_stdin=True)  # as JupyterLab sends it
         payloads = [p["text"] for p in k.reply().get("payload", []) if p.get("source") == "set_next_input"]
         assert payloads == ["import json\njson.loads('{\"a\": 1}')"], outputs
         sent = sent_text(backend.requests[-1])

@@ -13,6 +13,7 @@ from nbresponses import testing
 from nbresponses.magics._options import parse_cell_options
 from nbresponses.magics._run import TurnInterrupted
 from nbresponses.magics._turn import cell_tools, prepare_turn, turn_client, turn_prices
+from nbresponses.offline._png import png_bytes
 from nbresponses.types.request import InputTokensParams
 from tests.magic_shell import Shell
 
@@ -27,7 +28,7 @@ def test_count_sends_the_body_the_turn_sends(ipython: Shell, tmp_path: Path) -> 
     ipython.magics.session.use_client(backend.client())
     ipython.ns.update(ping=_ping, rows=[1, 2, 3])
     image = tmp_path / "pixel.png"
-    image.write_bytes(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"))
+    image.write_bytes(png_bytes("a pixel", size=1))
     line = f"--tools ping --image {image} --instructions 'Be brief.' -m gpt-4.1-mini"
     ipython.run(f"%%respond count {line}\nCheck {{rows}} and ping them.")
     ipython.run(f"%%respond {line}\nCheck {{rows}} and ping them.")
