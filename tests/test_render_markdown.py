@@ -458,7 +458,10 @@ def test_status_error_shows_status_code_request_message_and_hint() -> None:
 
 def test_status_error_without_code_uses_the_status_hint() -> None:
     error = exc.NotFoundError("No such model: gpt-9", status=404)
-    assert error_markdown(error) == f"❌ **NotFoundError** (HTTP 404): No such model: gpt-9 {error.hint}"
+    # a message without a full stop gets one, so that it does not run into the hint
+    assert error_markdown(error) == f"❌ **NotFoundError** (HTTP 404): No such model: gpt-9. {error.hint}"
+    error = exc.UnprocessableEntityError("model: Field required", status=422)
+    assert f"model: Field required. {error.hint}" in error_markdown(error)
 
 
 def test_stream_and_other_errors() -> None:

@@ -352,8 +352,10 @@ def error_markdown(error: BaseException) -> str:
         )
         if x
     )
-    message = getattr(error, "message", None) or str(error)
+    message = (getattr(error, "message", None) or str(error)).rstrip()
     hint = getattr(error, "hint", "")
+    if hint and message and message[-1] not in ".!?…。！？":  # "Field required" must not run into the hint
+        message += "."
     head = f"**{type(error).__name__}**" + (f" ({details})" if details else "")
     return f"❌ {head}: {message}" + (f" {hint}" if hint else "")
 
