@@ -31,8 +31,8 @@ def test_messages_become_instructions_items_and_new_items() -> None:
                                   "arguments": '{"city": "Oslo"}'}  # fmt: skip
     assert request.context[2] == {"type": "function_call_output", "call_id": "call_1", "output": "12 °C"}
     assert request.context[3]["role"] == "system"
-    # what the model answers: the tool's output and the note after the assistant's call
-    assert request.new_items == request.context[2:]
+    # what the model answers: the turn since it last spoke (no message yet: the question, its call, the output)
+    assert request.new_items == request.context
     assert (chat.model, chat.stream, chat.include_usage, chat.choices) == ("deepseek-chat", False, False, 1)
 
 

@@ -6,6 +6,7 @@ import base64
 import struct
 
 from nbresponses.offline._items import (
+    current_turn,
     attachment_notes,
     estimate_tokens,
     expand_compactions,
@@ -53,3 +54,14 @@ def test_compaction_round_trip() -> None:
     assert expand_compactions([packed]) == items
     foreign = {"type": "compaction", "encrypted_content": "gAAAA-not-ours"}
     assert expand_compactions([foreign]) == [foreign]
+
+
+def test_the_current_turn_is_what_follows_the_models_last_message() -> None:
+    said = {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Sunny."}]}
+    asked = normalize_input("Where do I live?")
+    call = {"type": "function_call", "call_id": "c1", "name": "get_weather", "arguments": "{}"}
+    output = {"type": "function_call_output", "call_id": "c1", "output": "sunny"}
+    history = [*normalize_input("Weather in Paris?"), call, output, said, *asked]
+    assert current_turn(history) == asked  # a resent history: the old tool round is not this turn's
+    assert current_turn([*asked, call, output]) == [*asked, call, output]  # the model has not spoken yet
+    assert current_turn([output]) == [output] and current_turn([]) == []

@@ -207,3 +207,29 @@ def test_an_oversized_body_is_a_400_before_it_is_parsed(monkeypatch: pytest.Monk
     reply = server.handle("POST", "/v1/responses", {}, b'{"model": "m", "input": "' + b"x" * 2000 + b'"}')
     assert reply.status == 400 and "larger than" in json.loads(reply.body)["error"]["message"]
     assert not server.journal  # not parsed, not kept
+
+
+def test_a_thread_in_client_state_is_answered_like_the_chained_thread(client: nbresponses.Client) -> None:
+    weather = {"type": "function", "name": "get_weather", "description": "Current weather in a city",
+               "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}  # fmt: skip
+    first = client.responses.create(model="m", input="My name is Zed and I live in Lyon.")
+    asked = client.responses.create(
+        model="m", input="What's the weather in Paris?", tools=[weather], previous_response_id=first.id
+    )
+    (call,) = [item for item in asked.output if item.type == "function_call"]
+    output = {"type": "function_call_output", "call_id": call.call_id, "output": "sunny"}
+    answered = client.responses.create(model="m", input=[output], previous_response_id=asked.id)
+    assert "sunny" in answered.output_text
+    chained = client.responses.create(model="m", input="Where do I live?", previous_response_id=answered.id)
+    history = [
+        {"role": "user", "content": "My name is Zed and I live in Lyon."},
+        {"role": "assistant", "content": first.output_text},
+        {"role": "user", "content": "What's the weather in Paris?"},
+        call.to_dict(),
+        output,
+        {"role": "assistant", "content": answered.output_text},
+        {"role": "user", "content": "Where do I live?"},
+    ]
+    resent = client.responses.create(model="m", input=history, tools=[weather], store=False)
+    assert "Lyon" in chained.output_text and "returned" not in chained.output_text
+    assert resent.output_text == chained.output_text  # the old tool output is not answered again

@@ -13,8 +13,8 @@ translated into one, so both endpoints give the same answers:
 - ``max_completion_tokens`` (else ``max_tokens``) → ``max_output_tokens``;
 - ``reasoning_effort`` → ``reasoning`` with a summary, which the answer carries as ``reasoning_content``.
 
-The messages after the last assistant turn are the request's new items (what the model answers); everything is
-its context.
+The messages after the last assistant message are the request's new items (`current_turn`, the rule the
+``/responses`` path applies to a thread in client state); everything is its context.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ._items import current_turn
 from ._model import ModelRequest
 
 __all__ = ["ChatRequest", "chat_model_request"]
@@ -103,15 +104,6 @@ def _items(messages: list[dict[str, Any]]) -> tuple[str | None, list[dict[str, A
     return (joined or None), items
 
 
-def _new_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The items after the last assistant turn (all of them when the model has not spoken yet)."""
-    for index in range(len(items) - 1, -1, -1):
-        item = items[index]
-        if item["type"] == "function_call" or (item["type"] == "message" and item["role"] == "assistant"):
-            return items[index + 1 :]
-    return items
-
-
 def _flat_tool(tool: dict[str, Any]) -> dict[str, Any]:
     spec = tool.get(tool["type"]) or {}
     flat = {"type": tool["type"], "name": spec.get("name"), "description": spec.get("description")}
@@ -153,7 +145,7 @@ def chat_model_request(payload: dict[str, Any]) -> ChatRequest:
         body["reasoning"] = {"effort": effort, "summary": "auto"}
     options = payload.get("stream_options") or {}
     return ChatRequest(
-        request=ModelRequest(body=body, context=items, new_items=_new_items(items)),
+        request=ModelRequest(body=body, context=items, new_items=current_turn(items)),
         model=str(payload["model"]),
         stream=bool(payload.get("stream")),
         include_usage=bool(

@@ -10,6 +10,7 @@ from typing import Any
 
 __all__ = [
     "attachment_notes",
+    "current_turn",
     "estimate_tokens",
     "expand_compactions",
     "item_texts",
@@ -72,6 +73,20 @@ def user_texts(items: list[dict[str, Any]]) -> list[str]:
             if text:
                 out.append(text)
     return out
+
+
+def current_turn(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items of the turn being answered: those after the model's last message (all when it has not spoken).
+
+    One rule for every way a thread reaches the model: a chained request (``previous_response_id``) sends only
+    its new items, a thread in client state (``store=false``, Chat Completions) resends the whole history, and
+    both must be answered alike, never by replaying what an earlier turn already answered.
+    """
+    for index in range(len(items) - 1, -1, -1):
+        item = items[index]
+        if item.get("type") == "message" and item.get("role") == "assistant":
+            return items[index + 1 :]
+    return items
 
 
 def _data_url(url: str) -> tuple[str, bytes] | None:

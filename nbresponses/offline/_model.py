@@ -22,7 +22,7 @@ from typing import Any
 
 from ._calls import chosen_tools, function_calls
 from ._hosted import hosted_items
-from ._items import attachment_notes, estimate_tokens, item_texts, user_texts
+from ._items import attachment_notes, current_turn, estimate_tokens, item_texts, user_texts
 from ._recall import recall
 from ._schema_values import PromptHints, sample
 from ._words import mostly_cjk
@@ -50,8 +50,13 @@ class ModelRequest:
         return [t for t in self.body.get("tools") or [] if isinstance(t, dict)]
 
     @property
+    def turn(self) -> list[dict[str, Any]]:
+        """The items this answer is about: the new items after the model's last message (`current_turn`)."""
+        return current_turn(self.new_items)
+
+    @property
     def prompt(self) -> str:
-        texts = user_texts(self.new_items) or user_texts(self.context)
+        texts = user_texts(self.turn) or user_texts(self.context)
         return texts[-1] if texts else ""
 
 
@@ -77,7 +82,10 @@ def message(text: str) -> dict[str, Any]:
 
 
 def _tool_outputs_answer(request: ModelRequest) -> str | None:
-    outputs = [i for i in request.new_items if i.get("type") == "function_call_output"]
+    """The tools' results, when this turn ends with them (outputs before a new user message are not asked about)."""
+    turn = request.turn
+    asked = [i for i, item in enumerate(turn) if item.get("type") == "message" and item.get("role") == "user"]
+    outputs = [i for i in turn[asked[-1] + 1 if asked else 0 :] if i.get("type") == "function_call_output"]
     if not outputs:
         return None
     calls = {i.get("call_id"): i for i in request.context if i.get("type") == "function_call"}
@@ -132,7 +140,7 @@ def _describe(request: ModelRequest) -> str:
             parts.append(f"You asked: “{question}”." if question else "You sent no text.")
         parts += _json_notes(prompt)
         parts += _table_notes(prompt)
-        notes = attachment_notes(request.new_items)
+        notes = attachment_notes(request.turn)
         if notes:
             parts.append("You attached " + "; ".join(notes) + ".")
         if earlier:
@@ -172,7 +180,7 @@ def _json_answer(request: ModelRequest, fmt: dict[str, Any]) -> str:
     if fmt.get("type") == "json_schema":
         value = sample(fmt.get("schema") or {}, PromptHints(request.prompt))
     else:
-        value = {"answer": f"You asked: {request.prompt[:200]}", "notes": attachment_notes(request.new_items)}
+        value = {"answer": f"You asked: {request.prompt[:200]}", "notes": attachment_notes(request.turn)}
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -223,7 +231,7 @@ def default_model(request: ModelRequest) -> Plan:
     plan = Plan()
     if _wants_reasoning(request):
         plan.output.append(_reasoning_item(request))
-        plan.reasoning_tokens = 64 + estimate_tokens(request.new_items) // 4
+        plan.reasoning_tokens = 64 + estimate_tokens(request.turn) // 4
     fmt = ((request.body.get("text") or {}).get("format")) or {}
     answer = _tool_outputs_answer(request)
     if answer is None:
