@@ -62,3 +62,69 @@ def test_arguments_are_valid_for_the_schema_without_a_listed_value() -> None:
     (call,) = function_calls(WEATHER, "What's the weather?", parallel=True, first_index=0)
     arguments = json.loads(call["arguments"])
     assert isinstance(arguments["city"], str) and call["status"] == "completed"
+
+
+def _arguments(tool: dict[str, Any], prompt: str) -> list[dict[str, Any]]:
+    return [json.loads(c["arguments"]) for c in function_calls(tool, prompt, parallel=True, first_index=0)]
+
+
+def test_a_tool_is_called_for_what_it_does_in_any_language_and_not_for_unrelated_lists() -> None:
+    assert (
+        chosen_tools([WEATHER], {}, "苹果和香蕉有什么区别？") == []
+    )  # two listed things, nothing about weather
+    assert (
+        chosen_tools([WEATHER], {}, "Which city is the largest in Europe?") == []
+    )  # only the parameter's word
+    for prompt in ("北京天气怎么样？", "北京和上海的天气怎么样？", "東京の天気はどうですか？"):
+        assert [t["name"] for t in chosen_tools([STOCK, WEATHER], {}, prompt)] == ["get_weather"]
+    assert [t["name"] for t in chosen_tools([WEATHER, STOCK], {}, "苹果公司的股价是多少？")] == [
+        "stock_price"
+    ]
+    chinese = {**WEATHER, "name": "weather_lookup", "description": "查询城市天气"}  # described in Chinese
+    assert chosen_tools([chinese], {}, "What's the weather like in Oslo?") == [chinese]
+
+
+def test_cjk_arguments_are_the_names_asked_about() -> None:
+    assert _arguments(WEATHER, "北京天气怎么样？") == [{"city": "北京"}]
+    assert _arguments(WEATHER, "北京和上海的天气怎么样？") == [{"city": "北京"}, {"city": "上海"}]
+    assert _arguments(WEATHER, "帮我查一下北京、上海和广州今天的天气") == [
+        {"city": "北京"}, {"city": "上海"}, {"city": "广州"},
+    ]  # fmt: skip
+    assert _arguments(WEATHER, "東京の天気は？") == [{"city": "東京"}]
+
+
+def test_a_tool_taking_two_of_the_listed_things_is_called_once_with_both() -> None:
+    distance = {
+        "type": "function",
+        "name": "calculate_distance",
+        "parameters": {
+            "type": "object",
+            "properties": {"origin": {"type": "string"}, "destination": {"type": "string"}},
+            "required": ["origin", "destination"],
+        },
+    }
+    prompt = "Get weather for Beijing and Shanghai, then calculate travel time between them"
+    assert [t["name"] for t in chosen_tools([WEATHER, distance], {}, prompt)] == [
+        "get_weather",
+        "calculate_distance",
+    ]
+    assert _arguments(WEATHER, prompt) == [{"city": "Beijing"}, {"city": "Shanghai"}]
+    assert _arguments(distance, prompt) == [{"origin": "Beijing", "destination": "Shanghai"}]
+    assert _arguments(distance, "从北京到上海的距离是多少？") == [{"origin": "北京", "destination": "上海"}]
+    numbered = {"type": "object", "properties": {"city1": {"type": "string"}, "city2": {"type": "string"}}}
+    assert _arguments({**distance, "parameters": numbered}, "Compare Paris and Rome") == [
+        {"city1": "Paris", "city2": "Rome"}
+    ]
+    add = {
+        "type": "object",
+        "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
+        "required": ["a", "b"],
+    }
+    assert _arguments({**distance, "name": "add", "parameters": add}, "add 3 and 4.5") == [
+        {"a": 3.0, "b": 4.5}
+    ]
+    # different kinds of value: one call per listed city, the other parameter filled on its own
+    search = {"type": "object", "properties": {"city": {"type": "string"}, "query": {"type": "string"}}}
+    assert [a["city"] for a in _arguments({**distance, "parameters": search}, "Hotels in Paris and Rome")] == [
+        "Paris", "Rome",
+    ]  # fmt: skip

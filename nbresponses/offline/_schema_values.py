@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ._lexicon import cjk_segments
+
 __all__ = ["PromptHints", "sample"]
 
 _NUMBER = re.compile(
@@ -23,14 +25,14 @@ _STOP = frozenset(
 
 
 class PromptHints:
-    """Numbers, quoted strings and proper nouns of a prompt, handed out in order."""
+    """Numbers, quoted strings, proper nouns and CJK names (`cjk_segments`) of a prompt, handed out in order."""
 
     def __init__(self, prompt: str) -> None:
         self.prompt = prompt
         self.numbers = [float(n) for n in _NUMBER.findall(prompt)]
         quoted = [q.strip() for q in _QUOTED.findall(prompt)]
         proper = [p for p in _PROPER.findall(prompt) if p.split()[0] not in _STOP]
-        self.strings = [s for s in quoted + proper if s]
+        self.strings = [s for s in quoted + proper + cjk_segments(prompt) if s]
         self._numbers: Iterator[float] = iter(self.numbers)
         self._strings: Iterator[str] = iter(self.strings)
 
