@@ -6,8 +6,8 @@ import base64
 import struct
 
 from nbresponses.offline._items import (
-    current_turn,
     attachment_notes,
+    current_turn,
     estimate_tokens,
     expand_compactions,
     normalize_input,

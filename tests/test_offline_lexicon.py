@@ -8,7 +8,9 @@ from nbresponses.offline._lexicon import cjk_list, cjk_segments, concepts
 def test_glossary_terms_meet_their_english_words() -> None:
     assert "weather" in concepts("北京天气怎么样？") and "weather" in concepts("東京の天気は？")
     assert "weather" in concepts("台北天氣如何") and "weather" in concepts("서울 날씨")
-    assert {"distance", "population"} <= concepts("距离和人口") and "weather" in concepts("What's the weather?")
+    assert {"distance", "population"} <= concepts("距离和人口") and "weather" in concepts(
+        "What's the weather?"
+    )
     assert concepts("苹果和香蕉有什么区别？").isdisjoint({"weather", "price", "distance"})
 
 

@@ -179,6 +179,21 @@ def test_recall_of_a_fact_without_recall_words_in_any_script() -> None:
     assert "Tuesday" not in plain  # no question about it, nothing shared: nothing recalled
 
 
+def test_recall_over_a_chain_matches_possessives_skips_questions_and_keeps_the_language() -> None:
+    _, dog = _server_chain("My dog is called Rex.", "What's my dog's name?")
+    assert dog == "Earlier you said: “My dog is called Rex.”."
+    *_, fact = _server_chain(
+        "What is my favourite colour and my dog's name?", "My dog is called Rex.", "What's my dog's name?"
+    )
+    assert fact == "Earlier you said: “My dog is called Rex.”."  # the earlier question is not a fact
+    *_, pet = _server_chain("My name is Zed.", "My dog is called Rex.", "Do you remember my dog's name?")
+    assert "Rex" in pet and "Zed" not in pet  # the dog's name is not mine
+    _, japanese = _server_chain("私の名前は田中です。", "私の名前は何ですか？")
+    assert japanese.startswith("あなたの名前は田中です。") and "你" not in japanese
+    (unknown,) = _server_chain("東京の天気は？")
+    assert unknown.startswith("「東京の天気は？」")  # Japanese is answered in Japanese, not in Chinese
+
+
 def test_answers_carry_no_offline_footer() -> None:
     text = default_model(request("Hello")).output[0]["content"][0]["text"]
     assert "Offline backend" not in text and "OPENAI_API_KEY" not in text

@@ -24,5 +24,31 @@ def test_the_first_message_and_the_best_match() -> None:
 
 def test_chinese_questions_are_answered_in_chinese() -> None:
     found = recall("我叫什么名字？", ["你好", "我叫小明，我住在上海"])
-    assert found is not None and found.chinese and found.name == "小明"
+    assert found is not None and found.language == "zh" and found.name == "小明"
     assert found.text().startswith("你叫小明。你之前说过：“我叫小明")
+
+
+def test_questions_are_not_facts_unless_what_was_asked_is_asked() -> None:
+    earlier = ["What is my favourite colour and my dog's name?", "My dog is called Rex. What's yours called?"]
+    found = recall("What's my dog's name?", earlier)
+    assert found is not None and found.quote == earlier[1] and found.name is None
+    assert recall("What's my dog's name?", earlier[:1]) is None  # only a question: nothing was told
+    asked = recall("What did I ask first?", earlier)
+    assert asked is not None and asked.quote == earlier[0]
+
+
+def test_a_name_is_given_for_ones_own_name_only() -> None:
+    earlier = ["My name is Zed.", "My dog is called Rex."]
+    own = recall("Do you remember my name?", earlier)
+    assert own is not None and own.name == "Zed"
+    pet = recall("Do you remember my dog's name?", earlier)
+    assert pet is not None and pet.name is None and pet.quote == "My dog is called Rex."
+    assert recall("私の名前は？", ["私の名前は何ですか？"]) is None  # a question names no one
+
+
+def test_japanese_and_korean_are_answered_in_their_language() -> None:
+    japanese = recall("私の名前は何ですか？", ["私の名前は田中です。"])
+    assert japanese is not None and japanese.language == "ja"
+    assert japanese.text() == "あなたの名前は田中です。先ほど「私の名前は田中です。」とおっしゃいました。"
+    korean = recall("제 이름 기억나요?", ["안녕하세요", "제 이름은 민수예요."])
+    assert korean is not None and korean.language == "ko" and korean.text().endswith("라고 말씀하셨습니다.")

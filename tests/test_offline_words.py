@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nbresponses.offline._words import content_words, is_question, mostly_cjk, overlap
+from nbresponses.offline._words import content_words, is_question, language, mostly_cjk, overlap
 
 
 def test_function_words_count_for_nothing() -> None:
@@ -26,3 +26,16 @@ def test_questions_in_several_languages() -> None:
 def test_mostly_cjk() -> None:
     assert mostly_cjk("我住在上海") and mostly_cjk("我住在 Shanghai 上海市中心")
     assert not mostly_cjk("I live in 上海 with my family") and not mostly_cjk("")
+
+
+def test_possessive_and_plural_endings_are_dropped() -> None:
+    assert content_words("What's my dog's name?") == {"dog", "name"}
+    assert overlap("What's my dog's name?", "My dog is called Rex.") == 1
+    assert content_words("cities, news and the boss’s glass") == {"city", "new", "boss", "glass"}
+    assert content_words("I'm sure it's theirs") == {"sure"}
+
+
+def test_language_tells_japanese_and_korean_from_chinese() -> None:
+    assert language("私の名前は何ですか？") == "ja" and language("我叫什么名字？") == "zh"
+    assert language("제 이름이 뭐예요?") == "ko" and language("What is my name?") == "en"
+    assert language("I live in 東京") == "en"

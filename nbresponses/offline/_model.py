@@ -25,7 +25,7 @@ from ._hosted import hosted_items
 from ._items import attachment_notes, current_turn, estimate_tokens, item_texts, user_texts
 from ._recall import recall
 from ._schema_values import PromptHints, sample
-from ._words import mostly_cjk
+from ._words import language
 
 __all__ = ["DEFAULT_MODEL", "ModelFn", "ModelRequest", "Plan", "default_model"]
 
@@ -34,6 +34,16 @@ _TABLE = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*(?:\n|$))+", re.M)
 _SHOWING = re.compile(r"showing \d+ of (\d+) rows")
 _REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
 _CODE_ONLY = re.compile(r"\bcode only\b", re.I)
+_PHRASES = {  # the question restated, no text sent, the message count; in the languages the stand-in answers in
+    "en": ("You asked: “{}”.", "You sent no text.", "This is message {} of our conversation."),
+    "zh": ("你问：“{}”。", "你没有发送文字。", "这是我们对话中的第 {} 条消息。"),
+    "ja": (
+        "「{}」というご質問ですね。",
+        "テキストが送信されていません。",
+        "これは会話の {} 件目のメッセージです。",
+    ),
+    "ko": ("“{}”라고 물으셨습니다.", "보낸 텍스트가 없습니다.", "대화의 {}번째 메시지입니다."),
+}
 _PYTHON_BLOCK = re.compile(r"^(`{3,})(?:python|py)[ \t]*\n(.*?)^\1[ \t]*$", re.M | re.S)
 
 
@@ -122,7 +132,7 @@ def _describe(request: ModelRequest) -> str:
     prompt = request.prompt.strip()
     history = user_texts(request.context)
     earlier = history[:-1] if history and history[-1] == prompt else history
-    chinese = mostly_cjk(prompt)
+    spoken = language(prompt)
     remembered = recall(prompt, earlier)
     parts: list[str] = []
     if remembered is not None:
@@ -134,10 +144,8 @@ def _describe(request: ModelRequest) -> str:
         question = " ".join(prompt[:cut].split()).rstrip(":")
         if len(question) > 160:
             question = question[:160].rsplit(" ", 1)[0] + " …"
-        if chinese:
-            parts.append(f"你问：“{question}”。" if question else "你没有发送文字。")
-        else:
-            parts.append(f"You asked: “{question}”." if question else "You sent no text.")
+        asked, silent, _ = _PHRASES.get(spoken, _PHRASES["en"])
+        parts.append(asked.format(question) if question else silent)
         parts += _json_notes(prompt)
         parts += _table_notes(prompt)
         notes = attachment_notes(request.turn)
@@ -145,15 +153,11 @@ def _describe(request: ModelRequest) -> str:
             parts.append("You attached " + "; ".join(notes) + ".")
         if earlier:
             count = len(earlier) + 1
-            parts.append(
-                f"这是我们对话中的第 {count} 条消息。"
-                if chinese
-                else f"This is message {count} of our conversation."
-            )
+            parts.append(_PHRASES.get(spoken, _PHRASES["en"])[2].format(count))
     instructions = request.body.get("instructions")
     if isinstance(instructions, str) and instructions.strip():
         parts.append(f"(Following your instructions: “{instructions.strip()[:120]}”.)")
-    return ("" if chinese else " ").join(parts)
+    return (" " if spoken in ("en", "ko") else "").join(parts)
 
 
 def _json_notes(prompt: str) -> list[str]:

@@ -3,7 +3,10 @@
 It does not understand; it quotes. A prompt that asks about the conversation ("What is my name?", "What is the
 code word?", 我叫什么名字？, "What did I tell you first?") is answered with the earlier message that shares the
 most content words with it (or the first one, when asked about the start), quoted exactly as it was said, and a
-name when one was given ("my name is ...", 我叫..., "je m'appelle ...").
+name when one was given ("my name is ...", 我叫..., "je m'appelle ...", 私の名前は...です). Facts are what was
+stated: an earlier question is not quoted back as one ("What is my dog's name?" told nothing), unless the prompt
+asks what was asked. The answer is in the prompt's language where the stand-in has one (English, Chinese,
+Japanese, Korean).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ._words import content_words, is_question, mostly_cjk
+from ._words import content_words, is_question, language
 
 __all__ = ["Recall", "recall"]
 
@@ -21,7 +24,14 @@ _ASKS_RECALL = re.compile(
     re.IGNORECASE,
 )
 _ASKS_FIRST = re.compile(r"\bfirst\b|第一|最初|最早", re.IGNORECASE)
-_ASKS_NAME = re.compile(r"\bname\b|名字|叫什么|我是谁|名前|nombre|\bnom\b|\bName\b", re.IGNORECASE)
+_ASKS_NAME = re.compile(  # one's own name, not "my dog's name"
+    r"\b(my name|what am i called|who am i|mi nombre|c[oó]mo me llamo|mon nom|comment je m'appelle|mein name|"
+    r"wie hei(ß|ss)e ich)\b|我的名字|我叫什么|我叫甚麼|我是谁|我是誰|(私|僕|俺)の名前|내 이름|제 이름",
+    re.IGNORECASE,
+)
+_ASKS_ASKED = re.compile(r"\b(did i ask|what did i ask|i asked|my (first |last |previous )?question)\b|问过|問過|问了|"
+                         r"問了|问题|問題|質問|聞いた", re.IGNORECASE)  # fmt: skip
+_SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
 _NAMES = (
     re.compile(r"\bmy name is ([A-Z][\w\-]*)", re.IGNORECASE),
     re.compile(r"\bcall me ([A-Z][\w\-]*)", re.IGNORECASE),
@@ -36,22 +46,29 @@ _NAMES = (
 
 @dataclass(frozen=True)
 class Recall:
-    """What to say back: the earlier message quoted, a name, and how far back it was."""
+    """What to say back: the earlier message quoted, a name, how far back it was, in the prompt's language."""
 
     quote: str
     name: str | None
     ago: int
     last: str | None
-    chinese: bool
+    language: str = "en"
 
     def text(self) -> str:
         """The answer's sentences."""
-        if self.chinese:
-            parts = [f"你叫{self.name}。"] if self.name else []
-            parts.append(f"你之前说过：“{self.quote[:300]}”")
-            return "".join(parts)
+        quote = self.quote[:300]
+        if self.language == "zh":
+            return (f"你叫{self.name}。" if self.name else "") + f"你之前说过：“{quote}”"
+        if self.language == "ja":
+            return (
+                f"あなたの名前は{self.name}です。" if self.name else ""
+            ) + f"先ほど「{quote}」とおっしゃいました。"
+        if self.language == "ko":
+            return (
+                f"이름은 {self.name}입니다. " if self.name else ""
+            ) + f"앞서 “{quote}”라고 말씀하셨습니다."
         parts = [f"Your name is {self.name}."] if self.name else []
-        parts.append(f"Earlier you said: “{self.quote[:300]}”.")
+        parts.append(f"Earlier you said: “{quote}”.")
         if self.last is not None:
             parts.append(
                 f"That was {self.ago} messages ago; the last one before this was “{self.last[:200]}”."
@@ -59,10 +76,15 @@ class Recall:
         return " ".join(parts)
 
 
+def statements(text: str) -> str:
+    """The sentences of ``text`` that state something (its questions left out)."""
+    return " ".join(s for s in _SENTENCE.split(text) if s.strip() and not is_question(s))
+
+
 def _name(texts: list[str]) -> str | None:
     for text in reversed(texts):
         for pattern in _NAMES:
-            found = pattern.findall(text)
+            found = pattern.findall(statements(text))
             if found:
                 return str(found[-1]).strip()
     return None
@@ -70,24 +92,25 @@ def _name(texts: list[str]) -> str | None:
 
 def recall(prompt: str, earlier: list[str]) -> Recall | None:
     """What to recall from ``earlier`` user messages (oldest first) for ``prompt``, or None if it asks nothing."""
-    if not earlier:
-        return None
     explicit = bool(_ASKS_RECALL.search(prompt))
-    if not explicit and not is_question(prompt):
+    if not earlier or (not explicit and not is_question(prompt)):
+        return None
+    said = earlier if _ASKS_ASKED.search(prompt) else [statements(text) for text in earlier]
+    candidates = [i for i, text in enumerate(said) if text]
+    if not candidates:
         return None
     asked = content_words(prompt)
-    scores = [len(asked & content_words(text)) for text in earlier]
-    best = max(range(len(earlier)), key=lambda i: (scores[i], i))  # the latest of the best matches
+    scores = {i: len(asked & content_words(said[i])) for i in candidates}
+    best = max(candidates, key=lambda i: (scores[i], i))  # the latest of the best matches
     if _ASKS_FIRST.search(prompt) or (explicit and scores[best] == 0):
-        best = 0
+        best = candidates[0]
     elif scores[best] == 0:
         return None
-    name = _name(earlier) if _ASKS_NAME.search(prompt) or explicit else None
     many = explicit and len(earlier) > 1
     return Recall(
         quote=earlier[best],
-        name=name,
+        name=_name(earlier) if _ASKS_NAME.search(prompt) else None,
         ago=len(earlier) - best,
         last=earlier[-1] if many else None,
-        chinese=mostly_cjk(prompt),
+        language=language(prompt),
     )
