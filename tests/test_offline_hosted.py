@@ -49,7 +49,7 @@ def test_code_interpreter_evaluates_arithmetic_and_factorials_only() -> None:
     factorial, _ = hosted_items([tool], body, "compute the factorial of 10")
     assert "math.factorial(10)" in factorial["code"] and factorial["outputs"][0]["logs"] == "3628800"
     other, answer = hosted_items([tool], body, "run code that reads my emails")
-    assert other["outputs"][0]["logs"] == "(offline backend: the code was not run)"
+    assert other["outputs"][0]["logs"] == "(the code was not run)"
     assert "not run" in answer["content"][0]["text"]
     huge, _ = hosted_items([tool], body, "calculate 2 ^ 9999")
     assert "not run" in huge["outputs"][0]["logs"]  # too large to evaluate: not run
@@ -68,3 +68,51 @@ def test_tool_choice_decides() -> None:
     assert forced[0]["type"] == "image_generation_call"
     assert hosted_items(tools, {"tool_choice": "required"}, "hello")[0]["type"] == "web_search_call"
     assert hosted_items(tools, {}, "hello") == [] and hosted_items([], {}, "search the web") == []
+
+
+def test_the_seed_docs_prompts_use_the_hosted_tool_offered() -> None:
+    files = [{"type": "file_search", "vector_store_ids": ["vs_1"]}]
+    call, message = hosted_items(files, {}, "Search for information about quarterly reports")
+    assert call["type"] == "file_search_call" and call["queries"] == [
+        "Search for information about quarterly reports"
+    ]
+    assert message["content"][0]["annotations"][0]["type"] == "file_citation"
+    web = [{"type": "web_search"}]
+    assert hosted_items(web, {}, "Look up the population of Lyon")[0]["type"] == "web_search_call"
+    both = [
+        {"type": "web_search"},
+        *files,
+    ]  # a plain "search" goes to the first offered, the tool's own words win
+    assert hosted_items(both, {}, "Find information about Lyon")[0]["type"] == "web_search_call"
+    assert (
+        hosted_items(both, {}, "Search the documents for the refund policy")[0]["type"] == "file_search_call"
+    )
+    code = [{"type": "code_interpreter", "container": {"type": "auto"}}]
+    chart, _ = hosted_items(code, {}, "Create a chart showing sales data")
+    assert chart["type"] == "code_interpreter_call" and chart["outputs"] is None
+    for prompt in (
+        "Plot the monthly signups",
+        "Analyse this table",
+        "run code to sort a list",
+        "绘制销售数据的图表",
+    ):
+        assert hosted_items([*files, *code], {}, prompt)[0]["type"] == "code_interpreter_call", prompt
+    assert hosted_items([*files, *code], {}, "Write a haiku about autumn.") == []
+
+
+def test_a_chart_of_the_numbers_given_is_drawn_as_the_calls_image_output() -> None:
+    code = [{"type": "code_interpreter"}]
+    body = {"include": ["code_interpreter_call.outputs"]}
+    call, message = hosted_items(code, body, "Create a chart showing sales data: Jan:100, Feb:150, Mar:120")
+    assert (
+        "labels = ['Jan', 'Feb', 'Mar']\nvalues = [100, 150, 120]" in call["code"]
+        and "plt.bar" in call["code"]
+    )
+    (image,) = call["outputs"]
+    assert image["type"] == "image" and image["url"].startswith("data:image/png;base64,")
+    assert base64.b64decode(image["url"].split(",", 1)[1])[:4] == b"\x89PNG"
+    assert message["content"][0]["text"] == (
+        "The chart shows 3 values (Jan 100, Feb 150, Mar 120): the highest is Feb (150), the total 370."
+    )
+    plain, _ = hosted_items(code, body, "Plot 3, 1.5 and 4")
+    assert "labels = ['1', '2', '3']\nvalues = [3, 1.5, 4]" in plain["code"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import jsonschema
 
@@ -197,6 +198,62 @@ def test_recall_over_a_chain_matches_possessives_skips_questions_and_keeps_the_l
 def test_answers_carry_no_offline_footer() -> None:
     text = default_model(request("Hello")).output[0]["content"][0]["text"]
     assert "Offline backend" not in text and "OPENAI_API_KEY" not in text
+
+
+def test_no_reply_path_writes_the_backend_into_the_answer() -> None:
+    """Every kind of answer, over /responses (streamed or not) and /chat/completions: the notice that the offline
+    backend answered is the magic's to show, never part of ``output_text`` (issue 16)."""
+    from nbresponses.offline import OfflineServer
+
+    server = OfflineServer()
+    client = offline_client(server)
+    include = ["web_search_call.action.sources", "file_search_call.results", "code_interpreter_call.outputs"]
+    hosted = [{"type": "web_search"}, {"type": "file_search", "vector_store_ids": ["vs_1"]},
+              {"type": "code_interpreter", "container": {"type": "auto"}}, {"type": "image_generation"}]  # fmt: skip
+    person = {
+        "type": "json_schema",
+        "name": "p",
+        "schema": {"type": "object", "properties": {"n": {"type": "string"}}},
+    }
+    cases: list[dict[str, Any]] = [
+        {"input": "Hello"},
+        {"input": "你好，今天怎么样"},
+        {"input": "こんにちは"},
+        {"input": "Summarise this", "instructions": "Reply with code only."},
+        {"input": "Give me a person", "text": {"format": person}},
+        {"input": "Summarize this data in JSON format", "text": {"format": {"type": "json_object"}}},
+        {"input": "Explain entropy at length", "max_output_tokens": 5},
+        {"input": "Think about it", "reasoning": {"effort": "low", "summary": "auto"}},
+        *({"input": p, "tools": hosted, "include": include} for p in (
+            "Search the web for the latest news", "Search my documents for the refund policy",
+            "Create a chart showing sales data: Jan:100, Feb:150", "Create a chart showing sales data",
+            "run code that reads my emails", "Calculate 2 + 2", "Draw a red fox",
+        )),
+    ]  # fmt: skip
+    texts = []
+    for case in cases:
+        texts.append(client.responses.create(model="gpt-4.1", **case).output_text)
+        with client.responses.stream(model="gpt-4.1", **case) as stream:
+            texts.append(stream.get_final_response().output_text)
+    first = client.responses.create(model="m", input="My name is Ada.")
+    texts.append(
+        client.responses.create(
+            model="m", input="What is my name?", previous_response_id=first.id
+        ).output_text
+    )
+    called = client.responses.create(model="m", input="What's the weather in Paris?", tools=[WEATHER])
+    (call,) = called.output
+    output = {"type": "function_call_output", "call_id": call.call_id, "output": "sunny"}  # type: ignore[union-attr]
+    texts.append(
+        client.responses.create(model="m", input=[output], previous_response_id=called.id).output_text
+    )
+    for prompt in ("Hello", "What is my name?"):
+        body = {"model": "offline-chat", "messages": [{"role": "user", "content": prompt}]}
+        reply = server.handle("POST", "/v1/chat/completions", {}, json.dumps(body).encode())
+        texts.append(json.loads(reply.body)["choices"][0]["message"]["content"])
+    assert all(texts) and len(texts) == 2 * len(cases) + 4
+    leaking = [text for text in texts if "offline" in text.lower() or "OPENAI_API_KEY" in text]
+    assert leaking == []
 
 
 def test_function_called_by_the_words_of_its_description() -> None:

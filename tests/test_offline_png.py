@@ -7,7 +7,7 @@ import base64
 import struct
 import zlib
 
-from nbresponses.offline._png import png_base64, png_bytes
+from nbresponses.offline._png import bar_chart_png, png_base64, png_bytes
 
 
 def _decode(data: bytes) -> tuple[int, int, bytes]:
@@ -46,3 +46,22 @@ def test_a_partial_image_draws_its_first_rows_only() -> None:
     assert half[4 * row :] == (b"\x00" + b"\xff" * size * 3) * 4  # blank below
     _, _, none = _decode(png_bytes("sunset", size=size, rows=-3))
     assert none == (b"\x00" + b"\xff" * size * 3) * size
+
+
+def test_a_bar_chart_is_a_png_whose_bars_follow_the_values() -> None:
+    width, height, raw = _decode(bar_chart_png([1, 3, -1], width=60, height=40))
+    assert (width, height) == (60, 40)
+    rows = [raw[y * (1 + 3 * width) + 1 : (y + 1) * (1 + 3 * width)] for y in range(height)]
+
+    def coloured(x: int) -> list[int]:  # the rows where column x is neither white nor the axis
+        return [
+            y
+            for y, row in enumerate(rows)
+            if row[3 * x : 3 * x + 3] not in (b"\xff\xff\xff", b"\x3c\x3c\x3c")
+        ]
+
+    slot = (width - 20) / 3
+    first, second, third = (coloured(int(10 + slot * (i + 0.5))) for i in range(3))
+    assert len(second) == 3 * len(first) > 0  # bar heights in proportion to the values
+    assert min(third) > max(first)  # a negative value hangs below the axis
+    assert bar_chart_png([1, 3, -1]) == bar_chart_png([1, 3, -1]) != bar_chart_png([3, 1])

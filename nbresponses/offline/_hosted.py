@@ -4,15 +4,19 @@ When a request offers ``web_search``, ``file_search``, ``code_interpreter`` or `
 prompt asks for what the tool does (or ``tool_choice`` names it), the plan holds the tool's call item as OpenAI
 sends it (``web_search_call`` with its ``action``, ``file_search_call`` with ``queries`` and ``results``,
 ``code_interpreter_call`` with ``code`` and ``outputs``, ``image_generation_call`` with a PNG ``result``),
-followed by a message that cites it. Nothing pretends to be real: no network is searched (sources are
-``.invalid`` placeholders), no vector store is read, arithmetic is evaluated (anything else is not run), and the
-image is drawn from the prompt. ``results`` / ``outputs`` / ``sources`` are filled only when ``include`` asks,
-as the API does.
+followed by a message that cites it. A tool is wanted when the prompt uses its own words ("documents" for
+``file_search``; chart, plot, analyse, calculate, run code for ``code_interpreter``), else a plain "search",
+"find" or "look up" goes to the first search tool offered. Nothing pretends to be real: no network is searched
+(sources are ``.invalid`` placeholders), no vector store is read, arithmetic is evaluated and a chart of the
+numbers given is drawn (anything else is not run), and the image is drawn from the prompt. ``results`` /
+``outputs`` / ``sources`` are filled only when ``include`` asks, as the API does. The messages say what was and
+was not done, never that the offline backend answered (the magic says that).
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import hashlib
 import operator
 import re
@@ -20,18 +24,26 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from ._png import png_base64
+from ._png import bar_chart_png, png_base64
 
 __all__ = ["hosted_items"]
 
-_WEB = re.compile(r"\b(search|look up|google|latest|news|current|today|web|internet|online)\b|搜索|搜一下|查一下|"
-                  r"最新|新闻|今天|网上", re.IGNORECASE)  # fmt: skip
-_FILES = re.compile(r"\b(files?|documents?|docs?|pdfs?|notes|knowledge base|according to)\b|文件|文档|资料",
-                    re.IGNORECASE)  # fmt: skip
-_CODE = re.compile(r"\b(calculate|compute|run|execute|python|code|plot|evaluate|factorial)\b|计算|代码|运行",
-                   re.IGNORECASE)  # fmt: skip
+_WEB = re.compile(r"\b(google|latest|news|current|today|web|internet|online|websites?)\b|"
+                  r"网上|网络|最新|新闻|今天|ニュース", re.IGNORECASE)  # fmt: skip
+_FILES = re.compile(r"\b(files?|documents?|docs?|pdfs?|notes|reports?|knowledge base|vector store|according to)\b|"
+                    r"文件|文档|资料|报告|ファイル|資料", re.IGNORECASE)  # fmt: skip
+_SEARCH = re.compile(r"\b(search|find|look (up|for)|lookup|information (about|on))\b|搜索|搜一下|查一下|查找|检索|検索",
+                     re.IGNORECASE)  # fmt: skip  # wanted by both search tools: the first one offered answers
+_CODE = re.compile(r"\b(calculate|compute|run|execute|python|code|plot|chart|graph|histogram|visuali[sz]\w*|"
+                   r"analy[sz]\w*|statistics|average|mean|median|regression|csv|dataframe|evaluate|factorial)\b|"
+                   r"计算|代码|运行|图表|柱状图|折线图|可视化|分析|統計|グラフ", re.IGNORECASE)  # fmt: skip
+_CHART = re.compile(
+    r"\b(plot|chart|graph|histogram|visuali[sz]\w*)\b|图表|柱状图|折线图|可视化|グラフ", re.IGNORECASE
+)
 _IMAGE = re.compile(r"\b(image|picture|draw|drawing|illustration|photo|logo|icon|paint)\b|图片|图像|画|插图|照片",
                     re.IGNORECASE)  # fmt: skip
+_SERIES = re.compile(r"([^\W\d_][\w ]{0,23}?)\s*[:=：]\s*(-?\d+(?:\.\d+)?)")
+_NUMBERS = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]\d)")
 _ARITHMETIC = re.compile(r"[-(]*\d[\d.\s()+\-*/%^]*[+\-*/%^][\d.\s()+\-*/%^]*\d\)*")
 _FACTORIAL = re.compile(r"factorial of (\d{1,3})|(\d{1,3})\s*的阶乘", re.IGNORECASE)
 _OPERATORS: dict[type, Callable[..., Any]] = {
@@ -83,8 +95,40 @@ def _program(prompt: str) -> tuple[str, str]:
             shown = f"{result:g}" if isinstance(result, float) else str(result)
             return f"# compute the value\n{expression}\n", shown
     text = " ".join(prompt.split())[:120].replace("\\", "\\\\").replace('"', '\\"')
-    return (f'# The offline backend runs no code; a real model would write a program for:\n# "{text}"\n',
-            "(offline backend: the code was not run)")  # fmt: skip
+    return (f'# A stand-in model wrote this and did not run it; a real model would write a program for:\n# "{text}"\n',
+            "(the code was not run)")  # fmt: skip
+
+
+def _series(prompt: str) -> list[tuple[str, float]]:
+    """The labelled numbers of a prompt ("Jan:100, Feb:150", 一月：100), else its numbers numbered from 1."""
+    pairs = [(label.strip(), float(value)) for label, value in _SERIES.findall(prompt)]
+    if len(pairs) > 1:
+        return pairs[:40]
+    numbers = [float(n) for n in _NUMBERS.findall(prompt)]
+    return [(str(i + 1), n) for i, n in enumerate(numbers[:40])] if len(numbers) > 1 else []
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _chart(prompt: str) -> tuple[str, list[dict[str, Any]], str] | None:
+    """A prompt asking for a chart of numbers it gives: the plotting code, its image output and what it shows."""
+    series = _series(prompt) if _CHART.search(prompt) else []
+    if not series:
+        return None
+    labels, values = [label for label, _ in series], [value for _, value in series]
+    title = " ".join(prompt.split(":", maxsplit=1)[0].split())[:80]
+    code = ("import matplotlib.pyplot as plt\n\n"
+            f"labels = {labels!r}\nvalues = {[float(v) if v % 1 else int(v) for v in values]!r}\n\n"
+            f"plt.bar(labels, values)\nplt.title({title!r})\nplt.show()\n")  # fmt: skip
+    url = "data:image/png;base64," + base64.b64encode(bar_chart_png(values)).decode("ascii")
+    top = max(series, key=lambda pair: pair[1])
+    shown = ", ".join(f"{label} {_number(value)}" for label, value in series[:12])
+    more = f" and {len(series) - 12} more" if len(series) > 12 else ""
+    summary = (f"The chart shows {len(series)} values ({shown}{more}): the highest is {top[0]} ({_number(top[1])}), "
+               f"the total {_number(sum(values))}.")  # fmt: skip
+    return code, [{"type": "image", "url": url}], summary
 
 
 def _short_id(prompt: str, prefix: str) -> str:
@@ -101,7 +145,7 @@ def _web(tool: dict[str, Any], query: str, include: set[str]) -> list[dict[str, 
     action: dict[str, Any] = {"type": "search", "queries": [query], "query": query}
     if "web_search_call.action.sources" in include:
         action["sources"] = [{"type": "url", "url": url}]
-    lead = f"I searched the web for “{query}”, but this is the offline backend: no network was used, so "
+    lead = f"I searched the web for “{query}”, but no network was reached, so "
     cited = "there is no real result to report"
     text = lead + cited + "."
     start = len(lead)
@@ -116,25 +160,35 @@ def _files(tool: dict[str, Any], query: str, include: set[str]) -> list[dict[str
     file_id = _short_id(query, "file")
     filename = f"{stores[0] if stores else 'store'}-offline.txt"
     results = [{"attributes": {}, "file_id": file_id, "filename": filename, "score": 0.5,
-                "text": f"(offline backend: vector stores are not read; this stands in for a passage about “{query}”)",
+                "text": f"(no vector store was read; this stands in for a passage about “{query}”)",
                 "vector_store_id": stores[0] if stores else None}]  # fmt: skip
     call = {"type": "file_search_call", "status": "completed", "queries": [query],
             "results": results if "file_search_call.results" in include else None}  # fmt: skip
     text = (
-        f"I searched {', '.join(stores) or 'the vector store'} for “{query}”; offline, no passage was read."
+        f"I searched {', '.join(stores) or 'the vector store'} for “{query}”, but no passage could be read, so "
+        "there is nothing to quote."
     )
     annotation = {"type": "file_citation", "file_id": file_id, "filename": filename, "index": len(text)}
     return [call, _message(text, [annotation])]
 
 
 def _code(tool: dict[str, Any], prompt: str, include: set[str]) -> list[dict[str, Any]]:
-    code, logs = _program(prompt)
+    chart = _chart(prompt)
+    if chart is not None:
+        code, made, answer = chart
+    else:
+        code, logs = _program(prompt)
+        made = [{"type": "logs", "logs": logs}]
+        answer = (
+            f"The result is {logs}."
+            if not logs.startswith("(")
+            else "I wrote the code above; it was not run."
+        )
     container = tool.get("container")
     container_id = container if isinstance(container, str) else _short_id(prompt, "cntr")
-    outputs = [{"type": "logs", "logs": logs}] if "code_interpreter_call.outputs" in include else None
+    outputs = made if "code_interpreter_call.outputs" in include else None
     call = {"type": "code_interpreter_call", "status": "completed", "code": code, "container_id": container_id,
             "outputs": outputs}  # fmt: skip
-    answer = f"The result is {logs}." if not logs.startswith("(") else f"I wrote the code above {logs}."
     return [call, _message(answer, [])]
 
 
@@ -144,9 +198,7 @@ def _image(tool: dict[str, Any], prompt: str, include: set[str]) -> list[dict[st
             "background": "opaque"}  # fmt: skip
     return [
         call,
-        _message(
-            "Here is the image (a small placeholder drawn from your prompt by the offline backend).", []
-        ),
+        _message("Here is the image: a small placeholder drawn from your prompt.", []),
     ]
 
 
@@ -158,6 +210,7 @@ _HOSTED: dict[
     "code_interpreter": (_CODE, _code),
     "image_generation": (_IMAGE, _image),
 }
+_SEARCHES = ("web_search", "file_search")
 
 
 def _kind(tool: dict[str, Any]) -> str:
@@ -165,16 +218,29 @@ def _kind(tool: dict[str, Any]) -> str:
     return "web_search" if kind in _WEB_TYPES else kind
 
 
+def _wanted(offered: list[tuple[str, dict[str, Any]]], prompt: str) -> tuple[str, dict[str, Any]] | None:
+    """The hosted tool a prompt asks for: the first whose own words it uses ("chart" → code_interpreter,
+    "documents" → file_search), else the first search tool offered when it asks to search or find."""
+    for kind, tool in offered:
+        if _HOSTED[kind][0].search(prompt):
+            return kind, tool
+    if _SEARCH.search(prompt):
+        return next(((kind, tool) for kind, tool in offered if kind in _SEARCHES), None)
+    return None
+
+
 def hosted_items(tools: list[dict[str, Any]], body: dict[str, Any], prompt: str) -> list[dict[str, Any]]:
-    """The output items of the first hosted tool the prompt calls for (with the message after it), or []."""
+    """The output items of the hosted tool the prompt calls for (with the message after it), or []."""
     choice = body.get("tool_choice")
+    offered = [(_kind(tool), tool) for tool in tools if _kind(tool) in _HOSTED]
+    if choice == "none" or not offered:
+        return []
     forced = _kind(choice) if isinstance(choice, dict) else None
+    if forced is not None:
+        chosen = next(((kind, tool) for kind, tool in offered if kind == forced), None)
+    else:
+        chosen = _wanted(offered, prompt) or (offered[0] if choice == "required" else None)
+    if chosen is None:
+        return []
     include = {str(i) for i in body.get("include") or []}
-    for tool in tools:
-        kind = _kind(tool)
-        if kind not in _HOSTED or choice == "none":
-            continue
-        pattern, make = _HOSTED[kind]
-        if forced == kind or (forced is None and (pattern.search(prompt) or choice == "required")):
-            return make(tool, prompt.strip() or "(empty prompt)", include)
-    return []
+    return _HOSTED[chosen[0]][1](chosen[1], prompt.strip() or "(empty prompt)", include)
