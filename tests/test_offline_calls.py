@@ -128,3 +128,26 @@ def test_a_tool_taking_two_of_the_listed_things_is_called_once_with_both() -> No
     assert [a["city"] for a in _arguments({**distance, "parameters": search}, "Hotels in Paris and Rome")] == [
         "Paris", "Rome",
     ]  # fmt: skip
+
+
+def test_words_about_a_topic_call_its_tool_and_the_things_it_acts_on_do_not() -> None:
+    distance = {"type": "function", "name": "calculate_distance", "description": "Distance between two cities",
+                "parameters": {"type": "object", "properties": {"origin": {"type": "string"},
+                                                                "destination": {"type": "string"}}}}  # fmt: skip
+    tools = [WEATHER, distance]
+    assert [t["name"] for t in chosen_tools(tools, {}, "Is it raining in London or Paris?")] == [
+        "get_weather"
+    ]
+    assert [t["name"] for t in chosen_tools(tools, {}, "明天东京会下雨吗？")] == ["get_weather"]
+    assert [t["name"] for t in chosen_tools(tools, {}, "How far is Lyon from Nice?")] == [
+        "calculate_distance"
+    ]
+    assert chosen_tools(tools, {}, "Which cities are the largest in Europe?") == []
+    assert _arguments(distance, "How far is Lyon from Nice?") == [{"origin": "Lyon", "destination": "Nice"}]
+    assert _arguments(WEATHER, "明天东京会下雨吗？") == [{"city": "东京"}]
+
+
+def test_a_sentences_capitalized_first_word_is_not_part_of_a_listed_name() -> None:
+    assert listed_values("Compare Paris and Rome") == ["Paris", "Rome"]
+    assert listed_values("Email Bob and Alice about it") == ["Bob", "Alice"]
+    assert listed_values("New York and Boston weather") == ["New York", "Boston"]

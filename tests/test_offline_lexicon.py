@@ -12,6 +12,8 @@ def test_glossary_terms_meet_their_english_words() -> None:
         "What's the weather?"
     )
     assert concepts("苹果和香蕉有什么区别？").isdisjoint({"weather", "price", "distance"})
+    assert "weather" in concepts("Is it raining in Oslo?") and "weather" in concepts("明天会下雨吗")
+    assert "distance" in concepts("How far is Lyon from Nice?")
 
 
 def test_the_names_a_cjk_text_is_about() -> None:
@@ -27,3 +29,5 @@ def test_cjk_lists() -> None:
     assert cjk_list("帮我查一下北京、上海和广州的天气") == ["北京", "上海", "广州"]
     assert cjk_list("苹果和香蕉有什么区别？") == ["苹果", "香蕉"]
     assert cjk_list("北京天气怎么样？") == [] and cjk_list("我叫小明，我住在上海") == []
+    assert cjk_list("大阪と京都の天気を教えて") == ["大阪", "京都"]  # Japanese と between names joins them
+    assert cjk_list("成都和西安明天会下雨吗？") == ["成都", "西安"]

@@ -18,7 +18,7 @@ from typing import Any
 
 from nbresponses.types.request import flat_function_tool, normalize_tool_choice
 
-from ._lexicon import cjk_list, concepts
+from ._lexicon import GLOSSARY, cjk_list, concepts
 from ._schema_values import PromptHints, sample
 from ._words import content_words
 
@@ -33,6 +33,10 @@ _LATIN_LIST = re.compile(rf"{_LATIN_ITEM}(?:{_SEPARATOR}{_LATIN_ITEM})+")
 _ROLES = frozenset(  # words that tell apart parameters taking the same kind of value: origin/destination
     """origin destination from to start end source target src dst departure arrival first second left right
     home away base quote old new min max lower upper a b x y""".split()  # noqa: SIM905
+)
+_OBJECTS = frozenset(  # what a tool acts on, not what it does: sharing one of these is no reason to call it
+    """city country place location person people user name item thing value number text string list data
+    two one given specified""".split()  # noqa: SIM905
 )
 _LEADS = frozenset(
     """compare check get find show list tell give fetch look search calculate compute book send plan convert
@@ -75,7 +79,7 @@ def _score(tool: dict[str, Any], prompt: str) -> int:
         return 100
     words = concepts(prompt)
     score = 10 * len(_name_words(name) & words)
-    described = concepts(str(tool.get("description") or "")) - _parameter_words(tool)
+    described = concepts(str(tool.get("description") or "")) - _parameter_words(tool) - _OBJECTS
     return score + len(described & words)
 
 
@@ -102,11 +106,8 @@ def listed_values(prompt: str) -> list[str]:
         parts = re.split(_SEPARATOR, found.group(0))
         values = [p.strip().strip("\"'“”") for p in parts if p.strip()]
         lead = values[0].split(" ", 1)
-        if (
-            len(lead) > 1
-            and lead[0].lower() in _LEADS
-            and re.match(r"(?:.*[.!?:]\s+)?$", prompt[: found.start()])
-        ):
+        common = lead[0].lower() in _LEADS or lead[0].lower() in GLOSSARY
+        if len(lead) > 1 and common and re.match(r"(?:.*[.!?:]\s+)?$", prompt[: found.start()]):
             values[0] = lead[
                 1
             ]  # "Compare Paris and Rome": a sentence's first word is capitalized, not a name

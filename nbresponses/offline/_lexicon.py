@@ -58,6 +58,13 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "document": ("文档", "文檔", "ドキュメント", "문서"),
 }
 """English word → the terms that mean it in Chinese (simplified, traditional), Japanese and Korean."""
+RELATED: dict[str, frozenset[str]] = {  # word lists read best as text
+    "weather": frozenset("rain raining rainy snow snowing sunny cloudy wind windy forecast".split()),  # noqa: SIM905
+    "distance": frozenset("far km kilometer mile travel route".split()),  # noqa: SIM905
+    "stock": frozenset("ticker share nasdaq".split()),  # noqa: SIM905
+    "email": frozenset("mail inbox".split()),  # noqa: SIM905
+}
+"""A topic → words that are about it: "Is it raining in Oslo?" is about the weather."""
 
 _TERMS = {term: word for word, terms in GLOSSARY.items() for term in terms}
 _FILLERS = frozenset(  # a word list reads best as text: questions, time, requests, particles and pronouns
@@ -66,12 +73,16 @@ _FILLERS = frozenset(  # a word list reads best as text: questions, time, reques
     今天 明天 后天 後天 昨天 现在 現在 目前 最近 本周 这周 這週 今年 今日 明日
     请问 請問 请 請 帮我 幫我 帮忙 幫忙 给我 給我 告诉我 告訴我 我想知道 想知道 查询 查詢 查一下 查查 看一下 看看 一下
     比较 比較 对比 對比 区别 區別 不同 分别 分別 之间 之間 以及 还有 還有
-    的 得 在 呢 吗 嗎 吧 啊 了 是 有 都 也 我 你 们 們 这 這 那 个 個 从 從 到 去 查 算""".split()  # noqa: SIM905
+    的 得 在 呢 吗 嗎 吧 啊 了 是 有 也 我 你 们 們 这 這 那 个 個 从 從 到 去 查 算 会 會 能 要 将 將
+    可以""".split()  # noqa: SIM905
 )
 _SEPARATORS = "和与與及或跟、，,"
 _FILLER = re.compile(
     "|".join(re.escape(t) for t in sorted({*_FILLERS, *_TERMS}, key=len, reverse=True)) + "|[\u3040-\u309f]+"
 )  # hiragana: Japanese particles and endings, never a name written in kanji or katakana
+_JAPANESE_AND = re.compile(
+    "(?<=[\u30a0-\u30ff\u4e00-\u9fff])[とや](?=[\u30a0-\u30ff\u4e00-\u9fff])"
+)  # 大阪と京都
 _CJK_RUN = re.compile(f"[{CJK}{_SEPARATORS}]+")
 _SEGMENT = re.compile(f"[^\0{_SEPARATORS}]+")
 _LIST = re.compile(f"[^\0{_SEPARATORS}]+(?:[{_SEPARATORS}]+[^\0{_SEPARATORS}]+)+")
@@ -79,13 +90,15 @@ _LIST = re.compile(f"[^\0{_SEPARATORS}]+(?:[{_SEPARATORS}]+[^\0{_SEPARATORS}]+)+
 
 @functools.lru_cache(maxsize=1024)
 def concepts(text: str) -> frozenset[str]:
-    """`content_words` of ``text`` and the English words of the glossary terms it contains."""
-    return content_words(text) | {word for term, word in _TERMS.items() if term in text}
+    """`content_words` of ``text``, the English words of the glossary terms it contains, and their topics."""
+    words = content_words(text) | {word for term, word in _TERMS.items() if term in text}
+    return words | {topic for topic, related in RELATED.items() if words & related}
 
 
 def _masked(text: str) -> list[str]:
     """Each CJK run of ``text`` with what is not a name replaced by NUL (list separators kept)."""
-    return [_FILLER.sub("\0", run) for run in _CJK_RUN.findall(text)]
+    runs = (_JAPANESE_AND.sub("、", run) for run in _CJK_RUN.findall(text))
+    return [_FILLER.sub("\0", run) for run in runs]
 
 
 def _named(segment: str) -> bool:
