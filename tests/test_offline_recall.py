@@ -35,6 +35,9 @@ def test_questions_are_not_facts_unless_what_was_asked_is_asked() -> None:
     assert recall("What's my dog's name?", earlier[:1]) is None  # only a question: nothing was told
     asked = recall("What did I ask first?", earlier)
     assert asked is not None and asked.quote == earlier[0]
+    assert asked.text().startswith("Earlier you asked: “What is my favourite colour")
+    chinese = recall("我之前问过什么问题？", ["北京有多少人？"])
+    assert chinese is not None and chinese.text() == "你之前问过：“北京有多少人？”"
 
 
 def test_a_name_is_given_for_ones_own_name_only() -> None:

@@ -53,22 +53,22 @@ class Recall:
     ago: int
     last: str | None
     language: str = "en"
+    asked: bool = False  # the quote is a question the prompt asked about
 
     def text(self) -> str:
         """The answer's sentences."""
-        quote = self.quote[:300]
+        quote, asked = self.quote[:300], self.asked
         if self.language == "zh":
-            return (f"你叫{self.name}。" if self.name else "") + f"你之前说过：“{quote}”"
+            said = f"你之前问过：“{quote}”" if asked else f"你之前说过：“{quote}”"
+            return (f"你叫{self.name}。" if self.name else "") + said
         if self.language == "ja":
-            return (
-                f"あなたの名前は{self.name}です。" if self.name else ""
-            ) + f"先ほど「{quote}」とおっしゃいました。"
+            said = f"先ほど「{quote}」とお尋ねでした。" if asked else f"先ほど「{quote}」とおっしゃいました。"
+            return (f"あなたの名前は{self.name}です。" if self.name else "") + said
         if self.language == "ko":
-            return (
-                f"이름은 {self.name}입니다. " if self.name else ""
-            ) + f"앞서 “{quote}”라고 말씀하셨습니다."
+            said = f"앞서 “{quote}”라고 물으셨습니다." if asked else f"앞서 “{quote}”라고 말씀하셨습니다."
+            return (f"이름은 {self.name}입니다. " if self.name else "") + said
         parts = [f"Your name is {self.name}."] if self.name else []
-        parts.append(f"Earlier you said: “{quote}”.")
+        parts.append(f"Earlier you {'asked' if asked else 'said'}: “{quote}”.")
         if self.last is not None:
             parts.append(
                 f"That was {self.ago} messages ago; the last one before this was “{self.last[:200]}”."
@@ -95,7 +95,8 @@ def recall(prompt: str, earlier: list[str]) -> Recall | None:
     explicit = bool(_ASKS_RECALL.search(prompt))
     if not earlier or (not explicit and not is_question(prompt)):
         return None
-    said = earlier if _ASKS_ASKED.search(prompt) else [statements(text) for text in earlier]
+    about_questions = bool(_ASKS_ASKED.search(prompt))
+    said = earlier if about_questions else [statements(text) for text in earlier]
     candidates = [i for i, text in enumerate(said) if text]
     if not candidates:
         return None
@@ -113,4 +114,5 @@ def recall(prompt: str, earlier: list[str]) -> Recall | None:
         ago=len(earlier) - best,
         last=earlier[-1] if many else None,
         language=language(prompt),
+        asked=about_questions and is_question(earlier[best]),
     )
