@@ -44,6 +44,8 @@ def test_a_name_is_given_for_ones_own_name_only() -> None:
     earlier = ["My name is Zed.", "My dog is called Rex."]
     own = recall("Do you remember my name?", earlier)
     assert own is not None and own.name == "Zed"
+    about = recall("What do you remember about me?", earlier)
+    assert about is not None and about.name == "Zed"
     pet = recall("Do you remember my dog's name?", earlier)
     assert pet is not None and pet.name is None and pet.quote == "My dog is called Rex."
     assert recall("私の名前は？", ["私の名前は何ですか？"]) is None  # a question names no one

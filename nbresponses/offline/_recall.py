@@ -24,9 +24,10 @@ _ASKS_RECALL = re.compile(
     re.IGNORECASE,
 )
 _ASKS_FIRST = re.compile(r"\bfirst\b|第一|最初|最早", re.IGNORECASE)
-_ASKS_NAME = re.compile(  # one's own name, not "my dog's name"
-    r"\b(my name|what am i called|who am i|mi nombre|c[oó]mo me llamo|mon nom|comment je m'appelle|mein name|"
-    r"wie hei(ß|ss)e ich)\b|我的名字|我叫什么|我叫甚麼|我是谁|我是誰|(私|僕|俺)の名前|내 이름|제 이름",
+_ASKS_NAME = re.compile(  # one's own name or oneself, not "my dog's name"
+    r"\b(my name|what am i called|who am i|about me|mi nombre|c[oó]mo me llamo|mon nom|comment je m'appelle|"
+    r"mein name|wie hei(ß|ss)e ich)\b|我的名字|我叫什么|我叫甚麼|我是谁|我是誰|关于我|關於我"
+    r"|(私|僕|俺)の名前|私について|내 이름|제 이름",
     re.IGNORECASE,
 )
 _ASKS_ASKED = re.compile(r"\b(did i ask|what did i ask|i asked|my (first |last |previous )?question)\b|问过|問過|问了|"
