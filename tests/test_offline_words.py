@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nbresponses.offline._words import content_words, is_question, language, mostly_cjk, overlap
+from nbresponses.offline._words import content_words, is_question, language, mostly_cjk, overlap, singular
 
 
 def test_function_words_count_for_nothing() -> None:
@@ -28,11 +28,14 @@ def test_mostly_cjk() -> None:
     assert not mostly_cjk("I live in 上海 with my family") and not mostly_cjk("")
 
 
-def test_possessive_and_plural_endings_are_dropped() -> None:
+def test_possessive_endings_are_dropped_and_plurals_made_singular_on_request() -> None:
     assert content_words("What's my dog's name?") == {"dog", "name"}
     assert overlap("What's my dog's name?", "My dog is called Rex.") == 1
-    assert content_words("cities, news and the boss’s glass") == {"city", "new", "boss", "glass"}
-    assert content_words("I'm sure it's theirs") == {"sure"}
+    assert content_words("the boss’s tips and shapes") == {"boss", "tips", "shapes"}
+    assert content_words("I'm sure it's theirs") == {"sure", "theirs"}
+    assert [singular(w) for w in ("cities", "shares", "news", "glass", "bus", "analysis")] == [
+        "city", "share", "new", "glass", "bus", "analysis",
+    ]  # fmt: skip
 
 
 def test_language_tells_japanese_and_korean_from_chinese() -> None:

@@ -20,7 +20,7 @@ from nbresponses.types.request import flat_function_tool, normalize_tool_choice
 
 from ._lexicon import GLOSSARY, cjk_list, concepts
 from ._schema_values import PromptHints, sample
-from ._words import content_words
+from ._words import content_words, singular
 
 __all__ = ["chosen_tools", "function_calls", "function_tools", "listed_values"]
 
@@ -56,7 +56,8 @@ def function_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _name_words(name: str) -> set[str]:
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)  # getWeather → get Weather
-    return {w for w in content_words(spaced.replace("_", " ")) if len(w) > 2 and w not in _GENERIC}
+    words = {singular(w) for w in content_words(spaced.replace("_", " "))}
+    return {w for w in words if len(w) > 2 and w not in _GENERIC}
 
 
 def _parameter_words(tool: dict[str, Any]) -> set[str]:

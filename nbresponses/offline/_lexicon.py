@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 
-from ._words import CJK, content_words
+from ._words import CJK, content_words, singular
 
 __all__ = ["GLOSSARY", "cjk_list", "cjk_segments", "concepts"]
 
@@ -91,8 +91,10 @@ _LIST = re.compile(f"[^\0{_SEPARATORS}]+(?:[{_SEPARATORS}]+[^\0{_SEPARATORS}]+)+
 @functools.lru_cache(maxsize=1024)
 def concepts(text: str) -> frozenset[str]:
     """`content_words` of ``text``, the English words of the glossary terms it contains, and their topics."""
-    words = content_words(text) | {word for term, word in _TERMS.items() if term in text}
-    return words | {topic for topic, related in RELATED.items() if words & related}
+    words = {singular(w) for w in content_words(text)} | {
+        word for term, word in _TERMS.items() if term in text
+    }
+    return frozenset(words | {topic for topic, related in RELATED.items() if words & related})
 
 
 def _masked(text: str) -> list[str]:

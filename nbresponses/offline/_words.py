@@ -2,8 +2,9 @@
 
 Alphabetic scripts (Latin, Cyrillic, Greek, ...) split into words; Chinese, Japanese and Korean, written without
 spaces, into overlapping character pairs. Function words count for nothing, so "What is my name?" and "My name is
-Ada" share *name*, and 我住在哪里？ and 我住在上海 share 我住 and 住在. A possessive or plural ending is dropped, so
-"my dog's name" and "My dog is Rex", "cities" and "city" meet.
+Ada" share *name*, and 我住在哪里？ and 我住在上海 share 我住 and 住在. A possessive ending is dropped, so "my dog's
+name" and "My dog is Rex" meet (plurals are kept apart: recall quotes what was said about the very thing asked;
+tool matching makes them singular, `singular`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["CJK", "content_words", "is_question", "language", "mostly_cjk", "overlap"]
+__all__ = ["CJK", "content_words", "is_question", "language", "mostly_cjk", "overlap", "singular"]
 
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 """Kana, CJK ideographs and Hangul: scripts written without spaces between words."""
@@ -41,15 +42,18 @@ _QUESTION = re.compile(
 
 
 def _word(raw: str) -> str | None:
-    """A word as matching compares it: lower case, no possessive or plural ending; None for a function word."""
+    """A word as matching compares it: lower case, no possessive ending; None for a function word."""
     word = _POSSESSIVE.sub("", raw.lower().strip("'’-")).strip("'’-")
-    if len(word) < 2 or word in _STOP:
-        return None
+    return None if len(word) < 2 or word in _STOP else word
+
+
+def singular(word: str) -> str:
+    """``word`` without an English plural ending (cities → city, shares → share), for matching tool words."""
     if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith("s") and len(word) > 3 and not word.endswith(("ss", "us", "is")) and word.isalpha():
-        word = word[:-1]
-    return None if word in _STOP else word
+        return word[:-3] + "y"
+    if word.endswith("s") and len(word) > 3 and not word.endswith(("ss", "us", "is")) and word.isalpha():
+        return word[:-1]
+    return word
 
 
 def _pairs(run: str) -> list[str]:
