@@ -9,11 +9,12 @@ from typing import Any
 
 from ._exceptions import APIStatusError, BridgeStateError
 
-__all__ = ["prompt_text", "user_items", "wants_client_state"]
+__all__ = ["include_encrypted_reasoning", "prompt_text", "user_items", "wants_client_state"]
 
 _STATE_PARAMS = ("previous_response_id", "store")
 _STATE_CODES = ("previous_response_not_found", "invalid_previous_response_id")
 _STATE_PHRASES = ("previous_response_id", "previous response", "zero data retention", "store")
+_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "codex")
 
 
 def wants_client_state(error: BaseException, *, sent_previous_id: bool) -> bool:
@@ -53,3 +54,12 @@ def prompt_text(items: list[Any]) -> str:
             if isinstance(part, Mapping) and part.get("type") == "input_text":
                 return str(part.get("text", ""))
     return ""
+
+
+def include_encrypted_reasoning(body: dict[str, Any]) -> None:
+    """Ask for reasoning's ``encrypted_content`` in a client-state request that reasons: without it, the
+    reasoning items the next request resends cannot be read back by the server (it stored nothing)."""
+    include = list(body.get("include") or [])
+    reasoning_model = str(body.get("model", "")).startswith(_REASONING_PREFIXES)
+    if ("reasoning" in body or reasoning_model) and "reasoning.encrypted_content" not in include:
+        body["include"] = [*include, "reasoning.encrypted_content"]

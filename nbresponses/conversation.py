@@ -43,7 +43,7 @@ from ._exceptions import (
     ResponseFailedError,
     StreamError,
 )
-from ._thread_state import prompt_text, user_items, wants_client_state
+from ._thread_state import include_encrypted_reasoning, prompt_text, user_items, wants_client_state
 from .store import DEFAULT_THREAD, HeadMoved, HistoryStore, ThreadBusy, ThreadMode, TurnRecord, TurnStatus
 
 if TYPE_CHECKING:
@@ -63,8 +63,6 @@ DEFAULT_MODEL = "gpt-4.1"
 EventHandler = Callable[["ResponseStreamEvent", Callable[[], "Response"]], None]
 """Called with each stream event and a function giving the response so far (safe to call from another thread,
 as a live view's trailing refresh does)."""
-
-_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "codex")
 
 
 class Conversation:
@@ -315,10 +313,7 @@ class Conversation:
             body["input"] = [*(self._context_through(parent) if parent else ()), *items]
             body["store"] = False
             body.pop("previous_response_id", None)
-            reasoning_model = str(body.get("model", "")).startswith(_REASONING_PREFIXES)
-            include = list(body.get("include") or [])
-            if ("reasoning" in body or reasoning_model) and "reasoning.encrypted_content" not in include:
-                body["include"] = [*include, "reasoning.encrypted_content"]
+            include_encrypted_reasoning(body)
         else:
             body["input"] = items
             if parent is not None and parent.response_id:
@@ -351,9 +346,9 @@ class Conversation:
         Another kernel on the same thread is waited for (its turn must be in this one's context), and a head
         that moves meanwhile means building the request again: turns append in order.
         """
-        # A row an earlier turn could not close stays open (the next open of the history marks it interrupted);
-        # this turn's failures must never be written onto it.
-        self.open_turn = None
+        self.open_turn = (
+            None  # a row an earlier turn could not close stays open: never write this turn onto it
+        )
         waits = 0
         while True:
             head = self.store.head_id(self.notebook, self.thread)
@@ -446,13 +441,12 @@ class Conversation:
                 self._finish(
                     turn.id, status=status, response=partial, error=error, first_token_at=self.first_token_at
                 )
-            except Exception as history:  # the turn's own error matters more; say the history failed too
-                logger.debug("The failed turn's history row could not be closed", exc_info=True)
-                self.notices.append(
-                    str(history)
-                    if isinstance(history, HistoryError)
-                    else f"The history could not be written: {history!r}"
-                )
+            except HistoryError as history:  # the turn's own error matters more; say the history failed too
+                self.notices.append(str(history))
+            except (
+                Exception
+            ) as history:  # a bug or a raw sqlite3 error: the turn still ends with its own error
+                self.notices.append(f"The history could not be written: {history!r}")
             raise
         self.last_response = response
         from .types.response import end_status

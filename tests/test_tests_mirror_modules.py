@@ -55,3 +55,13 @@ def test_the_exceptions_are_still_true() -> None:
     tests = {path.stem for path in TESTS.glob("test_*.py")}
     stale = sorted(key for key in WITHOUT_TEST_MODULE if key not in modules or _test_names(key) & tests)
     assert stale == [], f"listed as without a test module, but gone or tested now: {stale}"
+
+
+def test_every_module_is_under_500_lines() -> None:
+    # Issue 14: small modules with one job each; a module that grows past this is split by concern.
+    long = sorted(
+        (_key(path), lines)
+        for path in PACKAGE.rglob("*.py")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) >= 500
+    )
+    assert long == [], f"modules of 500 lines or more: {long}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nbresponses import conversation
 from nbresponses._exceptions import BridgeStateError
-from nbresponses._thread_state import prompt_text, user_items, wants_client_state
+from nbresponses._thread_state import include_encrypted_reasoning, prompt_text, user_items, wants_client_state
 
 
 def test_user_items_of_a_text_of_content_parts_and_of_items() -> None:
@@ -32,3 +32,15 @@ def test_prompt_text_is_the_first_text() -> None:
 def test_the_conversation_module_still_exports_the_rule() -> None:
     assert conversation.wants_client_state is wants_client_state
     assert wants_client_state(BridgeStateError("state", param="previous_response_id"), sent_previous_id=False)
+
+
+def test_a_client_state_request_that_reasons_asks_for_encrypted_reasoning() -> None:
+    for body in ({"model": "o4-mini"}, {"model": "gpt-4.1", "reasoning": {"effort": "low"}}):
+        include_encrypted_reasoning(body)
+        assert body["include"] == ["reasoning.encrypted_content"]
+    body = {"model": "gpt-5", "include": ["file_search_call.results", "reasoning.encrypted_content"]}
+    include_encrypted_reasoning(body)
+    assert body["include"] == ["file_search_call.results", "reasoning.encrypted_content"]  # once
+    body = {"model": "gpt-4.1"}
+    include_encrypted_reasoning(body)
+    assert "include" not in body  # nothing to carry
