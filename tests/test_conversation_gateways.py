@@ -47,6 +47,12 @@ def test_invalid_previous_response_id_switches_the_thread_and_resends(store: His
     retried = backend.requests[-1]
     assert "previous_response_id" not in retried and retried["store"] is False
     assert [item.get("role") for item in retried["input"]] == ["user", "assistant", "user"]
+    # The refused request was sent, but it is no turn of the history: the resent one is.
+    assert len(backend.requests) == 3
+    assert [(t.prompt, t.status) for t in chat.history()] == [
+        ("I am Ada.", "completed"),
+        ("Who am I?", "completed"),
+    ]
 
 
 def _echoing(**echo: Any) -> httpx2.MockTransport:
@@ -177,22 +183,6 @@ def test_a_refused_first_attempt_is_not_a_turn(store: HistoryStore) -> None:
     assert [row.status for row in store.usage_rows("nb")] == ["completed", "completed"]
     assert chat.last_turn is not None and chat.last_turn.id == turns[1].id
     assert gateway.paths() == ["POST /v1/responses", "POST /v1/chat/completions"]
-
-
-def test_a_request_resent_without_previous_response_id_is_one_turn(store: HistoryStore) -> None:
-    backend = testing.OfflineBackend().script([
-        testing.reply(testing.text("Hi Ada.")),
-        testing.http_error(400, code="invalid_previous_response_id", message="无效的上一个响应ID"),
-        testing.reply(testing.text("You are Ada.")),
-    ])  # fmt: skip
-    chat = Conversation(backend.client(), store=store, notebook="nb", model="gpt-4.1")
-    chat.send("I am Ada.", stream=False)
-    chat.send("Who am I?", stream=False)
-    assert [(t.prompt, t.status) for t in chat.history()] == [
-        ("I am Ada.", "completed"),
-        ("Who am I?", "completed"),
-    ]
-    assert len(backend.requests) == 3  # the refused request was sent; it is no turn of the history
 
 
 def test_a_chat_client_switches_the_thread_only_when_the_bridge_answers(store: HistoryStore) -> None:
