@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 
-from ._subcommands import markdown_table, show_markdown
+from ._subcommands import _clip, markdown_table, show_markdown
 
 if TYPE_CHECKING:
     from ._magic import RespondMagics
@@ -36,10 +36,6 @@ def _highlighted(text: str, words: list[str], width: int) -> str:
         position = end
     out.append(_plain(excerpt[position:]))
     return "".join(out)
-
-
-def _clip_end(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _clip_start(text: str, width: int) -> str:
@@ -94,7 +90,7 @@ def search_command(m: RespondMagics, args: str) -> None:
             _highlighted(hit.prompt, words, context),
             _highlighted(hit.answer, words, answer_context),
         )
-        rows.append([hit.turn_id, *notebook_cell, _plain(_clip_end(hit.thread, 12)), when, prompt, answer])
+        rows.append([hit.turn_id, *notebook_cell, _plain(_clip(hit.thread, 12)), when, prompt, answer])
     more = f" (the first {limit}; --limit N shows more)" if len(hits) > limit else ""
     count = f"{len(rows)} turn{'s' if len(rows) != 1 else ''}"
     show_markdown(f"{count} matching {_plain(query)!s} in {where}{more}:\n\n" + markdown_table(header, rows))
